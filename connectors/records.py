@@ -1,0 +1,91 @@
+"""The hub's record types: what a department's answer becomes once it is understood.
+
+Departments name and format their fields as they please; a connector maps each answer onto one
+of these record types (a fixed set of fields, each of a fixed kind) and refuses anything that
+does not fit. Money is held in fen (分, integer hundredths of a yuan) so that sums are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["RECORD_TYPES", "FieldKind", "FieldSpec", "FieldValue", "Record"]
+
+FieldKind = Literal["str", "int", "float", "money", "date", "bool", "month"]
+FieldValue = str | int | float | bool | dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    kind: FieldKind
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One understood record: its type and its values, keyed by the hub's field names."""
+
+    type: str
+    values: Mapping[str, FieldValue]
+
+    def get(self, name: str) -> FieldValue:
+        return self.values.get(name)
+
+
+def _f(spec: str) -> tuple[FieldSpec, ...]:
+    """Parse 'name:kind name:kind? ...' (a trailing ? marks an optional field)."""
+    out = []
+    for item in spec.split():
+        name, kind = item.split(":")
+        required = not kind.endswith("?")
+        out.append(FieldSpec(name, kind.rstrip("?"), required))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+RECORD_TYPES: Mapping[str, tuple[FieldSpec, ...]] = {
+    # Enterprise checks.
+    "violation": _f(
+        "decision_no:str authority:str decided_on:date summary:str amount:money? rectified:bool"
+    ),
+    "vehicle": _f("plate:str vehicle_type:str brand:str registered_on:date status:str"),
+    "property": _f(
+        "certificate_no:str address:str area_m2:float usage:str encumbrance:str share:str?"
+    ),
+    "contribution": _f(
+        "scheme:str insured_count:int paid_through:month paid_amount:money arrears_amount:money"
+    ),
+    "tax_account": _f(
+        "paid_last_year:money arrears_amount:money credit_grade:str last_filed_on:date"
+    ),
+    "customs_account": _f(
+        "duties_paid:money arrears_amount:money declarations:int last_cleared_on:date?"
+    ),
+    "registration": _f(
+        "name:str legal_representative:str registered_capital:money established_on:date "
+        "status:str address:str business_scope:str"
+    ),
+    # Person data (certificate-free matters).
+    "household": _f(
+        "name:str gender:str birth_date:date address:str household_head:str relation:str "
+        "registered_on:date"
+    ),
+    "residence_permit": _f("permit_no:str address:str issued_on:date valid_until:date"),
+    "social_insurance": _f(
+        "employer_name:str employer_uscc:str insured_since:date months_paid:int status:str "
+        "last_paid_month:month"
+    ),
+    "marriage": _f("status:str registered_on:date? spouse_name:str?"),
+    "low_income": _f("category:str since:date monthly_amount:money"),
+    "education": _f("degree:str major:str school:str graduated_on:date certificate_no:str"),
+    "birth_certificate": _f(
+        "certificate_no:str born_on:date hospital:str mother_name:str father_name:str"
+    ),
+    "disability": _f("certificate_no:str category:str grade:str issued_on:date"),
+    "credit_report": _f(
+        "report_no:str grade:str overdue_accounts:int outstanding_loans:money reported_on:date"
+    ),
+}

@@ -1,0 +1,151 @@
+"""REST connectors over aiohttp: batch style and one-key-per-call style.
+
+One `ClientSession` is shared by every source (created in the app's lifespan and passed in);
+each source has its own concurrency cap, and every fetch runs under one deadline, the source's
+timeout, which covers queueing for the cap as well as the calls. Redirects are never followed.
+Request building and answer parsing are pure (`build_request`, `parse.parse_body`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from connectors.auth import signed_headers
+from connectors.base import Answer, Call, FetchResult, chunked
+from connectors.config import SourceConfig
+from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
+from connectors.parse import parse_body, to_record
+
+__all__ = ["MAX_BODY_BYTES", "RestConnector", "build_request"]
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def build_request(cfg: SourceConfig, secret: str, keys: Sequence[str], now_ms: int
+                  ) -> tuple[str, str, dict[str, str], bytes]:
+    """Method, URL, headers and body of one department call for `keys`."""
+    params: dict[str, str] = {}
+    headers = {"Accept": "application/json"}
+    body = b""
+    if cfg.envelope == "list":
+        method = "POST"
+        body = orjson.dumps({cfg.key_param: list(keys)})
+        headers["Content-Type"] = "application/json"
+    elif cfg.envelope == "hits":
+        method = "POST"
+        body = urlencode({cfg.key_param: ",".join(keys)}).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    else:
+        method = "GET"
+        params[cfg.key_param] = ",".join(keys)
+    if cfg.auth == "app-key-query":
+        params["appkey"] = secret
+    elif cfg.auth == "app-key-header":
+        headers[cfg.auth_header] = secret
+    url = cfg.url + ("?" + urlencode(params) if params else "")
+    if cfg.auth == "hmac-sha256":
+        parts = urlsplit(url)
+        path_qs = parts.path + ("?" + parts.query if parts.query else "")
+        headers.update(signed_headers(cfg.app_id, secret, method, path_qs, body, now_ms))
+    return method, url, headers, body
+
+
+class RestConnector:
+    """A department REST API, batch (many keys per call) or single-key (one per call)."""
+
+    def __init__(self, config: SourceConfig, session: aiohttp.ClientSession, secret: str,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self._session = session
+        self._secret = secret
+        self._clock = clock
+        self._cap = asyncio.Semaphore(config.concurrency)
+        self._size = 1 if config.transport == "rest-single" else config.max_batch
+
+    async def fetch(self, keys: Sequence[str]) -> FetchResult:
+        result = FetchResult()
+        chunks = chunked(keys, self._size)
+        if not chunks:
+            return result
+        deadline = asyncio.get_running_loop().time() + self.config.timeout_s
+        for answers, call in await asyncio.gather(*(self._call(c, deadline) for c in chunks)):
+            result.answers.update(answers)
+            if call is not None:
+                result.calls.append(call)
+        return result
+
+    async def _call(self, keys: list[str], deadline: float
+                    ) -> tuple[dict[str, Answer], Call | None]:
+        cfg = self.config
+        started = time.perf_counter()
+        sent = False
+        try:
+            async with asyncio.timeout_at(deadline):
+                async with self._cap:
+                    method, url, headers, body = build_request(
+                        cfg, self._secret, keys, int(self._clock() * 1000))
+                    sent = True
+                    started = time.perf_counter()
+                    raw = await self._exchange(method, url, headers, body)
+            parsed, as_of = parse_body(cfg, raw, keys)
+            latency = (time.perf_counter() - started) * 1000
+            answers = {}
+            for key, records in parsed.items():
+                if records is None:
+                    answers[key] = Answer("NOT_FOUND", as_of=as_of, latency_ms=latency)
+                else:
+                    answers[key] = Answer("OK", tuple(to_record(cfg, r) for r in records),
+                                          as_of=as_of, latency_ms=latency)
+            return answers, Call(cfg.name, "OK", latency, len(keys))
+        except TimeoutError:
+            failure: SourceFailure = SourceUnavailable(
+                f"{cfg.department} did not answer within {cfg.timeout_s:g} s")
+        except aiohttp.ClientConnectionError:
+            failure = SourceUnavailable(f"{cfg.department} could not be reached (connection "
+                                        "refused or dropped)")
+        except aiohttp.ClientError as exc:
+            failure = SourceUnavailable(f"the call to {cfg.department} failed "
+                                        f"({type(exc).__name__})")
+        except SourceFailure as exc:
+            failure = exc
+        latency = (time.perf_counter() - started) * 1000
+        answer = Answer(failure.status, detail=str(failure), latency_ms=latency)
+        call = Call(cfg.name, failure.status, latency, len(keys)) if sent else None
+        return dict.fromkeys(keys, answer), call
+
+    async def _exchange(self, method: str, url: str, headers: dict[str, str], body: bytes
+                        ) -> bytes:
+        cfg = self.config
+        kwargs: dict[str, Any] = {"headers": headers, "allow_redirects": False}
+        if body:
+            kwargs["data"] = body
+        # encoded=True: send the URL exactly as built (and signed), with no re-quoting.
+        async with self._session.request(method, URL(url, encoded=True), **kwargs) as resp:
+            if 300 <= resp.status < 400:
+                raise SourceInvalid(f"{cfg.department} answered with a redirect "
+                                    f"(HTTP {resp.status}); the hub never follows redirects")
+            if resp.status in (401, 403):
+                raise SourceUnavailable(f"{cfg.department} refused the hub's credential "
+                                        f"(HTTP {resp.status}); check sources.{cfg.name}."
+                                        "credential")
+            if resp.status >= 400:
+                raise SourceUnavailable(f"{cfg.department} answered with an error "
+                                        f"(HTTP {resp.status})")
+            if resp.content_type != "application/json":
+                raise SourceInvalid(f"{cfg.department} answered {resp.content_type or 'no'} "
+                                    "content, not JSON")
+            raw = bytearray()
+            async for chunk in resp.content.iter_chunked(256 * 1024):
+                raw += chunk
+                if len(raw) > MAX_BODY_BYTES:
+                    raise SourceInvalid(f"{cfg.department}'s answer is larger than "
+                                        f"{MAX_BODY_BYTES // 2**20} MiB")
+            return bytes(raw)

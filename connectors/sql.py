@@ -1,0 +1,128 @@
+"""SQL connector: a department's front-end exchange database (前置库) read with SQLAlchemy.
+
+The department publishes a view; the hub selects the agreed columns for a batch of subject keys.
+Identifiers come from validated configuration and keys are bound parameters, so no value ever
+reaches the SQL text. For SQLite the engine opens a fresh connection per fetch (the department
+may replace the file), with a busy timeout no longer than the source's timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from connectors.base import Answer, Call, FetchResult, chunked
+from connectors.config import SourceConfig
+from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
+from connectors.parse import parse_timestamp, to_record
+
+__all__ = ["SqlConnector", "open_engine"]
+
+
+def open_engine(cfg: SourceConfig) -> AsyncEngine:
+    if cfg.dsn.startswith("sqlite"):
+        return create_async_engine(cfg.dsn, poolclass=NullPool,
+                                   connect_args={"timeout": cfg.timeout_s})
+    return create_async_engine(cfg.dsn, pool_size=cfg.concurrency, max_overflow=0,
+                               pool_pre_ping=True)
+
+
+class SqlConnector:
+    def __init__(self, config: SourceConfig, engine: AsyncEngine) -> None:
+        self.config = config
+        self.engine = engine
+        self._cap = asyncio.Semaphore(config.concurrency)
+        columns = [config.key_field, *dict.fromkeys(config.fields.values())]
+        if config.as_of_column:
+            columns.append(config.as_of_column)
+        self._columns = columns
+        self._query = text(
+            f"SELECT {', '.join(columns)} FROM {config.table} "
+            f"WHERE {config.key_field} IN :keys"
+        ).bindparams(bindparam("keys", expanding=True))
+
+    async def fetch(self, keys: Sequence[str]) -> FetchResult:
+        result = FetchResult()
+        chunks = chunked(keys, self.config.max_batch)
+        if not chunks:
+            return result
+        deadline = asyncio.get_running_loop().time() + self.config.timeout_s
+        for answers, call in await asyncio.gather(*(self._call(c, deadline) for c in chunks)):
+            result.answers.update(answers)
+            result.calls.append(call)
+        return result
+
+    async def _call(self, keys: list[str], deadline: float) -> tuple[dict[str, Answer], Call]:
+        cfg = self.config
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout_at(deadline), self._cap:
+                async with self.engine.connect() as conn:
+                    rows = (await conn.execute(self._query, {"keys": keys})).all()
+            answers = self._answers(keys, [dict(zip(self._columns, r, strict=True))
+                                           for r in rows], started)
+            return answers, Call(cfg.name, "OK", _ms(started), len(keys))
+        except TimeoutError:
+            failure: SourceFailure = SourceUnavailable(
+                f"{cfg.department}'s exchange database did not answer within "
+                f"{cfg.timeout_s:g} s")
+        except (OperationalError, ProgrammingError) as exc:
+            failure = _classify(cfg, exc)
+        except (DBAPIError, SQLAlchemyError, OSError) as exc:
+            failure = SourceUnavailable(f"{cfg.department}'s exchange database failed "
+                                        f"({type(exc).__name__})")
+        except SourceFailure as exc:
+            failure = exc
+        latency = _ms(started)
+        answer = Answer(failure.status, detail=str(failure), latency_ms=latency)
+        return dict.fromkeys(keys, answer), Call(cfg.name, failure.status, latency, len(keys))
+
+    def _answers(self, keys: list[str], rows: list[Mapping[str, Any]], started: float
+                 ) -> dict[str, Answer]:
+        cfg = self.config
+        grouped: dict[str, list[Mapping[str, Any]]] = {}
+        as_of: dt.datetime | None = None
+        for row in rows:
+            key = row[cfg.key_field]
+            if key not in keys:
+                raise SourceInvalid("the exchange database returned a subject the hub did "
+                                    "not ask for")
+            grouped.setdefault(key, []).append(row)
+            if cfg.as_of_column:
+                moment = parse_timestamp(row[cfg.as_of_column], "the row's update time")
+                as_of = moment if as_of is None else min(as_of, moment)
+        latency = _ms(started)
+        out = {}
+        for key in keys:
+            found = grouped.get(key)
+            if found is None and cfg.absent == "not_found":
+                out[key] = Answer("NOT_FOUND", as_of=as_of, latency_ms=latency)
+            else:
+                out[key] = Answer("OK", tuple(to_record(cfg, r) for r in found or ()),
+                                  as_of=as_of, latency_ms=latency)
+        return out
+
+
+def _classify(cfg: SourceConfig, exc: DBAPIError) -> SourceFailure:
+    message = str(exc.orig).lower()
+    if "no such column" in message or ("column" in message and "does not exist" in message):
+        return SourceInvalid(f"{cfg.department}'s exchange view {cfg.table} does not have the "
+                             "agreed columns")
+    if "unable to open" in message:
+        return SourceUnavailable(f"{cfg.department}'s exchange database cannot be opened")
+    if "locked" in message or "busy" in message:
+        return SourceUnavailable(f"{cfg.department}'s exchange database is locked")
+    return SourceUnavailable(f"{cfg.department}'s exchange database refused the query "
+                             f"({type(exc.orig).__name__})")
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

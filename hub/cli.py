@@ -1,0 +1,31 @@
+"""The `hub` command line: demo, serve, sandbox, check, report, audit and keys."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from hub.commands import sandbox_cmd
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hub", description="一件事数据共享核验中枢 One-Thing Hub")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sandbox_cmd.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 1

@@ -1,0 +1,83 @@
+"""`hub sandbox`: the simulated department services alone."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from hub.sandbox.config import render_config
+from hub.sandbox.faults import FaultError, parse_assignment
+from hub.sandbox.server import Sandbox
+
+__all__ = ["register", "run_sandbox"]
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sandbox", help="serve the simulated department services")
+    p.add_argument("--port", type=int, default=9100,
+                   help="control port; sources listen on the ports after it (0: any free ports)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--no-latency", action="store_true",
+                   help="answer without the departments' simulated delays")
+    p.add_argument("--fault", action="append", default=[], metavar="SOURCE=MODE")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="where the exchange databases (前置库) are written (default .hub/sandbox)")
+    p.add_argument("--print-config", action="store_true",
+                   help="print the [sources] configuration for this sandbox and exit")
+    p.add_argument("--ready-file", type=Path, default=None,
+                   help="write {control_url} as JSON here once serving")
+    p.set_defaults(run=run_sandbox)
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    try:
+        faults = [parse_assignment(text) for text in args.fault]
+    except FaultError as exc:
+        print(f"hub sandbox: {exc}", file=sys.stderr)
+        return 2
+    data_dir = (args.data_dir or Path(".hub") / "sandbox").resolve()
+    sandbox = Sandbox(seed=args.seed, host=args.host, port=args.port,
+                      latency=not args.no_latency, data_dir=data_dir)
+    unknown = [name for name, _ in faults if name not in sandbox.sources]
+    if unknown:
+        print(f"hub sandbox: --fault names no source {unknown[0]!r}; "
+              "see hub sandbox --print-config", file=sys.stderr)
+        return 2
+    if args.print_config:
+        if args.port == 0:
+            print("hub sandbox: --print-config needs a fixed --port", file=sys.stderr)
+            return 2
+        print(render_config(sandbox))
+        return 0
+    return asyncio.run(_serve(sandbox, faults, args.ready_file))
+
+
+async def _serve(sandbox: Sandbox, faults: list[Any], ready_file: Path | None) -> int:
+    await sandbox.start()
+    try:
+        for name, fault in faults:
+            await sandbox.set_fault(name, fault)
+        control = f"http://{sandbox.host}:{sandbox.port}"
+        print(f"sandbox departments: {len(sandbox.sources)} sources, control at {control}",
+              flush=True)
+        if ready_file is not None:
+            tmp = ready_file.with_suffix(".tmp")
+            tmp.write_bytes(orjson.dumps({"control_url": control}))
+            tmp.replace(ready_file)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await sandbox.stop()
+    return 0

@@ -1,0 +1,91 @@
+"""Source declarations: every bad value is refused with the source and key named."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from connectors.config import parse_sources
+from connectors.errors import ConfigError
+from connectors.registry import Connectors
+from tests.sandbox_process import SandboxProcess
+
+
+def with_change(sandbox: SandboxProcess, name: str, **change: Any) -> dict[str, Any]:
+    table = dict(sandbox.config["sources"][name])
+    for key, value in change.items():
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value
+    return {name: table}
+
+
+def test_sandbox_config_parses(sandbox: SandboxProcess) -> None:
+    configs = parse_sources(sandbox.config["sources"])
+    assert len(configs) >= 25
+    assert len({c.department for c in configs}) >= 20
+    assert {c.transport for c in configs} == {"rest-batch", "rest-single", "sql"}
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"timeout_s": "2"}, "sources.cgj_penalties.timeout_s: must be a number"),
+    ({"timeout_s": 0}, "timeout_s: must be a number"),
+    ({"max_batch": 0}, "max_batch: must be a whole number"),
+    ({"max_batch": 1.5}, "max_batch: must be a whole number"),
+    ({"concurrency": True}, "concurrency: must be a whole number"),
+    ({"transport": "soap"}, "transport: 'soap' is not one of"),
+    ({"envelope": "single"}, "envelope: 'single' is not one of"),
+    ({"domain": "astrology"}, "domain: 'astrology' is not a domain of IPO_COMPLIANCE"),
+    ({"check": None}, "check: required"),
+    ({"url": "ftp://x/y"}, "url: 'ftp://x/y' is not an http(s) URL"),
+    ({"url": None}, "url: required"),
+    ({"auth": "none"}, "auth: 'none' is not one of"),
+    ({"credential": ""}, "credential: must be a non-empty string"),
+    ({"enabled": "yes"}, "enabled: must be true or false"),
+    ({"colour": "blue"}, "sources.cgj_penalties.colour: unknown key"),
+    ({"fields": {"decision_no": "x"}}, "fields: no department field given for 'authority'"),
+    ({"record": "unicorn"}, "record: 'unicorn' is not one of"),
+])
+def test_bad_values_name_source_and_key(sandbox: SandboxProcess, change: dict[str, Any],
+                                        says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_sources(with_change(sandbox, "cgj_penalties", **change))
+    assert says in str(info.value)
+    assert "sources.cgj_penalties" in str(info.value)
+
+
+def test_stray_field_is_named(sandbox: SandboxProcess) -> None:
+    fields = dict(sandbox.config["sources"]["cgj_penalties"]["fields"], colour="ys")
+    with pytest.raises(ConfigError, match=r"fields\.colour: not a field of record type"):
+        parse_sources(with_change(sandbox, "cgj_penalties", fields=fields))
+
+
+def test_sql_identifiers_must_be_plain(sandbox: SandboxProcess) -> None:
+    with pytest.raises(ConfigError, match=r"table: .* is not a plain SQL identifier"):
+        parse_sources(with_change(sandbox, "gjj_penalties", table="v; DROP TABLE x"))
+    fields = dict(sandbox.config["sources"]["gjj_penalties"]["fields"], summary="a b")
+    with pytest.raises(ConfigError, match=r"fields\.summary: 'a b' is not a plain SQL column"):
+        parse_sources(with_change(sandbox, "gjj_penalties", fields=fields))
+
+
+def test_empty_sources_and_non_table() -> None:
+    with pytest.raises(ConfigError, match="at least one"):
+        parse_sources({})
+    with pytest.raises(ConfigError, match=r"sources\.x: must be a table"):
+        parse_sources({"x": 3})
+
+
+@pytest.mark.parametrize(("credential", "says"), [
+    ("env:HUB_TEST_NO_SUCH_VARIABLE", "environment variable HUB_TEST_NO_SUCH_VARIABLE is not set"),
+    ("file:/nonexistent/secret", "cannot read credential file"),
+    ("vault:x", "unknown credential kind"),
+    ("plain", "a credential is written env:NAME"),
+])
+async def test_unresolvable_credentials(sandbox: SandboxProcess, credential: str,
+                                        says: str) -> None:
+    (config,) = parse_sources(with_change(sandbox, "cgj_penalties", credential=credential))
+    with pytest.raises(ConfigError, match=re.escape("sources.cgj_penalties.credential: " + says)):
+        await Connectors.open([config], environ={})

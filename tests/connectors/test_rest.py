@@ -1,0 +1,220 @@
+"""The REST connectors against the sandbox departments over real HTTP."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from aiohttp import web
+
+from connectors.base import Answer
+from connectors.config import parse_sources
+from connectors.registry import Connectors
+from tests.connectors.helpers import open_connectors, source_configs
+from tests.sandbox_process import SandboxProcess
+
+BATCH = "cgj_penalties"  # list envelope, app key header
+HMAC = "sw_penalties"  # map envelope, HMAC signature
+SINGLE = "wjw_penalties"  # one key per call, concurrency cap 6
+
+
+async def fetch_one(sandbox: SandboxProcess, source: str, key: str, **overrides: object
+                    ) -> Answer:
+    connectors = await open_connectors(sandbox, source, **overrides)
+    try:
+        return (await connectors[source].fetch([key])).answers[key]
+    finally:
+        await connectors.aclose()
+
+
+async def test_every_source_answers_a_known_subject(clean_sandbox: SandboxProcess) -> None:
+    """Each HTTP and SQL source, with its own credential, answers OK or NOT_FOUND."""
+    uscc = clean_sandbox.enterprise("clean")
+    person = clean_sandbox.person("household", "property", "social_insurance")
+    connectors = await open_connectors(clean_sandbox)
+    try:
+        for name, connector in connectors.items():
+            key = uscc if connector.config.subject == "enterprise" else person
+            answer = (await connector.fetch([key])).answers[key]
+            assert answer.status in ("OK", "NOT_FOUND"), (name, answer.detail)
+    finally:
+        await connectors.aclose()
+
+
+async def test_findings_are_mapped_to_violation_records(clean_sandbox: SandboxProcess) -> None:
+    """A subject tagged with tax findings comes back with typed violation records."""
+    uscc = clean_sandbox.enterprise("findings:tax")
+    answer = await fetch_one(clean_sandbox, HMAC, uscc)
+    assert answer.status == "OK"
+    assert answer.records
+    record = answer.records[0]
+    assert record.type == "violation"
+    assert str(record.get("decision_no")).startswith("新税稽罚")
+    assert isinstance(record.get("rectified"), bool)
+    assert answer.as_of is not None
+
+
+async def test_unknown_subject_is_not_found(clean_sandbox: SandboxProcess) -> None:
+    from connectors.identifiers import make_uscc
+
+    stranger = make_uscc("110100", 12345678)
+    assert (await fetch_one(clean_sandbox, BATCH, stranger)).status == "NOT_FOUND"
+    assert (await fetch_one(clean_sandbox, SINGLE, stranger)).status == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("source", [BATCH, HMAC, SINGLE, "bdc_penalties"])
+async def test_a_wrong_credential_is_refused(clean_sandbox: SandboxProcess, source: str) -> None:
+    """Each department refuses a call without its own credential; that reads UNAVAILABLE."""
+    uscc = clean_sandbox.enterprise("clean")
+    answer = await fetch_one(clean_sandbox, source, uscc, credential="value:not-the-key")
+    assert answer.status == "UNAVAILABLE"
+    assert "credential" in (answer.detail or "")
+    assert clean_sandbox.stats()[source]["refused"] >= 1
+    assert clean_sandbox.stats()[source]["calls"] == 0
+
+
+FAULTS = [
+    ("down", "UNAVAILABLE", "could not be reached"),
+    ("hang", "UNAVAILABLE", "did not answer within"),
+    ("slow:1500", "UNAVAILABLE", "did not answer within"),
+    ("error", "UNAVAILABLE", "HTTP 500"),
+    ("garbage", "INVALID", "not valid JSON"),
+    ("wrong-subject", "INVALID", "did not ask for"),
+    ("flaky:1", "UNAVAILABLE", "HTTP 500"),
+]
+
+
+@pytest.mark.parametrize(("mode", "status", "reason"), FAULTS)
+@pytest.mark.parametrize("source", [BATCH, HMAC, SINGLE, "rsj_labour_penalties"])
+async def test_fault_modes(clean_sandbox: SandboxProcess, source: str, mode: str, status: str,
+                           reason: str) -> None:
+    """Every fault mode gives its status with a plain-words reason, and never records."""
+    uscc = clean_sandbox.enterprise("findings:tax")
+    clean_sandbox.fault(source, mode)
+    answer = await fetch_one(clean_sandbox, source, uscc, timeout_s=0.5)
+    assert answer.status == status
+    assert reason in (answer.detail or "")
+    assert answer.records == ()
+
+
+async def test_slow_within_timeout_and_ok_clears(clean_sandbox: SandboxProcess) -> None:
+    uscc = clean_sandbox.enterprise("clean")
+    clean_sandbox.fault(BATCH, "slow:100")
+    assert (await fetch_one(clean_sandbox, BATCH, uscc, timeout_s=2.0)).status == "OK"
+    clean_sandbox.fault(BATCH, "down")
+    clean_sandbox.fault(BATCH, "ok")
+    assert (await fetch_one(clean_sandbox, BATCH, uscc)).status == "OK"
+
+
+async def test_flaky_zero_never_fails(clean_sandbox: SandboxProcess) -> None:
+    clean_sandbox.fault(BATCH, "flaky:0")
+    uscc = clean_sandbox.enterprise("clean")
+    assert (await fetch_one(clean_sandbox, BATCH, uscc)).status == "OK"
+
+
+async def test_batch_of_500_makes_ceil_calls(clean_sandbox: SandboxProcess) -> None:
+    """500 keys to a batch source: ceil(500 / batch size) calls, counted by the sandbox."""
+    world_usccs = [e["uscc"] for e in clean_sandbox.samples["enterprises"]]
+    from connectors.identifiers import make_uscc
+
+    keys = (world_usccs + [make_uscc("410700", 20_000_000 + i) for i in range(500)])[:500]
+    configs = source_configs(clean_sandbox)
+    for name in (BATCH, "scjg_penalties", "tgb_penalties", "bdc_penalties"):
+        connectors = await Connectors.open([configs[name]])
+        try:
+            result = await connectors[name].fetch(keys)
+        finally:
+            await connectors.aclose()
+        expected = math.ceil(500 / configs[name].max_batch)
+        assert clean_sandbox.stats()[name]["calls"] == expected
+        assert clean_sandbox.stats()[name]["keys"] == 500
+        assert len(result.calls) == expected
+        assert set(result.answers) == set(keys)
+        assert {a.status for a in result.answers.values()} <= {"OK", "NOT_FOUND"}
+
+
+async def test_single_key_source_respects_its_cap(clean_sandbox: SandboxProcess) -> None:
+    """A one-key-per-call source never has more calls in flight than its concurrency cap."""
+    clean_sandbox.fault(SINGLE, "slow:40")
+    keys = [e["uscc"] for e in clean_sandbox.samples["enterprises"]][:30]
+    config = source_configs(clean_sandbox)[SINGLE]
+    connectors = await Connectors.open([config])
+    try:
+        result = await connectors[SINGLE].fetch(keys)
+    finally:
+        await connectors.aclose()
+    stats = clean_sandbox.stats()[SINGLE]
+    assert stats["calls"] == len(keys)
+    assert stats["max_in_flight"] == config.concurrency
+    assert all(a.status == "OK" for a in result.answers.values())
+
+
+async def test_partial_batch_failure_marks_only_that_chunk(clean_sandbox: SandboxProcess) -> None:
+    """A timeout covers queueing as well: keys not answered by the deadline read UNAVAILABLE."""
+    clean_sandbox.fault(SINGLE, "slow:300")
+    keys = [e["uscc"] for e in clean_sandbox.samples["enterprises"]][:12]
+    answers = (await _fetch(clean_sandbox, SINGLE, keys, timeout_s=0.5, concurrency=6)).answers
+    statuses = sorted(a.status for a in answers.values())
+    assert statuses == ["OK"] * 6 + ["UNAVAILABLE"] * 6
+
+
+async def _fetch(sandbox: SandboxProcess, name: str, keys: list[str], **overrides: object
+                 ) -> object:
+    connectors = await open_connectors(sandbox, name, **overrides)
+    try:
+        return await connectors[name].fetch(keys)
+    finally:
+        await connectors.aclose()
+
+
+@pytest.fixture
+async def edge_server() -> object:
+    """A fake department at the network edge, for answers the sandbox never gives."""
+    routes = web.RouteTableDef()
+
+    @routes.post("/redirect")
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://127.0.0.1:1/elsewhere")
+
+    @routes.post("/html")
+    async def html(request: web.Request) -> web.Response:
+        return web.Response(text="<html>maintenance</html>", content_type="text/html")
+
+    @routes.post("/huge")
+    async def huge(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await resp.prepare(request)
+        chunk = b" " * (1024 * 1024)
+        for _ in range(17):
+            await resp.write(chunk)
+        return resp
+
+    app = web.Application()
+    app.add_routes(routes)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize(("path", "status", "reason"), [
+    ("/redirect", "INVALID", "never follows redirects"),
+    ("/html", "INVALID", "not JSON"),
+    ("/huge", "INVALID", "larger than 16 MiB"),
+])
+async def test_edge_answers(sandbox: SandboxProcess, edge_server: str, path: str, status: str,
+                            reason: str) -> None:
+    table = dict(sandbox.config["sources"][BATCH])
+    table["url"] = edge_server + path
+    (config,) = parse_sources({BATCH: table})
+    connectors = await Connectors.open([config])
+    try:
+        answer = (await connectors[BATCH].fetch(["91410700147483887Y"])).answers[
+            "91410700147483887Y"]
+    finally:
+        await connectors.aclose()
+    assert answer.status == status
+    assert reason in (answer.detail or "")

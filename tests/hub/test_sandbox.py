@@ -1,0 +1,203 @@
+"""The sandbox departments: synthetic data, samples, credentials, control API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import httpx
+import pytest
+from stdnum.cn import uscc as stdnum_uscc
+
+from connectors.catalogue import PERSON_CATEGORIES, domains_of
+from connectors.identifiers import verify_resident_id, verify_uscc
+from hub.sandbox.data import IPO_RATES, World
+from hub.sandbox.departments import SOURCES
+from tests.connectors.helpers import open_connectors
+from tests.sandbox_process import SandboxProcess
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World()
+
+
+def test_every_generated_identifier_passes_its_check_character(world: World) -> None:
+    """10,000 USCCs and 50,000 resident IDs, all valid and all distinct."""
+    assert len(world.usccs) == 10_000 and len(set(world.usccs)) == 10_000
+    assert len(world.person_ids) == 50_000 and len(set(world.person_ids)) == 50_000
+    for code in world.usccs:
+        assert verify_uscc(code) == code
+        assert stdnum_uscc.is_valid(code)
+    today = dt.date(2026, 11, 28)
+    for rid in world.person_ids:
+        assert verify_resident_id(rid, today=today) == rid
+
+
+def test_generation_is_deterministic() -> None:
+    a, b = World(seed=7, enterprises=50, persons=50), World(seed=7, enterprises=50, persons=50)
+    assert a.usccs == b.usccs and a.person_ids == b.person_ids
+    assert a.enterprise_at(3) == b.enterprise_at(3)
+    assert a.person_at(9) == b.person_at(9)
+    assert World(seed=8, enterprises=50, persons=50).usccs != a.usccs
+
+
+def test_findings_rates_are_realistic(world: World) -> None:
+    """Most enterprises are clean; each domain has a few percent; some have several."""
+    profiles = [world.enterprise_at(i) for i in range(world.enterprise_count)]
+    clean = sum(not p.violations for p in profiles) / len(profiles)
+    assert 0.55 < clean < 0.8
+    several = sum(len(p.violations) >= 2 for p in profiles)
+    assert several > 100
+    for slot, rate in IPO_RATES.items():
+        share = sum(slot in p.violations for p in profiles) / len(profiles)
+        assert rate / 2 < share < rate * 2, slot
+
+
+def test_person_data_agrees_across_departments(world: World) -> None:
+    """Household and property addresses match for most owners; employers are real enterprises."""
+    owners = matched = 0
+    for i in range(5000):
+        person = world.person_at(i)
+        records = person.records
+        for si in records["social_insurance"]:
+            employer = world.enterprise(si["employer_uscc"])
+            assert employer is not None and employer.name == si["employer_name"]
+        if records["household"] and records["property"]:
+            owners += 1
+            matched += records["household"][0]["address"] in {
+                p["address"] for p in records["property"]}
+        for hh in records["household"]:
+            assert hh["birth_date"].strftime("%Y%m%d") == person.id[6:14]
+    assert owners > 500 and matched / owners > 0.75
+
+
+def test_sources_cover_the_domain(world: World) -> None:
+    assert len(SOURCES) >= 25 and len({s.department for s in SOURCES}) >= 20
+    for kind in ("IPO_COMPLIANCE", "BANKRUPTCY"):
+        served = {s.domain for s in SOURCES if s.check == kind}
+        assert served == {d.code for d in domains_of(kind)}
+    assert {s.domain for s in SOURCES if s.subject == "person"} == set(PERSON_CATEGORIES)
+    assert sum(s.transport == "rest-single" for s in SOURCES) >= 2
+    assert sum(s.transport == "sql" for s in SOURCES) >= 2
+    assert len([s for s in SOURCES if s.check == "IPO_COMPLIANCE"]) == 18
+    assert len([s for s in SOURCES if s.check == "BANKRUPTCY"]) == 11
+
+
+def test_samples_cover_every_domain_item_and_category(sandbox: SandboxProcess) -> None:
+    ents, persons = sandbox.samples["enterprises"], sandbox.samples["persons"]
+    assert len(ents) >= 20 and len(persons) >= 20
+    tags = {t for e in ents for t in e["tags"]}
+    assert "clean" in tags
+    assert {f"findings:{slot}" for slot in IPO_RATES} <= tags
+    for item in ("vehicles", "real_estate", "buildings"):
+        assert f"assets:{item}" in tags
+    for item in ("social_insurance", "medical_insurance", "housing_fund", "tax", "customs"):
+        assert f"arrears:{item}" in tags
+    assert set(PERSON_CATEGORIES) <= {t for p in persons for t in p["tags"]}
+    assert all(p["name"] and p["id"] for p in persons)
+
+
+async def test_samples_agree_with_the_departments(clean_sandbox: SandboxProcess) -> None:
+    """A sample's tags are what the departments answer; the two SI collectors agree."""
+    ipo = [s.name for s in SOURCES if s.check == "IPO_COMPLIANCE"]
+    connectors = await open_connectors(clean_sandbox, *ipo, "rsj_si_contrib", "sw_si_contrib",
+                                       "scjg_registration")
+    ents = clean_sandbox.samples["enterprises"][:25]
+    keys = [e["uscc"] for e in ents]
+    try:
+        results = {n: (await connectors[n].fetch(keys)).answers for n in connectors}
+    finally:
+        await connectors.aclose()
+    slot_of = {s.name: ("housing_construction.realestate" if s.name == "bdc_penalties"
+                        else s.domain) for s in SOURCES if s.check == "IPO_COMPLIANCE"}
+    for ent in ents:
+        key = ent["uscc"]
+        for name, slot in slot_of.items():
+            has = bool(results[name][key].records)
+            assert has == (f"findings:{slot}" in ent["tags"]), (key, name)
+        rsj, sw = results["rsj_si_contrib"][key], results["sw_si_contrib"][key]
+        assert rsj.records[0].values == sw.records[0].values
+        assert results["scjg_registration"][key].records[0].get("name") == ent["name"]
+
+
+def test_control_api_rejects_bad_faults(sandbox: SandboxProcess) -> None:
+    cases = [
+        ({"source": "nope", "mode": "down"}, "no source named 'nope'"),
+        ({"source": "cgj_penalties", "mode": "explode"}, "unknown fault mode"),
+        ({"source": "cgj_penalties", "mode": "slow:abc"}, "needs a number"),
+        ({"source": "cgj_penalties", "mode": "flaky:2"}, "between 0 and 1"),
+        ({"source": "cgj_penalties"}, "send JSON"),
+    ]
+    for payload, says in cases:
+        r = sandbox.client.post("/_sandbox/faults", json=payload)
+        assert r.status_code == 400 and says in r.json()["error"], payload
+    r = sandbox.client.post("/_sandbox/faults", content=b"{not json")
+    assert r.status_code == 400
+
+
+def test_stats_count_and_reset(clean_sandbox: SandboxProcess) -> None:
+    table = clean_sandbox.config["sources"]["scjg_penalties"]
+    uscc = clean_sandbox.enterprise("clean")
+    r = httpx.post(table["url"], json={"codes": [uscc, uscc]},
+                   headers={"X-App-Key": table["credential"].removeprefix("value:")})
+    assert r.status_code == 200 and r.json()["code"] == 0
+    stats = clean_sandbox.stats()["scjg_penalties"]
+    assert stats["calls"] == 1 and stats["keys"] == 2
+    clean_sandbox.client.post("/_sandbox/stats/reset")
+    assert clean_sandbox.total_calls() == 0
+
+
+def test_departments_refuse_oversized_batches_and_missing_keys(
+        clean_sandbox: SandboxProcess) -> None:
+    table = clean_sandbox.config["sources"]["tgb_penalties"]  # map envelope, batch of 50
+    secret = table["credential"].removeprefix("value:")
+    r = httpx.get(table["url"], params={"q": ",".join(["X"] * 51), "appkey": secret},
+                  headers={"X-App-Key": secret})
+    assert r.status_code == 400 and "at most 50" in r.json()["msg"]
+    r = httpx.get(table["url"], headers={"X-App-Key": secret})
+    assert r.status_code == 400 and "no subject keys" in r.json()["msg"]
+
+
+def test_print_config_is_deterministic(tmp_path: Path) -> None:
+    def run() -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "hub", "sandbox", "--port", "9350", "--print-config",
+             "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True)
+        return out.stdout
+
+    first = run()
+    assert first == run()
+    sources = tomllib.loads(first)["sources"]
+    assert len(sources) == len(SOURCES)
+    assert sources["cgj_penalties"]["url"].startswith("http://127.0.0.1:9351/")
+    assert sources["wlj_penalties"]["enabled"] is False
+
+
+def test_bad_fault_argument_exits_with_a_message(tmp_path: Path) -> None:
+    for fault, says in (("cgj_penalties", "SOURCE=MODE"), ("nobody=down", "names no source"),
+                        ("cgj_penalties=melt", "unknown fault mode")):
+        out = subprocess.run(
+            [sys.executable, "-m", "hub", "sandbox", "--port", "9360", "--print-config",
+             "--data-dir", str(tmp_path), "--fault", fault], capture_output=True, text=True)
+        assert out.returncode == 2 and says in out.stderr
+
+
+async def test_latency_and_start_faults(tmp_path: Path) -> None:
+    """With latency on, a department takes about its own delay; --fault applies at start."""
+    proc = SandboxProcess(tmp_path, "--fault", "cgj_penalties=down", latency=True)
+    try:
+        uscc = proc.enterprise("clean")
+        connectors = await open_connectors(proc, "tgb_penalties", "cgj_penalties")
+        try:
+            slow = (await connectors["tgb_penalties"].fetch([uscc])).answers[uscc]
+            down = (await connectors["cgj_penalties"].fetch([uscc])).answers[uscc]
+        finally:
+            await connectors.aclose()
+        assert slow.status == "OK" and (slow.latency_ms or 0) >= 150  # 220 ms ± 25 %
+        assert down.status == "UNAVAILABLE"
+    finally:
+        proc.stop()
