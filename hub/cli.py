@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hub.commands import sandbox_cmd
+from hub.commands import check_cmd, keys_cmd, report_cmd, sandbox_cmd, serve_cmd
 
 __all__ = ["main"]
 
@@ -15,7 +15,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hub", description="一件事数据共享核验中枢 One-Thing Hub")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_cmd.register(sub)
     sandbox_cmd.register(sub)
+    check_cmd.register(sub)
+    report_cmd.register(sub)
+    keys_cmd.register(sub)
     return parser
 
 

@@ -1,0 +1,50 @@
+"""Canonical JSON: the exact bytes that are signed, so that anyone can recompute them.
+
+Rules (a subset of RFC 8785, JSON Canonicalization Scheme):
+
+1. The value is a JSON object built only of objects, arrays, strings, integers, finite floats,
+   booleans and null. Dates and times are ISO 8601 strings; money is an integer number of fen.
+2. Object members are sorted by key (keys are ASCII, so byte order is code-point order); no key
+   appears twice.
+3. No insignificant whitespace: `,` and `:` with nothing around them.
+4. Strings are UTF-8, not ASCII-escaped; only `"`, `\\` and control characters are escaped.
+5. Floats use the shortest decimal that round-trips (as ECMAScript and RFC 8785 do); NaN and
+   infinities are refused.
+
+A signature covers `canonical(document)` where the document excludes the signature itself.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import orjson
+
+__all__ = ["CanonicalError", "canonical"]
+
+
+class CanonicalError(ValueError):
+    """The value cannot be put in canonical form; the message says where."""
+
+
+def _check(value: Any, path: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"{path}: object keys must be strings")
+            _check(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check(item, f"{path}[{i}]")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise CanonicalError(f"{path}: NaN and infinities have no canonical form")
+    elif value is not None and not isinstance(value, str | int | bool):
+        raise CanonicalError(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def canonical(document: Any) -> bytes:
+    """The canonical bytes of a JSON document (rules in the module docstring)."""
+    _check(document, "$")
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)

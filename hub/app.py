@@ -1,0 +1,102 @@
+"""`create_app(settings)`: the hub as one Starlette application; nothing is built at import.
+
+Long-lived parts (keys, connectors, the schema and its executor) are created in the lifespan
+and closed with it. Routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`,
+`/.well-known/hub-keys`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from audit.keys import KeyRing
+from connectors.registry import Connectors
+from hub.graphql_http import GraphQLEndpoint
+from hub.settings import Settings
+from schema.build import build_schema
+from schema.execute import Executor
+from schema.gateway import SourceSet
+
+__all__ = ["HubState", "create_app"]
+
+
+@dataclass(slots=True)
+class HubState:
+    keys: KeyRing
+    sources: SourceSet
+    endpoint: GraphQLEndpoint
+
+
+def create_app(settings: Settings) -> Starlette:
+    holder: dict[str, HubState] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        keys = KeyRing.load(settings.keys_dir)
+        connectors = await Connectors.open(settings.sources, settings.environ)
+        try:
+            sources = SourceSet({c.name: c for c in settings.sources}, connectors)
+            schema = build_schema()
+            executor = Executor(schema, settings.limits, introspection=settings.demo)
+            graphiql = _graphiql_html() if settings.demo else None
+            endpoint = GraphQLEndpoint(settings, executor, sources, keys, graphiql)
+            holder["state"] = HubState(keys, sources, endpoint)
+            yield
+        finally:
+            holder.pop("state", None)
+            await connectors.aclose()
+
+    def state() -> HubState:
+        return holder["state"]
+
+    async def graphql(request: Request) -> Response:
+        return await state().endpoint(request)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        sources = state().sources
+        body = {"status": "ready", "sources": {
+            name: {"enabled": sources.configs[name].enabled, "last_status": s.last_status,
+                   "consecutive_failures": s.consecutive_failures}
+            for name, s in sources.states.items()}}
+        return JSONResponse(body)
+
+    async def hub_keys(request: Request) -> Response:
+        return JSONResponse(state().keys.public_json())
+
+    async def metrics(request: Request) -> Response:
+        lines = ["# HELP hub_source_calls_total Calls made to each department source.",
+                 "# TYPE hub_source_calls_total counter"]
+        failures = ["# HELP hub_source_failures_total Calls that did not give a usable answer.",
+                    "# TYPE hub_source_failures_total counter"]
+        for name, s in state().sources.states.items():
+            lines.append(f'hub_source_calls_total{{source="{name}"}} {s.calls}')
+            failures.append(f'hub_source_failures_total{{source="{name}"}} {s.failures}')
+        return PlainTextResponse("\n".join(lines + failures) + "\n",
+                                 media_type="text/plain; version=0.0.4")
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+            Route("/.well-known/hub-keys", hub_keys),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def _graphiql_html() -> str:
+    from strawberry.http.ides import get_graphql_ide_html
+
+    return get_graphql_ide_html(graphql_ide="graphiql")

@@ -1,0 +1,23 @@
+"""ASGI factory for `hub serve` (and any ASGI server): `hub.asgi:app_from_env`, factory mode.
+
+Reads the configuration named by `HUB_CONFIG` when the worker starts, never at import.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from hub.app import create_app
+from hub.settings import load_settings
+
+__all__ = ["app_from_env"]
+
+
+def app_from_env() -> Starlette:
+    path = os.environ.get("HUB_CONFIG")
+    if not path:
+        raise RuntimeError("set HUB_CONFIG to the hub's TOML configuration file")
+    return create_app(load_settings(Path(path)))

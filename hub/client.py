@@ -1,0 +1,71 @@
+"""A small GraphQL client for the command line (`hub check`): standard library HTTP only.
+
+Finds the hub by explicit URL and key, else `HUB_URL` / `HUB_API_KEY`, else the running demo's
+`demo.json` under `--home` with `--as CALLER`.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+__all__ = ["ClientError", "HubClient", "find_hub"]
+
+
+class ClientError(Exception):
+    """The hub could not be found or reached, or refused the request; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubClient:
+    url: str
+    api_key: str
+    timeout_s: float = 120.0
+
+    def query(self, query: str, variables: Mapping[str, Any], headers: Mapping[str, str]
+              ) -> dict[str, Any]:
+        body = orjson.dumps({"query": query, "variables": dict(variables)})
+        request = urllib.request.Request(self.url, data=body, method="POST", headers={
+            "Content-Type": "application/json", "Accept": "application/graphql-response+json",
+            "Authorization": f"Bearer {self.api_key}", **headers})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
+                payload = resp.read()
+        except urllib.error.HTTPError as exc:
+            payload = exc.read()
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            raise ClientError(f"cannot reach the hub at {self.url}: {exc}") from None
+        try:
+            doc = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            raise ClientError(f"the hub at {self.url} did not answer JSON") from None
+        if not isinstance(doc, dict):
+            raise ClientError("the hub's answer is not a JSON object")
+        return doc
+
+
+def find_hub(url: str | None, api_key: str | None, home: Path, caller: str) -> HubClient:
+    url = url or os.environ.get("HUB_URL")
+    api_key = api_key or os.environ.get("HUB_API_KEY")
+    if url and api_key:
+        return HubClient(url, api_key)
+    demo = home / "demo.json"
+    try:
+        info = orjson.loads(demo.read_bytes())
+    except FileNotFoundError:
+        raise ClientError(f"no hub given and no running demo ({demo} is missing); start "
+                          "`hub demo` or pass --url and --api-key") from None
+    except orjson.JSONDecodeError:
+        raise ClientError(f"{demo} is not JSON") from None
+    key = api_key or info.get("callers", {}).get(caller)
+    if not key:
+        known = ", ".join(info.get("callers", {}))
+        raise ClientError(f"the demo has no caller {caller!r} (known: {known})")
+    return HubClient(url or info["graphql_url"], key)

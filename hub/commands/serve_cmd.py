@@ -1,0 +1,114 @@
+"""`hub demo` and `hub serve`: run the hub (the demo with its own sandbox departments)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import orjson
+import uvicorn
+
+from audit.keys import init_keys
+from connectors.config import parse_sources
+from connectors.errors import ConfigError
+from hub.app import create_app
+from hub.demo import demo_settings
+from hub.sandbox.config import render_config
+from hub.sandbox.faults import FaultError, parse_assignment
+from hub.sandbox.server import Sandbox
+from hub.settings import load_settings
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="sandbox departments and the hub, one command")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--home", type=Path, default=Path(".hub"))
+    demo.add_argument("--fault", action="append", default=[], metavar="SOURCE=MODE")
+    demo.add_argument("--no-latency", action="store_true",
+                      help="sandbox departments answer without simulated delays")
+    demo.set_defaults(run=run_demo)
+
+    serve = sub.add_parser("serve", help="production mode: everything from a config file")
+    serve.add_argument("--config", type=Path, required=True)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=run_serve)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    try:
+        faults = [parse_assignment(f) for f in args.fault]
+    except FaultError as exc:
+        print(f"hub demo: {exc}", file=sys.stderr)
+        return 2
+    home: Path = args.home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "keys" / "signing.pem").exists():
+        init_keys(home / "keys")
+    return asyncio.run(_demo(args, home, faults))
+
+
+async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
+    sandbox = Sandbox(port=0, latency=not args.no_latency, data_dir=home / "sandbox")
+    unknown = [n for n, _ in faults if n not in sandbox.sources]
+    if unknown:
+        print(f"hub demo: --fault names no source {unknown[0]!r}", file=sys.stderr)
+        return 2
+    await sandbox.start()
+    demo_file = home / "demo.json"
+    try:
+        for name, fault in faults:
+            await sandbox.set_fault(name, fault)
+        sources = parse_sources(tomllib.loads(render_config(sandbox))["sources"])
+        settings, api_keys = demo_settings(home, sources, host=args.host, port=args.port)
+        config = uvicorn.Config(create_app(settings), host=args.host, port=args.port,
+                                log_level="warning", lifespan="on")
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                await task
+                print(f"hub demo: could not serve on {args.host}:{args.port}", file=sys.stderr)
+                return 1
+            await asyncio.sleep(0.05)
+        graphql_url = f"http://{args.host}:{args.port}/graphql"
+        sandbox_url = f"http://{sandbox.host}:{sandbox.port}"
+        info = {"graphql_url": graphql_url, "sandbox_url": sandbox_url, "callers": api_keys}
+        tmp = demo_file.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps(info, option=orjson.OPT_INDENT_2))
+        tmp.replace(demo_file)
+        print(f"One-Thing Hub demo\n  GraphQL   {graphql_url}  (GraphiQL in a browser)\n"
+              f"  sandbox   {sandbox_url}/_sandbox/samples\n  demo.json {demo_file}\n"
+              "  API keys:", flush=True)
+        for name, key in api_keys.items():
+            print(f"    {name:8} {key}", flush=True)
+        print("Try: hub check ipo <USCC from the samples>    (Ctrl-C stops)", flush=True)
+        await task
+    finally:
+        demo_file.unlink(missing_ok=True)
+        await sandbox.stop()
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"hub serve: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("hub serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    os.environ["HUB_CONFIG"] = str(args.config.resolve())
+    uvicorn.run("hub.asgi:app_from_env", factory=True, host=settings.host, port=settings.port,
+                workers=args.workers, log_level="info")
+    return 0

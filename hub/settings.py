@@ -1,0 +1,141 @@
+"""Hub settings: read once from TOML (or built for the demo), validated, then immutable.
+
+`load_settings` names the bad key in every error ("callers.fgw.role: …"), so `hub serve` can
+refuse to start with a message an operator can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from connectors.config import SourceConfig, parse_sources
+from connectors.errors import ConfigError
+from schema.limits import Limits
+
+__all__ = ["ROLES", "CallerConfig", "ConfigError", "Settings", "hash_key", "load_settings"]
+
+ROLES = ("lead", "portal", "auditor")
+
+
+def hash_key(api_key: str) -> str:
+    """API keys are stored as SHA-256 hex; they are long random strings, so no KDF is needed."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class CallerConfig:
+    name: str
+    display: str
+    role: str
+    purposes: frozenset[str]
+    key_sha256: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    sources: tuple[SourceConfig, ...]
+    callers: tuple[CallerConfig, ...]
+    keys_dir: Path
+    store_url: str
+    demo: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    limits: Limits = field(default_factory=Limits)
+    max_in_flight: int = 256
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: must be a table")
+    return value
+
+
+def _int(where: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{where}: must be a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def _str(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: must be a non-empty string")
+    return value
+
+
+def _callers(raw: Mapping[str, Any]) -> tuple[CallerConfig, ...]:
+    table = _table(raw, "callers")
+    if not table:
+        raise ConfigError("callers: declare at least one [callers.NAME] table")
+    out = []
+    for name, entry in table.items():
+        where = f"callers.{name}"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where}: must be a table")
+        unknown = sorted(set(entry) - {"name", "role", "purposes", "key_sha256"})
+        if unknown:
+            raise ConfigError(f"{where}.{unknown[0]}: unknown key")
+        role = _str(f"{where}.role", entry.get("role"))
+        if role not in ROLES:
+            raise ConfigError(f"{where}.role: {role!r} is not one of {', '.join(ROLES)}")
+        purposes = entry.get("purposes", [])
+        if not isinstance(purposes, list) or not all(isinstance(p, str) for p in purposes):
+            raise ConfigError(f"{where}.purposes: must be a list of purpose codes")
+        digest = _str(f"{where}.key_sha256", entry.get("key_sha256"))
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ConfigError(f"{where}.key_sha256: must be 64 lower-case hex digits (the "
+                              "SHA-256 of the caller's API key)")
+        out.append(CallerConfig(name, _str(f"{where}.name", entry.get("name", name)), role,
+                                frozenset(purposes), digest))
+    if len({c.key_sha256 for c in out}) != len(out):
+        raise ConfigError("callers: two callers share one API key")
+    return tuple(out)
+
+
+def _limits(raw: Mapping[str, Any]) -> Limits:
+    table = _table(raw, "limits")
+    defaults = Limits()
+    bounds = {"max_depth": (2, 100), "max_aliases": (0, 1000), "max_tokens": (100, 100_000),
+              "max_batch": (1, 10_000), "max_body_bytes": (1024, 64 * 2**20)}
+    unknown = sorted(set(table) - set(bounds))
+    if unknown:
+        raise ConfigError(f"limits.{unknown[0]}: unknown key (known: {', '.join(bounds)})")
+    values = {k: _int(f"limits.{k}", table.get(k, getattr(defaults, k)), *b)
+              for k, b in bounds.items()}
+    return Limits(**values)
+
+
+def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    unknown = sorted(set(raw) - {"hub", "limits", "callers", "sources"})
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown section (known: hub, limits, callers, sources)")
+    hub = _table(raw, "hub")
+    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight"}
+    if set(hub) - known:
+        raise ConfigError(f"hub.{sorted(set(hub) - known)[0]}: unknown key")
+    base = path.parent
+    keys_dir = base / _str("hub.keys_dir", hub.get("keys_dir", "keys"))
+    demo = hub.get("demo", False)
+    if not isinstance(demo, bool):
+        raise ConfigError("hub.demo: must be true or false")
+    store = _str("hub.store", hub.get("store", f"sqlite+aiosqlite:///{base / 'hub.sqlite'}"))
+    return Settings(
+        sources=parse_sources(raw.get("sources")), callers=_callers(raw), keys_dir=keys_dir,
+        store_url=store, demo=demo, host=_str("hub.host", hub.get("host", "127.0.0.1")),
+        port=_int("hub.port", hub.get("port", 8000), 0, 65535), limits=_limits(raw),
+        max_in_flight=_int("hub.max_in_flight", hub.get("max_in_flight", 256), 1, 100_000),
+        environ=dict(os.environ if environ is None else environ),
+    )

@@ -1,0 +1,20 @@
+"""Assemble the GraphQL schema: an Apollo Federation 2 subgraph with `Enterprise @key(uscc)`."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from schema.query import Query
+from schema.records import ENTERPRISE_RECORD_TYPES
+from schema.types import Enterprise
+
+__all__ = ["build_schema"]
+
+
+def build_schema() -> strawberry.federation.Schema:
+    return strawberry.federation.Schema(
+        query=Query,
+        types=[Enterprise, *ENTERPRISE_RECORD_TYPES.values()],
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )

@@ -1,0 +1,152 @@
+"""Compliance checks: which sources a check asks, the verdict, and the signed report.
+
+A check fans out to every source of its kind at once. Each (domain, source) pair yields one
+`DomainOutcome`; a disabled source yields DISABLED without a call; a domain with no configured
+source yields UNAVAILABLE. The verdict is FINDINGS if any outcome carries a finding (a violation,
+or arrears owed), else INCOMPLETE if any enabled domain is UNAVAILABLE or INVALID, else CLEAN: a
+source that did not answer never reads as clean. The report is signed over its canonical JSON
+(`audit.canonical`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from audit.canonical import canonical
+from audit.keys import KeyRing
+from connectors.base import Answer
+from connectors.catalogue import CheckKind, DomainInfo, domains_of
+from connectors.config import SourceConfig
+from connectors.records import Record
+from schema.gateway import Gateway
+
+__all__ = ["CheckReport", "DomainOutcome", "PlanItem", "plan", "run_checks", "verdict"]
+
+FAILED = ("UNAVAILABLE", "INVALID")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    domain: DomainInfo
+    source: SourceConfig | None  # None: no source is configured for the domain
+
+
+@dataclass(frozen=True, slots=True)
+class DomainOutcome:
+    domain: DomainInfo
+    department: str
+    source: str
+    status: str
+    records: tuple[Record, ...]
+    as_of: dt.datetime | None
+    latency_ms: float | None
+    detail: str | None
+
+    def counts(self) -> bool:
+        return self.status != "DISABLED"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    report_id: str
+    kind: CheckKind
+    uscc: str
+    verdict: str
+    checked_at: dt.datetime
+    outcomes: tuple[DomainOutcome, ...]
+    signature: str
+    key_id: str
+    document: Mapping[str, Any]
+
+
+def plan(configs: Mapping[str, SourceConfig], kind: CheckKind) -> list[PlanItem]:
+    items = []
+    for domain in domains_of(kind):
+        sources = [c for c in configs.values() if c.check == kind and c.domain == domain.code]
+        items += [PlanItem(domain, s) for s in sources] or [PlanItem(domain, None)]
+    return items
+
+
+def is_finding(record: Record) -> bool:
+    if record.type == "violation":
+        return True
+    arrears = record.values.get("arrears_amount")
+    return isinstance(arrears, int) and arrears > 0
+
+
+def verdict(outcomes: Sequence[DomainOutcome]) -> str:
+    if any(is_finding(r) for o in outcomes for r in o.records):
+        return "FINDINGS"
+    if any(o.status in FAILED for o in outcomes if o.counts()):
+        return "INCOMPLETE"
+    return "CLEAN"
+
+
+def _outcome(item: PlanItem, answer: Answer | None) -> DomainOutcome:
+    source = item.source
+    if source is None:
+        return DomainOutcome(item.domain, "", "", "UNAVAILABLE", (), None, None,
+                             "no source is configured for this domain")
+    if answer is None:
+        return DomainOutcome(item.domain, source.department, source.name, "DISABLED", (), None,
+                             None, "this domain is switched off by configuration")
+    detail = answer.detail
+    if answer.status == "NOT_FOUND":
+        detail = f"{source.department} has no record of this enterprise"
+    return DomainOutcome(item.domain, source.department, source.name, answer.status,
+                         answer.records, answer.as_of, answer.latency_ms, detail)
+
+
+def run_checks(gateway: Gateway, keys: KeyRing, kind: CheckKind, usccs: Sequence[str],
+               now: dt.datetime) -> list[Awaitable[CheckReport]]:
+    """Start every source of every check now (no await before the loads); finish later."""
+    items = plan(gateway.sources.configs, kind)
+    pending: list[Awaitable[CheckReport]] = []
+    for uscc in usccs:
+        loads = [gateway.load(i.source.name, uscc) if i.source and i.source.enabled else None
+                 for i in items]
+        pending.append(_finish(keys, kind, uscc, items, loads, now, gateway.caller.name))
+    return pending
+
+
+async def _finish(keys: KeyRing, kind: CheckKind, uscc: str, items: list[PlanItem],
+                  loads: list[Awaitable[Answer] | None], now: dt.datetime, caller: str
+                  ) -> CheckReport:
+    answers = [None if load is None else await load for load in loads]
+    outcomes = tuple(_outcome(i, a) for i, a in zip(items, answers, strict=True))
+    result = verdict(outcomes)
+    report_id = uuid.uuid4().hex
+    document = report_document(report_id, kind, uscc, result, now, outcomes, caller)
+    signature, kid = keys.sign(canonical(document))
+    return CheckReport(report_id, kind, uscc, result, now, outcomes, signature, kid, document)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def record_document(record: Record) -> dict[str, Any]:
+    return {"type": record.type, **{k: _json_value(v) for k, v in record.values.items()}}
+
+
+def report_document(report_id: str, kind: str, uscc: str, result: str, now: dt.datetime,
+                    outcomes: Sequence[DomainOutcome], caller: str) -> dict[str, Any]:
+    """The signed content of a report (money in fen, times ISO 8601 with offset)."""
+    return {
+        "reportId": report_id, "kind": kind, "subject": {"uscc": uscc}, "verdict": result,
+        "checkedAt": now.isoformat(), "requestedBy": caller,
+        "domains": [{
+            "domain": o.domain.code, "title": o.domain.title, "department": o.department,
+            "source": o.source, "status": o.status,
+            "records": [record_document(r) for r in o.records],
+            "asOf": o.as_of.isoformat() if o.as_of else None,
+            "latencyMs": None if o.latency_ms is None else round(o.latency_ms, 3),
+            "detail": o.detail,
+        } for o in outcomes],
+    }

@@ -1,0 +1,24 @@
+"""The per-request context handed to every resolver: a typed dataclass, never a dict."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from audit.keys import KeyRing
+from schema.gateway import Caller, Gateway
+
+__all__ = ["RequestContext"]
+
+
+@dataclass(slots=True)
+class RequestContext:
+    request_id: str
+    caller: Caller
+    gateway: Gateway
+    keys: KeyRing
+    now: dt.datetime
+    max_batch: int = 1000
+    operator: str | None = None
+    case: str | None = None
+    consent_ids: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,71 @@
+"""The root Query of the checks surface. Resolvers decide, then load; they never fetch."""
+
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+from strawberry.types import Info
+
+from connectors.catalogue import CheckKind as CheckKindCode
+from schema.checks import run_checks
+from schema.context import RequestContext
+from schema.errors import BadUserInput
+from schema.scalars import USCC
+from schema.types import CheckKind, ComplianceReport, Enterprise, Source, SourceStatus
+
+__all__ = ["Query"]
+
+
+def _start_checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list[str]
+                  ) -> list[asyncio.Future[ComplianceReport]]:
+    ctx = info.context
+    code: CheckKindCode = kind.value
+    ctx.gateway.authorize_purpose(code, what=f"the {code} check")
+    pending = run_checks(ctx.gateway, ctx.keys, code, usccs, ctx.now)
+    return [asyncio.ensure_future(p) for p in pending]  # type: ignore[arg-type]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One enterprise, one check, every domain fanned out at once.")
+    async def compliance_check(self, info: Info[RequestContext, None], kind: CheckKind,
+                               uscc: USCC) -> ComplianceReport:  # type: ignore[valid-type]
+        (report,) = _start_checks(info, kind, [str(uscc)])
+        return ComplianceReport.of(await report)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Up to 1000 enterprises; each source is called once per "
+                                  "batch, not once per enterprise.")
+    async def compliance_checks(self, info: Info[RequestContext, None], kind: CheckKind,
+                                usccs: list[USCC]) -> list[ComplianceReport]:  # type: ignore[valid-type]
+        limit = info.context.max_batch
+        if len(usccs) > limit:
+            raise BadUserInput(f"usccs: at most {limit} enterprises per query, got "
+                               f"{len(usccs)}; split the list")
+        if not usccs:
+            raise BadUserInput("usccs: give at least one USCC")
+        reports = await asyncio.gather(*_start_checks(info, kind, [str(u) for u in usccs]))
+        return [ComplianceReport.of(r) for r in reports]  # type: ignore[arg-type]
+
+    @strawberry.field(description="An enterprise by USCC (registration data needs a check "
+                                  "purpose).")
+    def enterprise(self, info: Info[RequestContext, None],
+                   uscc: USCC) -> Enterprise | None:  # type: ignore[valid-type]
+        info.context.gateway.authorize_any(frozenset(("IPO_COMPLIANCE", "BANKRUPTCY")),
+                                           what="enterprise data")
+        return Enterprise(uscc=uscc)
+
+    @strawberry.field(description="Catalogue and live state of every connector.")
+    def sources(self, info: Info[RequestContext, None]) -> list[Source]:
+        sources = info.context.gateway.sources
+        out = []
+        for name, cfg in sources.configs.items():
+            state = sources.states[name]
+            out.append(Source(
+                name=name, department=cfg.department,
+                check=CheckKind(cfg.check) if cfg.check else None, domain=cfg.domain,
+                transport=cfg.transport, enabled=cfg.enabled, timeout_s=cfg.timeout_s,
+                max_batch=cfg.max_batch,
+                last_status=SourceStatus(state.last_status) if state.last_status else None,
+                consecutive_failures=state.consecutive_failures))
+        return out

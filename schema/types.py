@@ -1,0 +1,148 @@
+"""GraphQL object types of the checks surface: reports, domain results, enterprises, sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Coroutine
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from schema.checks import CheckReport, DomainOutcome
+from schema.context import RequestContext
+from schema.records import RecordType, Registration, to_graphql
+from schema.scalars import USCC
+
+__all__ = ["CheckKind", "ComplianceReport", "DomainResult", "Enterprise", "Source",
+           "SourceStatus", "Verdict"]
+
+
+@strawberry.enum
+class CheckKind(Enum):
+    IPO_COMPLIANCE = "IPO_COMPLIANCE"
+    BANKRUPTCY = "BANKRUPTCY"
+
+
+@strawberry.enum(description="INCOMPLETE whenever any required domain did not answer.")
+class Verdict(Enum):
+    CLEAN = "CLEAN"
+    FINDINGS = "FINDINGS"
+    INCOMPLETE = "INCOMPLETE"
+
+
+@strawberry.enum
+class SourceStatus(Enum):
+    OK = "OK"
+    NOT_FOUND = "NOT_FOUND"
+    UNAVAILABLE = "UNAVAILABLE"
+    INVALID = "INVALID"
+    DENIED = "DENIED"
+    DISABLED = "DISABLED"
+
+
+@strawberry.type
+class DomainResult:
+    domain: str = strawberry.field(description='stable code, e.g. "tax", "fire_safety"')
+    title: str = strawberry.field(description='human label, Chinese, e.g. "企业合法纳税情况"')
+    department: str
+    source: str
+    status: SourceStatus
+    records: list[RecordType]
+    as_of: dt.datetime | None
+    latency_ms: float | None
+    detail: str | None
+
+    @classmethod
+    def of(cls, o: DomainOutcome) -> DomainResult:
+        return cls(domain=o.domain.code, title=o.domain.title, department=o.department,
+                   source=o.source, status=SourceStatus(o.status),
+                   records=[to_graphql(r) for r in o.records], as_of=o.as_of,
+                   latency_ms=None if o.latency_ms is None else round(o.latency_ms, 3),
+                   detail=o.detail)
+
+
+@strawberry.federation.type(keys=["uscc"], description="An enterprise, keyed by its USCC.")
+class Enterprise:
+    uscc: USCC  # type: ignore[valid-type]
+
+    @strawberry.field(description="Registered name, from the market registry (市场监管局).")
+    async def name(self, info: Info[RequestContext, None]) -> str | None:
+        registration = await _registration(info, str(self.uscc))
+        return None if registration is None else registration.name
+
+    @strawberry.field(description="注册登记基本信息 from the market registry.")
+    async def registration(self, info: Info[RequestContext, None]) -> Registration | None:
+        return await _registration(info, str(self.uscc))
+
+    @classmethod
+    def resolve_reference(cls, info: Info[RequestContext, None], uscc: str) -> Enterprise:
+        from schema.scalars import _parse_uscc
+
+        _authorize_enterprise(info.context)
+        return cls(uscc=_parse_uscc(uscc))
+
+
+def _authorize_enterprise(ctx: RequestContext) -> None:
+    ctx.gateway.authorize_any(frozenset(("IPO_COMPLIANCE", "BANKRUPTCY")),
+                              what="enterprise data")
+
+
+def _registration(info: Info[RequestContext, None], uscc: str
+                  ) -> Coroutine[Any, Any, Registration | None]:
+    ctx = info.context
+    _authorize_enterprise(ctx)
+    source = next((c for c in ctx.gateway.sources.configs.values()
+                   if c.record == "registration" and c.enabled), None)
+
+    async def done() -> Registration | None:
+        if pending is None:
+            return None
+        answer = await pending
+        if answer.status != "OK" or not answer.records:
+            return None
+        registration: Registration = to_graphql(answer.records[0])
+        return registration
+
+    pending = ctx.gateway.load(source.name, uscc) if source else None
+    return done()
+
+
+@strawberry.type
+class ComplianceReport:
+    report_id: strawberry.ID
+    kind: CheckKind
+    subject: Enterprise
+    verdict: Verdict
+    checked_at: dt.datetime
+    domains: list[DomainResult]
+    signature: str = strawberry.field(description="Ed25519 over the report's canonical JSON")
+    key_id: str
+    document: str = strawberry.field(
+        description="The canonical JSON that `signature` covers (rules: README, 'Signed "
+        "reports'); `hub report verify` checks it offline.")
+
+    @classmethod
+    def of(cls, r: CheckReport) -> ComplianceReport:
+        from audit.canonical import canonical
+
+        return cls(report_id=strawberry.ID(r.report_id), kind=CheckKind(r.kind),
+                   subject=Enterprise(uscc=r.uscc), verdict=Verdict(r.verdict),
+                   checked_at=r.checked_at, domains=[DomainResult.of(o) for o in r.outcomes],
+                   signature=r.signature, key_id=r.key_id,
+                   document=canonical(r.document).decode())
+
+
+@strawberry.type(description="A configured department source and its live state.")
+class Source:
+    name: str
+    department: str
+    check: CheckKind | None
+    domain: str
+    transport: str
+    enabled: bool
+    timeout_s: float
+    max_batch: int
+    last_status: SourceStatus | None
+    consecutive_failures: int
