@@ -69,12 +69,12 @@ class GraphQLEndpoint:
             caller = self._authenticate(request)
             query, variables, operation_name = await self._read(request)
             prepared = self.executor.prepare(query)
+            if request.method == "GET" and prepared.is_mutation(operation_name):
+                raise _Failure(405, "BAD_USER_INPUT", "mutations are only accepted over POST")
             if prepared.errors:
                 return self._answer(media, request_id, _graphql_status(media), None,
                                     [format_error(e, request_id) for e in prepared.errors],
                                     has_data=False)
-            if request.method == "GET" and prepared.is_mutation(operation_name):
-                raise _Failure(405, "BAD_USER_INPUT", "mutations are only accepted over POST")
             context = self._context(request, request_id, caller)
         except _Failure as failure:
             headers = {"Allow": "POST"} if failure.status == 405 else {}

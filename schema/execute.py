@@ -146,13 +146,13 @@ def _argument_of(document: DocumentNode, error: GraphQLError) -> str | None:
 def _validation_error(error: GraphQLError, document: DocumentNode) -> GraphQLError:
     message = _SUGGESTION.sub("", error.message)
     code = (error.extensions or {}).get("code")
-    if code in CODES:
-        return _coded(error, code, message)
-    if message.startswith("Expected value of type"):
+    if code == "BAD_USER_INPUT" or message.startswith("Expected value of type"):
         argument = _argument_of(document, error)
         if argument is not None:
             message = f"argument {argument}: {message}"
         return _coded(error, "BAD_USER_INPUT", message)
+    if code in CODES:
+        return _coded(error, code, message)
     return _coded(error, "GRAPHQL_VALIDATION_FAILED", message)
 
 
@@ -165,7 +165,7 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
         code, message = (original.extensions or {})["code"], error.message
     elif (error.extensions or {}).get("code") in CODES:
         code, message = (error.extensions or {})["code"], error.message
-    elif original is None and error.message.startswith("Variable '$"):
+    elif not error.path and error.message.startswith("Variable '$"):
         code, message = "BAD_USER_INPUT", _SUGGESTION.sub("", error.message)
     else:
         log.error("internal error in request %s", request_id, exc_info=original or error)

@@ -19,24 +19,19 @@ __all__ = ["USCC", "Money", "ResidentId"]
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
+# Scalars raise ValueError (InvalidIdentifier): graphql-core then reports the error at the
+# offending value, naming the variable or the argument, and the hub codes it BAD_USER_INPUT.
+
 def _parse_uscc(value: Any) -> str:
     if not isinstance(value, str):
-        raise GraphQLError("a USCC is a string of 18 characters",
-                           extensions={"code": "BAD_USER_INPUT"})
-    try:
-        return verify_uscc(value)
-    except InvalidIdentifier as exc:
-        raise GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"}) from None
+        raise InvalidIdentifier("a USCC is a string of 18 characters")
+    return verify_uscc(value)
 
 
 def _parse_resident_id(value: Any) -> str:
     if not isinstance(value, str):
-        raise GraphQLError("a resident ID is a string of 18 characters",
-                           extensions={"code": "BAD_USER_INPUT"})
-    try:
-        return verify_resident_id(value, today=dt.datetime.now(CHINA).date())
-    except InvalidIdentifier as exc:
-        raise GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"}) from None
+        raise InvalidIdentifier("a resident ID is a string of 18 characters")
+    return verify_resident_id(value, today=dt.datetime.now(CHINA).date())
 
 
 USCC = strawberry.scalar(

@@ -10,8 +10,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from connectors.identifiers import InvalidIdentifier, verify_uscc
 from schema.checks import CheckReport, DomainOutcome
 from schema.context import RequestContext
+from schema.errors import BadUserInput
 from schema.records import RecordType, Registration, to_graphql
 from schema.scalars import USCC
 
@@ -78,10 +80,11 @@ class Enterprise:
 
     @classmethod
     def resolve_reference(cls, info: Info[RequestContext, None], uscc: str) -> Enterprise:
-        from schema.scalars import _parse_uscc
-
         _authorize_enterprise(info.context)
-        return cls(uscc=_parse_uscc(uscc))
+        try:
+            return cls(uscc=verify_uscc(uscc))
+        except InvalidIdentifier as exc:
+            raise BadUserInput(f"representations: uscc {exc}") from None
 
 
 def _authorize_enterprise(ctx: RequestContext) -> None:

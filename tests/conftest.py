@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hub_harness import HubHarness
 from tests.sandbox_process import SandboxProcess
 
 
@@ -28,3 +29,13 @@ def clean_sandbox(sandbox: SandboxProcess) -> Iterator[SandboxProcess]:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def hub(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubHarness]:
+    """The hub app over the session's sandbox, default settings (not demo mode)."""
+    harness = HubHarness(sandbox, tmp_path_factory.mktemp("hub"))
+    try:
+        yield harness
+    finally:
+        harness.close()

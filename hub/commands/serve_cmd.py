@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +73,10 @@ async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
         settings, api_keys = demo_settings(home, sources, host=args.host, port=args.port)
         config = uvicorn.Config(create_app(settings), host=args.host, port=args.port,
                                 log_level="warning", lifespan="on")
-        server = uvicorn.Server(config)
+        server = _Server(config)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, server.request_exit)
         task = asyncio.create_task(server.serve())
         while not server.started:
             if task.done():
@@ -97,6 +103,18 @@ async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
         demo_file.unlink(missing_ok=True)
         await sandbox.stop()
     return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises a captured signal after shutdown, which would skip the demo's cleanup;
+    the demo handles SIGINT and SIGTERM itself and asks the server to exit."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def request_exit(self) -> None:
+        self.should_exit = True
 
 
 def run_serve(args: argparse.Namespace) -> int:

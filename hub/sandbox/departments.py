@@ -130,6 +130,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     _ipo("ip_penalties", "市市场监管局", "intellectual_property", latency_ms=75,
          envelope="hits", dialect="prefixed", path="/scjg/zscq/qqcf"),
     _ipo("slj_penalties", "市水利局", "water", transport="sql", envelope="sql", dialect="upper",
+         bool_style="digit",
          max_batch=500, path="V_SL_WFXX"),
     _ipo("xf_penalties", "市消防救援支队", "fire_safety", latency_ms=160, envelope="list",
          dialect="pinyin", auth="hmac-sha256", bool_style="zh", path="/xf/api/jdjc/cf"),

@@ -96,7 +96,8 @@ class Sandbox:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.exchange.build)
+        self._samples, _ = await asyncio.gather(asyncio.to_thread(samples, self.world),
+                                                asyncio.to_thread(self.exchange.build))
         control = web.Application()
         control.add_routes([
             web.get("/_sandbox/samples", self._samples_view),
@@ -247,8 +248,6 @@ class Sandbox:
     # -- control API -------------------------------------------------------------------------
 
     async def _samples_view(self, request: web.Request) -> web.Response:
-        if self._samples is None:
-            self._samples = await asyncio.to_thread(samples, self.world)
         return _json(self._samples)
 
     async def _stats_view(self, request: web.Request) -> web.Response:

@@ -27,16 +27,18 @@ async def fetch_one(sandbox: SandboxProcess, source: str, key: str, **overrides:
         await connectors.aclose()
 
 
-async def test_every_source_answers_a_known_subject(clean_sandbox: SandboxProcess) -> None:
-    """Each HTTP and SQL source, with its own credential, answers OK or NOT_FOUND."""
-    uscc = clean_sandbox.enterprise("clean")
-    person = clean_sandbox.person("household", "property", "social_insurance")
+async def test_every_source_answers_every_sample(clean_sandbox: SandboxProcess) -> None:
+    """Each HTTP and SQL source, with its own credential, understands all its sample answers."""
+    usccs = [e["uscc"] for e in clean_sandbox.samples["enterprises"]]
+    persons = [p["id"] for p in clean_sandbox.samples["persons"]]
     connectors = await open_connectors(clean_sandbox)
     try:
         for name, connector in connectors.items():
-            key = uscc if connector.config.subject == "enterprise" else person
-            answer = (await connector.fetch([key])).answers[key]
-            assert answer.status in ("OK", "NOT_FOUND"), (name, answer.detail)
+            keys = usccs if connector.config.subject == "enterprise" else persons
+            answers = (await connector.fetch(keys)).answers
+            for answer in answers.values():
+                assert answer.status in ("OK", "NOT_FOUND"), (name, answer.detail)
+            assert any(a.records for a in answers.values()), name
     finally:
         await connectors.aclose()
 

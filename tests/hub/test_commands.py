@@ -1,0 +1,168 @@
+"""The command line, end to end: demo, check, report verify, serve, keys."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from hub.settings import hash_key
+from tests.sandbox_process import SandboxProcess
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def hub_cmd(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hub", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("demo") / ".hub"
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--port", str(port),
+                             "--home", str(home), "--no-latency"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while not (home / "demo.json").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("hub demo did not start")
+        time.sleep(0.1)
+    yield home
+    proc.terminate()
+    proc.wait(20)
+    assert not (home / "demo.json").exists()
+
+
+def test_demo_writes_demo_json_with_every_caller(demo: Path) -> None:
+    info = orjson.loads((demo / "demo.json").read_bytes())
+    assert set(info["callers"]) >= {"fgw", "xzsp", "court", "portal", "auditor"}
+    assert info["graphql_url"].endswith("/graphql")
+    assert httpx.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).status_code == 200
+    assert (demo / "keys" / "signing.pem").exists()
+
+
+def test_check_prints_18_rows_and_the_report_verifies(demo: Path, tmp_path: Path) -> None:
+    info = orjson.loads((demo / "demo.json").read_bytes())
+    samples = httpx.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
+    uscc = next(e["uscc"] for e in samples["enterprises"] if "findings:tax" in e["tags"])
+    out = tmp_path / "report.json"
+    run = hub_cmd("check", "ipo", uscc, "--home", str(demo), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    rows = [line for line in run.stdout.splitlines()
+            if line.split(" ")[0] in {"urban_management", "planning_resources", "labour",
+                                      "environment", "market_regulation", "health",
+                                      "culture_tourism", "emergency", "housing_construction",
+                                      "housing_fund", "science_tech", "transport", "tax",
+                                      "intellectual_property", "water", "fire_safety",
+                                      "telecom"}]
+    assert len(rows) == 18
+    assert "verdict: FINDINGS" in run.stdout
+    ok = hub_cmd("report", "verify", str(out), "--home", str(demo))
+    assert ok.returncode == 0 and ok.stdout.startswith("valid:")
+    raw = bytearray(out.read_bytes())
+    position = raw.index(b'"verdict"') + len(b'"verdict": "') + 1
+    raw[position] ^= 0x01  # one byte changed
+    out.write_bytes(bytes(raw))
+    bad = hub_cmd("report", "verify", str(out), "--home", str(demo))
+    assert bad.returncode == 1 and "INVALID" in bad.stderr
+
+
+def test_check_as_a_caller_not_allowed(demo: Path) -> None:
+    info = orjson.loads((demo / "demo.json").read_bytes())
+    samples = httpx.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
+    uscc = samples["enterprises"][0]["uscc"]
+    run = hub_cmd("check", "bankruptcy", uscc, "--home", str(demo), "--as", "fgw")
+    assert run.returncode == 1 and "FORBIDDEN" in run.stderr
+
+
+def test_check_refuses_a_bad_uscc_and_a_missing_hub(tmp_path: Path) -> None:
+    run = hub_cmd("check", "ipo", "123", "--home", str(tmp_path))
+    assert run.returncode == 2 and "18 characters" in run.stderr
+    run = hub_cmd("check", "ipo", "91110000600037341L", "--home", str(tmp_path),
+                  env={"HUB_URL": "", "HUB_API_KEY": ""})
+    assert run.returncode == 2 and "hub demo" in run.stderr
+
+
+def test_verify_refuses_unknown_keys_and_non_reports(tmp_path: Path) -> None:
+    assert hub_cmd("keys", "init", str(tmp_path / "k1")).returncode == 0
+    again = hub_cmd("keys", "init", str(tmp_path / "k1"))
+    assert again.returncode == 1 and "never overwritten" in again.stderr
+    junk = tmp_path / "junk.json"
+    junk.write_text('{"hello": 1}')
+    run = hub_cmd("report", "verify", str(junk), "--keys", str(tmp_path / "k1" / "hub-keys.json"))
+    assert run.returncode == 1 and "not a signed report" in run.stderr
+
+
+def config_text(sandbox: SandboxProcess, home: Path, api_key: str, port: int,
+                extra: str = "") -> str:
+    return (f'[hub]\nport = {port}\nkeys_dir = "keys"\n{extra}\n'
+            f'[callers.fgw]\nname = "市发改委"\nrole = "lead"\npurposes = ["IPO_COMPLIANCE"]\n'
+            f'key_sha256 = "{hash_key(api_key)}"\n\n' + sandbox.config_text)
+
+
+@pytest.mark.parametrize(("extra", "says"), [
+    ("demo = 3", "hub.demo: must be true or false"),
+    ("colour = 1", "hub.colour: unknown key"),
+    ("port = 70000", "hub.port: must be a whole number"),
+])
+def test_serve_refuses_an_invalid_config_naming_the_key(sandbox: SandboxProcess, tmp_path: Path,
+                                                        extra: str, says: str) -> None:
+    path = tmp_path / "hub.toml"
+    text = config_text(sandbox, tmp_path, "k", 8000).replace("port = 8000\n", "")
+    path.write_text(text.replace('keys_dir = "keys"\n', f'keys_dir = "keys"\n{extra}\n'))
+    run = hub_cmd("serve", "--config", str(path))
+    assert run.returncode == 2 and says in run.stderr, run.stderr
+
+
+def test_serve_refuses_bad_callers_and_sources(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    good = config_text(sandbox, tmp_path, "k", 8000)
+    for broken, says in ((good.replace('role = "lead"', 'role = "king"'),
+                          "callers.fgw.role: 'king' is not one of"),
+                         (good.replace("timeout_s = 2.0", "timeout_s = -1", 1),
+                          "sources.cgj_penalties.timeout_s"),
+                         ("[hub\n", "not valid TOML")):
+        path.write_text(broken)
+        run = hub_cmd("serve", "--config", str(path))
+        assert run.returncode == 2 and says in run.stderr, run.stderr
+
+
+def test_serve_runs_from_a_config_file(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    assert hub_cmd("keys", "init", str(tmp_path / "keys")).returncode == 0
+    port = free_port()
+    path = tmp_path / "hub.toml"
+    path.write_text(config_text(sandbox, tmp_path, "secret-key-123", port))
+    proc = subprocess.Popen([sys.executable, "-m", "hub", "serve", "--config", str(path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        r = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ sources { name } }"},
+                       headers={"Authorization": "Bearer secret-key-123"})
+        assert len(r.json()["data"]["sources"]) == len(sandbox.config["sources"])
+    finally:
+        proc.terminate()
+        proc.wait(10)

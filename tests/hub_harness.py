@@ -1,0 +1,76 @@
+"""The real hub ASGI app in-process (Starlette TestClient), wired to the sandbox departments."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.testclient import TestClient
+
+from audit.keys import init_keys
+from connectors.config import parse_sources
+from hub.app import create_app
+from hub.demo import demo_settings
+from schema.limits import Limits
+from tests.sandbox_process import SandboxProcess
+
+
+class HubHarness:
+    def __init__(self, sandbox: SandboxProcess, home: Path, *,
+                 sources: dict[str, dict[str, Any]] | None = None, demo: bool = False,
+                 limits: Limits | None = None) -> None:
+        self.sandbox = sandbox
+        configs = {c.name: c for c in parse_sources(sandbox.config["sources"])}
+        for name, change in (sources or {}).items():
+            configs[name] = dataclasses.replace(configs[name], **change)
+        if not (home / "keys" / "signing.pem").exists():
+            init_keys(home / "keys")
+        settings, self.api_keys = demo_settings(home, list(configs.values()),
+                                                host="127.0.0.1", port=0)
+        settings = dataclasses.replace(settings, demo=demo, limits=limits or Limits())
+        self.settings = settings
+        self.app = create_app(settings)
+        self.client = TestClient(self.app, raise_server_exceptions=True)
+        self.client.__enter__()
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, *,
+             caller: str | None = "xzsp", purpose: str | None = "IPO_COMPLIANCE",
+             headers: dict[str, str] | None = None,
+             accept: str = "application/graphql-response+json") -> httpx.Response:
+        sent = {"Accept": accept, **(headers or {})}
+        if caller is not None:
+            sent["Authorization"] = f"Bearer {self.api_keys[caller]}"
+        if purpose is not None:
+            sent["X-Hub-Purpose"] = purpose
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        return self.client.post("/graphql", json=body, headers=sent)
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
+
+
+CHECK = """
+query($kind: CheckKind!, $uscc: USCC!) {
+  complianceCheck(kind: $kind, uscc: $uscc) {
+    reportId kind verdict checkedAt signature keyId document
+    subject { uscc }
+    domains {
+      domain title department source status detail latencyMs asOf
+      records {
+        __typename
+        ... on Violation { decisionNo authority decidedOn summary amount rectified }
+        ... on Contribution { scheme insuredCount arrearsAmount }
+        ... on TaxAccount { arrearsAmount }
+        ... on Vehicle { plate }
+        ... on PropertyRecord { certificateNo }
+        ... on CustomsAccount { dutiesPaid arrearsAmount }
+        ... on Registration { name }
+      }
+    }
+  }
+}
+"""

@@ -1,0 +1,176 @@
+"""Compliance checks through the real app, over real HTTP to the sandbox departments."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from audit.canonical import canonical
+from audit.keys import SignatureInvalid, load_public_keys, verify_signature
+from connectors.catalogue import domains_of
+from hub.sandbox.data import World
+from tests.hub_harness import CHECK, HubHarness
+from tests.sandbox_process import SandboxProcess
+
+
+def check(hub: HubHarness, uscc: str, kind: str = "IPO_COMPLIANCE", caller: str = "xzsp"
+          ) -> dict:  # type: ignore[type-arg]
+    r = hub.post(CHECK, {"kind": kind, "uscc": uscc}, caller=caller, purpose=kind)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "errors" not in body, body
+    return body["data"]["complianceCheck"]  # type: ignore[no-any-return]
+
+
+def test_clean_enterprise_is_clean(hub: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    report = check(hub, clean_sandbox.enterprise("clean"))
+    assert report["verdict"] == "CLEAN"
+    assert len(report["domains"]) == 18
+    assert [d["domain"] for d in report["domains"]][:3] == [
+        "urban_management", "planning_resources", "labour"]
+    statuses = {d["domain"]: d["status"] for d in report["domains"]}
+    assert statuses.pop("culture_tourism") == "DISABLED"
+    assert set(statuses.values()) == {"OK"}
+    disabled = next(d for d in report["domains"] if d["domain"] == "culture_tourism")
+    assert "switched off" in disabled["detail"]
+    assert all(d["records"] == [] for d in report["domains"])
+
+
+def test_findings_are_reported_with_their_violations(hub: HubHarness,
+                                                     clean_sandbox: SandboxProcess) -> None:
+    sample = next(e for e in clean_sandbox.samples["enterprises"]
+                  if sum(t.startswith("findings:") for t in e["tags"]) >= 2)
+    report = check(hub, sample["uscc"])
+    assert report["verdict"] == "FINDINGS"
+    with_records = {d["source"] for d in report["domains"] if d["records"]}
+    assert len(with_records) >= 2
+    violation = next(r for d in report["domains"] for r in d["records"])
+    assert violation["__typename"] == "Violation"
+    assert violation["decisionNo"] and violation["authority"] and violation["summary"]
+    assert violation["amount"] is None or "." in violation["amount"]
+
+
+def test_bankruptcy_check_lists_assets_and_arrears(hub: HubHarness,
+                                                   clean_sandbox: SandboxProcess) -> None:
+    uscc = clean_sandbox.enterprise("arrears:tax")
+    report = check(hub, uscc, kind="BANKRUPTCY", caller="court")
+    assert len(report["domains"]) == 11
+    assert report["domains"][0]["domain"] == "vehicles"
+    assert report["verdict"] == "FINDINGS"
+    tax = next(d for d in report["domains"] if d["source"] == "sw_tax_account")
+    assert tax["records"][0]["__typename"] == "TaxAccount"
+    assert tax["records"][0]["arrearsAmount"] != "0.00"
+    registration = next(d for d in report["domains"] if d["domain"] == "registration")
+    assert registration["records"][0]["name"].startswith("新乡市")
+
+
+MODES = [("down", "UNAVAILABLE"), ("hang", "UNAVAILABLE"), ("slow:3000", "UNAVAILABLE"),
+         ("error", "UNAVAILABLE"), ("garbage", "INVALID"), ("wrong-subject", "INVALID"),
+         ("flaky:1", "UNAVAILABLE")]
+
+
+@pytest.fixture(scope="module")
+def quick_hub(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A hub whose sources time out after 0.5 s, so that fault tests stay fast."""
+    names = sandbox.config["sources"]
+    harness = HubHarness(sandbox, tmp_path_factory.mktemp("quick"),
+                         sources={n: {"timeout_s": 0.5} for n in names})
+    yield harness
+    harness.close()
+
+
+@pytest.mark.parametrize(("mode", "status"), MODES)
+def test_a_faulty_source_is_never_clean(quick_hub: HubHarness, clean_sandbox: SandboxProcess,
+                                        mode: str, status: str) -> None:
+    """Each fault mode on one source: that domain reads its status, the verdict INCOMPLETE."""
+    clean_sandbox.fault("sw_penalties", mode)
+    report = check(quick_hub, clean_sandbox.enterprise("clean"))
+    tax = next(d for d in report["domains"] if d["domain"] == "tax")
+    assert tax["status"] == status
+    assert tax["detail"] and tax["records"] == []
+    assert report["verdict"] == "INCOMPLETE"
+    others = [d for d in report["domains"] if d["domain"] not in ("tax", "culture_tourism")]
+    assert all(d["status"] == "OK" for d in others)
+
+
+@pytest.mark.parametrize("mode", ["down", "hang", "garbage", "error"])
+def test_a_faulty_sql_source_is_never_clean(quick_hub: HubHarness,
+                                            clean_sandbox: SandboxProcess, mode: str) -> None:
+    clean_sandbox.fault("gjj_penalties", mode)
+    report = check(quick_hub, clean_sandbox.enterprise("clean"))
+    fund = next(d for d in report["domains"] if d["domain"] == "housing_fund")
+    assert fund["status"] in ("UNAVAILABLE", "INVALID")
+    assert report["verdict"] == "INCOMPLETE"
+
+
+def test_findings_win_over_a_missing_domain(quick_hub: HubHarness,
+                                            clean_sandbox: SandboxProcess) -> None:
+    uscc = clean_sandbox.enterprise("findings:tax")
+    clean_sandbox.fault("xf_penalties", "down")
+    assert check(quick_hub, uscc)["verdict"] == "FINDINGS"
+
+
+def test_a_hanging_source_costs_only_its_timeout(sandbox: SandboxProcess, clean_sandbox: SandboxProcess,
+                                                 tmp_path: Path) -> None:
+    """`hang` on one source (timeout 1.5 s): the answer arrives within timeout + 1 s."""
+    harness = HubHarness(sandbox, tmp_path, sources={"xf_penalties": {"timeout_s": 1.5}})
+    try:
+        clean_sandbox.fault("xf_penalties", "hang")
+        started = time.monotonic()
+        report = check(harness, clean_sandbox.enterprise("clean"))
+        elapsed = time.monotonic() - started
+    finally:
+        harness.close()
+    fire = next(d for d in report["domains"] if d["domain"] == "fire_safety")
+    assert fire["status"] == "UNAVAILABLE" and "1.5 s" in fire["detail"]
+    assert elapsed < 1.5 + 1.0
+
+
+def test_a_thousand_enterprises_make_ceil_calls_per_source(hub: HubHarness,
+                                                           clean_sandbox: SandboxProcess) -> None:
+    """complianceChecks of 1000: each batch source gets ceil(1000 / batch size) calls."""
+    usccs = World().usccs[:1000]
+    query = """query($u: [USCC!]!) { complianceChecks(kind: IPO_COMPLIANCE, usccs: $u) {
+                 verdict subject { uscc } domains { status } } }"""
+    r = hub.post(query, {"u": usccs})
+    assert r.status_code == 200
+    reports = r.json()["data"]["complianceChecks"]
+    assert [x["subject"]["uscc"] for x in reports] == usccs
+    assert all(x["verdict"] in ("CLEAN", "FINDINGS") for x in reports)
+    stats = clean_sandbox.stats()
+    for name, table in clean_sandbox.config["sources"].items():
+        if table.get("check") != "IPO_COMPLIANCE" or not table["enabled"]:
+            continue
+        if table["transport"] == "rest-batch":
+            assert stats[name]["calls"] == math.ceil(1000 / table["max_batch"]), name
+        elif table["transport"] == "rest-single":
+            assert stats[name]["calls"] == 1000, name
+    assert stats["wlj_penalties"]["calls"] == 0  # disabled: never called
+
+
+def test_report_signature_verifies_with_the_published_key(hub: HubHarness,
+                                                         clean_sandbox: SandboxProcess) -> None:
+    report = check(hub, clean_sandbox.enterprise("findings:fire_safety"))
+    keys_doc = hub.client.get("/.well-known/hub-keys").json()
+    path = Path(hub.settings.keys_dir) / "published.json"
+    path.write_bytes(orjson.dumps(keys_doc))
+    public = load_public_keys(path)
+    document = orjson.loads(report["document"])
+    assert document["reportId"] == report["reportId"]
+    assert document["verdict"] == report["verdict"]
+    verify_signature(public, report["keyId"], canonical(document), report["signature"])
+    document["domains"][0]["status"] = "UNAVAILABLE"
+    with pytest.raises(SignatureInvalid):
+        verify_signature(public, report["keyId"], canonical(document), report["signature"])
+
+
+def test_every_domain_of_both_checks_is_present(hub: HubHarness,
+                                                clean_sandbox: SandboxProcess) -> None:
+    uscc = clean_sandbox.enterprise("clean")
+    for kind, caller in (("IPO_COMPLIANCE", "fgw"), ("BANKRUPTCY", "court")):
+        report = check(hub, uscc, kind=kind, caller=caller)
+        assert {d["domain"] for d in report["domains"]} == {d.code for d in domains_of(kind)}
