@@ -20,6 +20,7 @@ from audit.keys import KeyRing
 from connectors.registry import Connectors
 from hub.graphql_http import GraphQLEndpoint
 from hub.settings import Settings
+from hub.store import open_store
 from schema.build import build_schema
 from schema.execute import Executor
 from schema.gateway import SourceSet
@@ -40,18 +41,20 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         keys = KeyRing.load(settings.keys_dir)
+        store = await open_store(settings.store_url)
         connectors = await Connectors.open(settings.sources, settings.environ)
         try:
             sources = SourceSet({c.name: c for c in settings.sources}, connectors)
             schema = build_schema()
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
-            endpoint = GraphQLEndpoint(settings, executor, sources, keys, graphiql)
+            endpoint = GraphQLEndpoint(settings, executor, sources, keys, graphiql, store)
             holder["state"] = HubState(keys, sources, endpoint)
             yield
         finally:
             holder.pop("state", None)
             await connectors.aclose()
+            await store.close()
 
     def state() -> HubState:
         return holder["state"]

@@ -22,9 +22,10 @@ from starlette.responses import HTMLResponse, Response
 
 from audit.keys import KeyRing
 from hub.settings import Settings, hash_key
+from hub.store import Store
 from schema.context import RequestContext
 from schema.execute import Executor, Prepared, format_error
-from schema.gateway import Caller, Gateway, SourceSet
+from schema.gateway import Caller, ConsentContext, Gateway, SourceSet
 
 __all__ = ["GraphQLEndpoint"]
 
@@ -44,14 +45,17 @@ class _Failure(Exception):
 
 class GraphQLEndpoint:
     def __init__(self, settings: Settings, executor: Executor, sources: SourceSet,
-                 keys: KeyRing, graphiql_html: str | None) -> None:
+                 keys: KeyRing, graphiql_html: str | None, store: Store) -> None:
         self.settings = settings
+        self.store = store
         self.executor = executor
         self.sources = sources
         self.keys = keys
         self.graphiql_html = graphiql_html
         self._callers = {
-            c.key_sha256: Caller(c.name, c.display, c.role, c.purposes) for c in settings.callers
+            c.key_sha256: Caller(c.name, c.display, c.role, frozenset(
+                code for code, m in settings.matters.items() if c.name in m.callers))
+            for c in settings.callers
         }
 
     async def __call__(self, request: Request) -> Response:
@@ -75,7 +79,7 @@ class GraphQLEndpoint:
                 return self._answer(media, request_id, _graphql_status(media), None,
                                     [format_error(e, request_id) for e in prepared.errors],
                                     has_data=False)
-            context = self._context(request, request_id, caller)
+            context = await self._context(request, request_id, caller)
         except _Failure as failure:
             headers = {"Allow": "POST"} if failure.status == 405 else {}
             if failure.status == 401:
@@ -158,7 +162,8 @@ class GraphQLEndpoint:
             raise _Failure(400, "BAD_USER_INPUT", "operationName must be a string")
         return query, variables, name
 
-    def _context(self, request: Request, request_id: str, caller: Caller) -> RequestContext:
+    async def _context(self, request: Request, request_id: str, caller: Caller
+                       ) -> RequestContext:
         headers = request.headers
         purpose = headers.get("x-hub-purpose")
         if purpose is not None and not _PURPOSE.match(purpose):
@@ -176,10 +181,34 @@ class GraphQLEndpoint:
         if any(not _TOKEN.match(c) for c in consents) or len(consents) > 20:
             raise _Failure(400, "BAD_USER_INPUT", "X-Hub-Consent takes up to 20 consent ids")
         now = dt.datetime.now(CHINA)
-        gateway = Gateway(self.sources, caller, purpose, now)
+        consent_context = await self._consents(tuple(dict.fromkeys(consents)), caller, purpose)
+        gateway = Gateway(self.sources, caller, purpose, now, self.settings.matters,
+                          consent_context)
         return RequestContext(request_id=request_id, caller=caller, gateway=gateway,
                               keys=self.keys, now=now, max_batch=self.settings.limits.max_batch,
-                              operator=operator, case=case, consent_ids=tuple(consents))
+                              operator=operator, case=case, consent_ids=tuple(consents),
+                              consent_store=self.store.consents)
+
+    async def _consents(self, presented: tuple[str, ...], caller: Caller, purpose: str | None
+                        ) -> ConsentContext:
+        """Read the presented consents and take one use of each that this request may rely
+        on, before execution, so that resolvers decide without awaiting (no split batches)."""
+        ring = self.keys
+        context = ConsentContext(presented=presented, public_keys=ring.public,
+                                 pseudonym_keys=ring.pseudonym_keys,
+                                 pseudonym_version=ring.pseudonym_version)
+        if not presented:
+            return context
+        loaded = await self.store.consents.get_many(presented)
+        used = set()
+        for consent in loaded.values():
+            if (consent.grantee == caller.name and consent.purpose == purpose
+                    and consent.revoked_at is None and consent.uses < consent.max_uses
+                    and await self.store.consents.take_use(consent.id)):
+                used.add(consent.id)
+        context.loaded = loaded
+        context.used = frozenset(used)
+        return context
 
     def _answer(self, media: str, request_id: str, status: int, data: Any,
                 errors: list[dict[str, Any]], *, has_data: bool,

@@ -16,11 +16,12 @@ from typing import Any
 
 from connectors.config import SourceConfig, parse_sources
 from connectors.errors import ConfigError
+from consent.catalogue import DEFAULT_MATTERS, Matter, parse_matters
 from schema.limits import Limits
 
 __all__ = ["ROLES", "CallerConfig", "ConfigError", "Settings", "hash_key", "load_settings"]
 
-ROLES = ("lead", "portal", "auditor")
+ROLES = ("lead", "portal", "window", "auditor")
 
 
 def hash_key(api_key: str) -> str:
@@ -33,7 +34,6 @@ class CallerConfig:
     name: str
     display: str
     role: str
-    purposes: frozenset[str]
     key_sha256: str
 
 
@@ -43,6 +43,7 @@ class Settings:
     callers: tuple[CallerConfig, ...]
     keys_dir: Path
     store_url: str
+    matters: Mapping[str, Matter] = field(default_factory=lambda: dict(DEFAULT_MATTERS))
     demo: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
@@ -79,21 +80,18 @@ def _callers(raw: Mapping[str, Any]) -> tuple[CallerConfig, ...]:
         where = f"callers.{name}"
         if not isinstance(entry, Mapping):
             raise ConfigError(f"{where}: must be a table")
-        unknown = sorted(set(entry) - {"name", "role", "purposes", "key_sha256"})
+        unknown = sorted(set(entry) - {"name", "role", "key_sha256"})
         if unknown:
             raise ConfigError(f"{where}.{unknown[0]}: unknown key")
         role = _str(f"{where}.role", entry.get("role"))
         if role not in ROLES:
             raise ConfigError(f"{where}.role: {role!r} is not one of {', '.join(ROLES)}")
-        purposes = entry.get("purposes", [])
-        if not isinstance(purposes, list) or not all(isinstance(p, str) for p in purposes):
-            raise ConfigError(f"{where}.purposes: must be a list of purpose codes")
         digest = _str(f"{where}.key_sha256", entry.get("key_sha256"))
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise ConfigError(f"{where}.key_sha256: must be 64 lower-case hex digits (the "
                               "SHA-256 of the caller's API key)")
         out.append(CallerConfig(name, _str(f"{where}.name", entry.get("name", name)), role,
-                                frozenset(purposes), digest))
+                                digest))
     if len({c.key_sha256 for c in out}) != len(out):
         raise ConfigError("callers: two callers share one API key")
     return tuple(out)
@@ -119,9 +117,10 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         raise ConfigError(f"{path}: no such configuration file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    unknown = sorted(set(raw) - {"hub", "limits", "callers", "sources"})
+    sections = ("hub", "limits", "callers", "matters", "sources")
+    unknown = sorted(set(raw) - set(sections))
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown section (known: hub, limits, callers, sources)")
+        raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sections)})")
     hub = _table(raw, "hub")
     known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight"}
     if set(hub) - known:
@@ -132,8 +131,11 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     if not isinstance(demo, bool):
         raise ConfigError("hub.demo: must be true or false")
     store = _str("hub.store", hub.get("store", f"sqlite+aiosqlite:///{base / 'hub.sqlite'}"))
+    callers = _callers(raw)
     return Settings(
-        sources=parse_sources(raw.get("sources")), callers=_callers(raw), keys_dir=keys_dir,
+        sources=parse_sources(raw.get("sources")), callers=callers,
+        matters=parse_matters(raw.get("matters"), frozenset(c.name for c in callers)),
+        keys_dir=keys_dir,
         store_url=store, demo=demo, host=_str("hub.host", hub.get("host", "127.0.0.1")),
         port=_int("hub.port", hub.get("port", 8000), 0, 65535), limits=_limits(raw),
         max_in_flight=_int("hub.max_in_flight", hub.get("max_in_flight", 256), 1, 100_000),

@@ -107,6 +107,7 @@ def run_checks(gateway: Gateway, keys: KeyRing, kind: CheckKind, usccs: Sequence
     items = plan(gateway.sources.configs, kind)
     pending: list[Awaitable[CheckReport]] = []
     for uscc in usccs:
+        gateway.subjects.add(uscc)
         loads = [gateway.load(i.source.name, uscc) if i.source and i.source.enabled else None
                  for i in items]
         pending.append(_finish(keys, kind, uscc, items, loads, now, gateway.caller.name))

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from audit.keys import KeyRing
+from consent.store import ConsentStore
 from schema.gateway import Caller, Gateway
 
 __all__ = ["RequestContext"]
@@ -22,3 +23,4 @@ class RequestContext:
     operator: str | None = None
     case: str | None = None
     consent_ids: tuple[str, ...] = field(default_factory=tuple)
+    consent_store: ConsentStore | None = None

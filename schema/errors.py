@@ -10,6 +10,7 @@
     ├── QueryTooComplex     QUERY_TOO_COMPLEX  depth, alias, token or size limit exceeded
     ├── RateLimited         RATE_LIMITED       the hub is at capacity; retry later
     ├── AuditUnavailable    AUDIT_UNAVAILABLE  the audit store cannot be written: no data
+    ├── SourceFailed        SOURCE_UNAVAILABLE / SOURCE_INVALID  a person-data source failed
     └── InternalError       INTERNAL           anything else (details only in the hub's log)
 
 Messages say what happened and what to do; they never carry stack traces, SQL, source URLs or
@@ -30,6 +31,7 @@ __all__ = [
     "PurposeRequired",
     "QueryTooComplex",
     "RateLimited",
+    "SourceFailed",
     "Unauthenticated",
 ]
 
@@ -82,7 +84,15 @@ class InternalError(HubError):
     code = "INTERNAL"
 
 
+class SourceFailed(HubError):
+    """Person data whose source did not answer: the field is null, and says why."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.code = f"SOURCE_{status}"  # SOURCE_UNAVAILABLE | SOURCE_INVALID
+
+
 CODES = frozenset(c.code for c in (
     Unauthenticated, Forbidden, PurposeRequired, ConsentRequired, ConsentInvalid, BadUserInput,
     QueryTooComplex, RateLimited, AuditUnavailable, InternalError,
-)) | {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"}
+)) | {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "SOURCE_UNAVAILABLE", "SOURCE_INVALID"}

@@ -9,9 +9,11 @@ from strawberry.types import Info
 
 from connectors.catalogue import CheckKind as CheckKindCode
 from schema.checks import run_checks
+from schema.consents import MatterType, matters_of
 from schema.context import RequestContext
 from schema.errors import BadUserInput
-from schema.scalars import USCC
+from schema.person import Person
+from schema.scalars import USCC, ResidentId
 from schema.types import CheckKind, ComplianceReport, Enterprise, Source, SourceStatus
 
 __all__ = ["Query"]
@@ -54,6 +56,19 @@ class Query:
         info.context.gateway.authorize_any(frozenset(("IPO_COMPLIANCE", "BANKRUPTCY")),
                                            what="enterprise data")
         return Enterprise(uscc=uscc)
+
+    @strawberry.field(description="Person data for the portal: every field needs a consent "
+                                  "covering it.")
+    def person(self, info: Info[RequestContext, None],
+               id: ResidentId) -> Person | None:  # type: ignore[valid-type]
+        gateway = info.context.gateway
+        gateway.person_matter()
+        gateway.subjects.add(gateway.subject_pseudonym(str(id)))
+        return Person(id=str(id))
+
+    @strawberry.field(description="The registered 'one things' and the data each needs.")
+    def matters(self, info: Info[RequestContext, None]) -> list[MatterType]:
+        return matters_of(info)
 
     @strawberry.field(description="Catalogue and live state of every connector.")
     def sources(self, info: Info[RequestContext, None]) -> list[Source]:

@@ -108,6 +108,7 @@ def _registration(info: Info[RequestContext, None], uscc: str
         registration: Registration = to_graphql(answer.records[0])
         return registration
 
+    ctx.gateway.subjects.add(uscc)
     pending = ctx.gateway.load(source.name, uscc) if source else None
     return done()
 

@@ -112,7 +112,7 @@ def test_verify_refuses_unknown_keys_and_non_reports(tmp_path: Path) -> None:
 def config_text(sandbox: SandboxProcess, home: Path, api_key: str, port: int,
                 extra: str = "") -> str:
     return (f'[hub]\nport = {port}\nkeys_dir = "keys"\n{extra}\n'
-            f'[callers.fgw]\nname = "市发改委"\nrole = "lead"\npurposes = ["IPO_COMPLIANCE"]\n'
+            f'[callers.fgw]\nname = "市发改委"\nrole = "lead"\n'
             f'key_sha256 = "{hash_key(api_key)}"\n\n' + sandbox.config_text)
 
 

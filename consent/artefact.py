@@ -1,0 +1,95 @@
+"""Consent artefacts (after the ReBIT / DEPA consent artefact and ISO/IEC TS 27560).
+
+A consent names a subject (by pseudonym, never the clear ID), the grantee caller, one purpose,
+the data categories, a validity window, a fetch type (one-time, or reusable with a most-uses
+count), and is signed by the hub with Ed25519 over its canonical JSON. Its status is derived at
+time `now`: REVOKED if revoked, else EXHAUSTED when no use is left, else EXPIRED after its
+window, else ACTIVE. `verify_consent` returns nothing or raises; it takes `now` as a parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from audit.canonical import canonical
+from audit.keys import SignatureInvalid, verify_signature
+from consent.errors import ConsentInvalid
+
+__all__ = ["LEEWAY", "Consent", "verify_consent"]
+
+LEEWAY = dt.timedelta(seconds=60)  # clock difference tolerated at both ends of the window
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    id: str
+    subject: str  # pseudonym, "v1:<hex>"
+    grantee: str
+    purpose: str
+    categories: tuple[str, ...]
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    fetch_type: str  # ONE_TIME | REUSABLE
+    max_uses: int
+    created_at: dt.datetime
+    key_id: str
+    signature: str
+    uses: int = 0
+    revoked_at: dt.datetime | None = None
+
+    def signed_content(self) -> dict[str, Any]:
+        """What the signature covers: everything but the mutable state (uses, revocation)."""
+        return {
+            "id": self.id, "subject": self.subject, "grantee": self.grantee,
+            "purpose": self.purpose, "categories": sorted(self.categories),
+            "validFrom": self.valid_from.isoformat(), "validUntil": self.valid_until.isoformat(),
+            "fetchType": self.fetch_type, "maxUses": self.max_uses,
+            "createdAt": self.created_at.isoformat(),
+        }
+
+    def uses_left(self) -> int:
+        return max(0, self.max_uses - self.uses)
+
+    def status(self, now: dt.datetime) -> str:
+        if self.revoked_at is not None:
+            return "REVOKED"
+        if self.uses >= self.max_uses:
+            return "EXHAUSTED"
+        if now > self.valid_until + LEEWAY:
+            return "EXPIRED"
+        return "ACTIVE"
+
+
+def verify_consent(unverified: Consent, *, public_keys: Mapping[str, Ed25519PublicKey],
+                   now: dt.datetime, grantee: str, purpose: str, subject: str,
+                   category: str) -> None:
+    """Return if `unverified` lets `grantee` have `category` of `subject` for `purpose` at
+    `now`; raise `ConsentInvalid` naming the failed check otherwise. `unverified.uses` is the
+    count read before this request took its own use.
+    """
+    c = unverified
+    try:
+        verify_signature(public_keys, c.key_id, canonical(c.signed_content()), c.signature)
+    except SignatureInvalid as exc:
+        raise ConsentInvalid(f"consent {c.id} does not verify: {exc}") from None
+    if c.revoked_at is not None:
+        raise ConsentInvalid(f"consent {c.id} was revoked")
+    if c.uses >= c.max_uses:
+        raise ConsentInvalid(f"consent {c.id} has no use left")
+    if now + LEEWAY < c.valid_from:
+        raise ConsentInvalid(f"consent {c.id} is not valid before {c.valid_from.isoformat()}")
+    if now > c.valid_until + LEEWAY:
+        raise ConsentInvalid(f"consent {c.id} expired at {c.valid_until.isoformat()}")
+    if c.grantee != grantee:
+        raise ConsentInvalid(f"consent {c.id} was given to another caller, not {grantee}")
+    if c.purpose != purpose:
+        raise ConsentInvalid(f"consent {c.id} was given for {c.purpose}, not {purpose}")
+    if c.subject != subject:
+        raise ConsentInvalid(f"consent {c.id} is about another subject")
+    if category not in c.categories:
+        raise ConsentInvalid(f"consent {c.id} does not cover {category}")

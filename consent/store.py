@@ -1,0 +1,110 @@
+"""Consent storage through SQLAlchemy (SQLite embedded, PostgreSQL in production).
+
+Uses are counted with one conditional UPDATE (`uses < max_uses`), so two requests can never
+both take a consent's last use, on either database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from consent.artefact import Consent
+
+__all__ = ["ConsentStore", "consents_table"]
+
+
+def consents_table(metadata: MetaData) -> Table:
+    return Table(
+        "consents", metadata,
+        Column("id", String(40), primary_key=True),
+        Column("subject", String(80), nullable=False, index=True),
+        Column("grantee", String(64), nullable=False),
+        Column("purpose", String(64), nullable=False),
+        Column("categories", Text, nullable=False),  # comma-separated, sorted
+        Column("valid_from", DateTime(timezone=True), nullable=False),
+        Column("valid_until", DateTime(timezone=True), nullable=False),
+        Column("fetch_type", String(16), nullable=False),
+        Column("max_uses", Integer, nullable=False),
+        Column("uses", Integer, nullable=False, default=0),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("revoked_at", DateTime(timezone=True), nullable=True),
+        Column("key_id", String(32), nullable=False),
+        Column("signature", String(128), nullable=False),
+    )
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite returns naive datetimes; the hub stores UTC, so naive means UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+class ConsentStore:
+    def __init__(self, engine: AsyncEngine, table: Table) -> None:
+        self.engine = engine
+        self.table = table
+
+    async def add(self, consent: Consent) -> None:
+        c = consent
+        async with self.engine.begin() as conn:
+            await conn.execute(self.table.insert().values(
+                id=c.id, subject=c.subject, grantee=c.grantee, purpose=c.purpose,
+                categories=",".join(sorted(c.categories)),
+                valid_from=c.valid_from.astimezone(dt.UTC),
+                valid_until=c.valid_until.astimezone(dt.UTC), fetch_type=c.fetch_type,
+                max_uses=c.max_uses, uses=c.uses, created_at=c.created_at.astimezone(dt.UTC),
+                revoked_at=None, key_id=c.key_id, signature=c.signature))
+
+    async def get_many(self, ids: Sequence[str]) -> dict[str, Consent]:
+        if not ids:
+            return {}
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(self.table).where(self.table.c.id.in_(ids)))).all()
+        return {r.id: _consent(r) for r in rows}
+
+    async def get(self, consent_id: str) -> Consent | None:
+        return (await self.get_many([consent_id])).get(consent_id)
+
+    async def take_use(self, consent_id: str) -> bool:
+        """Count one use if one is left and the consent is not revoked; say whether it was."""
+        t = self.table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(t).where(t.c.id == consent_id, t.c.uses < t.c.max_uses,
+                                t.c.revoked_at.is_(None)).values(uses=t.c.uses + 1))
+        return bool(result.rowcount)
+
+    async def revoke(self, consent_id: str, now: dt.datetime) -> Consent | None:
+        t = self.table
+        async with self.engine.begin() as conn:
+            await conn.execute(update(t).where(t.c.id == consent_id, t.c.revoked_at.is_(None))
+                               .values(revoked_at=now.astimezone(dt.UTC)))
+        return await self.get(consent_id)
+
+
+def _consent(row: object) -> Consent:
+    r = row
+    return Consent(
+        id=r.id, subject=r.subject, grantee=r.grantee, purpose=r.purpose,  # type: ignore[attr-defined]
+        categories=tuple(c for c in r.categories.split(",") if c),  # type: ignore[attr-defined]
+        valid_from=_aware(r.valid_from), valid_until=_aware(r.valid_until),  # type: ignore[attr-defined,arg-type]
+        fetch_type=r.fetch_type, max_uses=r.max_uses,  # type: ignore[attr-defined]
+        created_at=_aware(r.created_at), key_id=r.key_id,  # type: ignore[attr-defined,arg-type]
+        signature=r.signature, uses=r.uses,  # type: ignore[attr-defined]
+        revoked_at=_aware(r.revoked_at),  # type: ignore[attr-defined]
+    )

@@ -1,0 +1,51 @@
+"""The hub's own store (consents, audit log): one SQLAlchemy async engine, SQLite or PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout, so readers never block the audit writer and
+writers queue instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import MetaData, Table, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from consent.store import ConsentStore, consents_table
+
+__all__ = ["Store", "open_store"]
+
+
+@dataclass(slots=True)
+class Store:
+    engine: AsyncEngine
+    metadata: MetaData
+    consents: ConsentStore
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+async def open_store(url: str) -> Store:
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    metadata = MetaData()
+    consents: Table = consents_table(metadata)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    return Store(engine, metadata, ConsentStore(engine, consents))
