@@ -13,6 +13,7 @@ from schema.consents import MatterType, matters_of
 from schema.context import RequestContext
 from schema.errors import BadUserInput
 from schema.person import Person
+from schema.prefill import Prefill, resolve_prefill
 from schema.scalars import USCC, ResidentId
 from schema.types import CheckKind, ComplianceReport, Enterprise, Source, SourceStatus
 
@@ -65,6 +66,11 @@ class Query:
         gateway.person_matter()
         gateway.subjects.add(gateway.subject_pseudonym(str(id)))
         return Person(id=str(id))
+
+    @strawberry.field(description="Pre-fill the form of a 'one thing' matter from shared data.")
+    async def prefill(self, info: Info[RequestContext, None], matter: str,
+                      applicant: ResidentId) -> Prefill:  # type: ignore[valid-type]
+        return await resolve_prefill(info, matter, str(applicant))
 
     @strawberry.field(description="The registered 'one things' and the data each needs.")
     def matters(self, info: Info[RequestContext, None]) -> list[MatterType]:

@@ -370,3 +370,28 @@ def test_pseudonyms_only_in_the_store(app: HubHarness, clean_sandbox: SandboxPro
     stored = asyncio.run(subjects())
     assert stored and all(s.startswith("v1:") and len(s) == 67 for s in stored)
     assert subject not in " ".join(stored)
+
+
+PREFILL = """query($m: String!, $a: ResidentId!) { prefill(matter: $m, applicant: $a) {
+  matter filledShare fields { name value category source } gaps { category code reason } } }"""
+
+
+def test_prefill_fills_what_the_consent_covers(app: HubHarness,
+                                               clean_sandbox: SandboxProcess) -> None:
+    subject = school_person(clean_sandbox)
+    consent = grant(app, subject, categories=["household", "property"])["data"][
+        "grantConsent"]["id"]
+    clean_sandbox.reset()
+    r = app.post(PREFILL, {"m": "SCHOOL_ENROLMENT", "a": subject}, caller="portal",
+                 purpose="SCHOOL_ENROLMENT", headers={"X-Hub-Consent": consent})
+    prefill = r.json()["data"]["prefill"]
+    names = {f["name"] for f in prefill["fields"]}
+    assert "household.address" in names
+    assert any(n.startswith("property") and n.endswith(".certificate_no") for n in names)
+    gaps = {g["category"]: g["code"] for g in prefill["gaps"]}
+    assert gaps["social_insurance"] == "CONSENT_INVALID"  # the consent does not cover it
+    assert prefill["filledShare"] == 0.5
+    assert clean_sandbox.stats()["rsj_person_si"]["calls"] == 0
+    r = app.post(PREFILL, {"m": "NEWBORN", "a": subject}, caller="portal",
+                 purpose="SCHOOL_ENROLMENT", headers={"X-Hub-Consent": consent})
+    assert r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
