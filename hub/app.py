@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from audit.keys import KeyRing
+from audit.log import AuditLog
 from connectors.registry import Connectors
 from hub.graphql_http import GraphQLEndpoint
 from hub.settings import Settings
@@ -42,18 +43,24 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         keys = KeyRing.load(settings.keys_dir)
         store = await open_store(settings.store_url)
+        audit = await AuditLog.open(settings.store_url, keys,
+                                    checkpoint_every=settings.checkpoint_every,
+                                    checkpoint_seconds=settings.checkpoint_seconds) \
+            if settings.audit else None
         connectors = await Connectors.open(settings.sources, settings.environ)
         try:
             sources = SourceSet({c.name: c for c in settings.sources}, connectors)
             schema = build_schema()
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
-            endpoint = GraphQLEndpoint(settings, executor, sources, keys, graphiql, store)
+            endpoint = GraphQLEndpoint(settings, executor, sources, keys, graphiql, store, audit)
             holder["state"] = HubState(keys, sources, endpoint)
             yield
         finally:
             holder.pop("state", None)
             await connectors.aclose()
+            if audit is not None:
+                await audit.close()
             await store.close()
 
     def state() -> HubState:

@@ -21,10 +21,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from audit.keys import KeyRing
+from audit.log import AuditLog, AuditUnavailable
 from hub.settings import Settings, hash_key
 from hub.store import Store
+from hub.trail import Trail
 from schema.context import RequestContext
-from schema.execute import Executor, Prepared, format_error
+from schema.execute import Executor, format_error
 from schema.gateway import Caller, ConsentContext, Gateway, SourceSet
 
 __all__ = ["GraphQLEndpoint"]
@@ -45,9 +47,11 @@ class _Failure(Exception):
 
 class GraphQLEndpoint:
     def __init__(self, settings: Settings, executor: Executor, sources: SourceSet,
-                 keys: KeyRing, graphiql_html: str | None, store: Store) -> None:
+                 keys: KeyRing, graphiql_html: str | None, store: Store,
+                 audit: AuditLog | None) -> None:
         self.settings = settings
         self.store = store
+        self.audit = audit
         self.executor = executor
         self.sources = sources
         self.keys = keys
@@ -69,36 +73,52 @@ class GraphQLEndpoint:
                 and "text/html" in request.headers.get("accept", "")
                 and "query" not in request.query_params):
             return HTMLResponse(self.graphiql_html)
+        trail = Trail(dt.datetime.now(CHINA), request_id)
+        status, body, headers = await self._handle(request, media, trail)
+        if self.audit is not None:
+            try:
+                await self.audit.append(trail.record(body, self.settings.matters))
+            except AuditUnavailable as exc:
+                # Fail closed: no data leaves without its audit entry.
+                status, headers = 503, {"Retry-After": "5"}
+                body = {"data": None, "errors": [{
+                    "message": f"{exc}; no data was released, try again later",
+                    "extensions": {"code": "AUDIT_UNAVAILABLE"}}]}
+        return Response(orjson.dumps(body), status_code=status, media_type=media,
+                        headers={"X-Request-Id": request_id, **headers})
+
+    async def _handle(self, request: Request, media: str, trail: Trail
+                      ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        request_id = trail.request_id
         try:
             caller = self._authenticate(request)
+            trail.caller = caller.name
             query, variables, operation_name = await self._read(request)
+            trail.query_text = query
             prepared = self.executor.prepare(query)
+            trail.query_hash = prepared.query_hash
             if request.method == "GET" and prepared.is_mutation(operation_name):
                 raise _Failure(405, "BAD_USER_INPUT", "mutations are only accepted over POST")
-            if prepared.errors:
-                return self._answer(media, request_id, _graphql_status(media), None,
-                                    [format_error(e, request_id) for e in prepared.errors],
-                                    has_data=False)
             context = await self._context(request, request_id, caller)
+            trail.context = context
+            if prepared.errors:
+                errors = [format_error(e, request_id) for e in prepared.errors]
+                return _graphql_status(media), {"errors": errors}, {}
         except _Failure as failure:
             headers = {"Allow": "POST"} if failure.status == 405 else {}
             if failure.status == 401:
                 headers["WWW-Authenticate"] = 'Bearer realm="one-thing-hub"'
-            return self._answer(media, request_id, failure.status, None, [
-                {"message": failure.message, "extensions": {"code": failure.code}}],
-                has_data=False, headers=headers)
-        return await self._execute(media, request_id, prepared, variables, operation_name,
-                                   context)
-
-    async def _execute(self, media: str, request_id: str, prepared: Prepared,
-                       variables: dict[str, Any] | None, operation_name: str | None,
-                       context: RequestContext) -> Response:
+            errors = [{"message": failure.message, "extensions": {"code": failure.code}}]
+            return failure.status, {"errors": errors}, headers
         result = await self.executor.execute(prepared, variables, operation_name, context)
         errors = [format_error(e, request_id) for e in result.errors or ()]
         # No path on any error and no data: the request failed before execution (variables).
         executed = result.data is not None or any(e.path for e in result.errors or ())
-        status = 200 if executed else _graphql_status(media)
-        return self._answer(media, request_id, status, result.data, errors, has_data=executed)
+        body: dict[str, Any] = {"errors": errors} if errors else {}
+        if executed:
+            body["data"] = result.data
+            return 200, body, {}
+        return _graphql_status(media), body, {}
 
     # -- request pieces ----------------------------------------------------------------------
 
@@ -187,7 +207,8 @@ class GraphQLEndpoint:
         return RequestContext(request_id=request_id, caller=caller, gateway=gateway,
                               keys=self.keys, now=now, max_batch=self.settings.limits.max_batch,
                               operator=operator, case=case, consent_ids=tuple(consents),
-                              consent_store=self.store.consents)
+                              consent_store=self.store.consents, audit=self.audit,
+                              caller_names={c.name: c.display for c in self.settings.callers})
 
     async def _consents(self, presented: tuple[str, ...], caller: Caller, purpose: str | None
                         ) -> ConsentContext:
@@ -209,17 +230,6 @@ class GraphQLEndpoint:
         context.loaded = loaded
         context.used = frozenset(used)
         return context
-
-    def _answer(self, media: str, request_id: str, status: int, data: Any,
-                errors: list[dict[str, Any]], *, has_data: bool,
-                headers: Mapping[str, str] | None = None) -> Response:
-        body: dict[str, Any] = {}
-        if errors:
-            body["errors"] = errors
-        if has_data:
-            body["data"] = data
-        return Response(orjson.dumps(body), status_code=status, media_type=media,
-                        headers={"X-Request-Id": request_id, **(headers or {})})
 
 
 def _graphql_status(media: str) -> int:

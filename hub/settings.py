@@ -49,6 +49,9 @@ class Settings:
     port: int = 8000
     limits: Limits = field(default_factory=Limits)
     max_in_flight: int = 256
+    audit: bool = True
+    checkpoint_every: int = 256
+    checkpoint_seconds: float = 30.0
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -122,14 +125,19 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sections)})")
     hub = _table(raw, "hub")
-    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight"}
+    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight", "audit",
+             "checkpoint_every", "checkpoint_seconds"}
     if set(hub) - known:
         raise ConfigError(f"hub.{sorted(set(hub) - known)[0]}: unknown key")
     base = path.parent
     keys_dir = base / _str("hub.keys_dir", hub.get("keys_dir", "keys"))
-    demo = hub.get("demo", False)
-    if not isinstance(demo, bool):
-        raise ConfigError("hub.demo: must be true or false")
+    demo, audit = hub.get("demo", False), hub.get("audit", True)
+    for key, value in (("demo", demo), ("audit", audit)):
+        if not isinstance(value, bool):
+            raise ConfigError(f"hub.{key}: must be true or false")
+    seconds = hub.get("checkpoint_seconds", 30)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0.1 <= seconds <= 86400:
+        raise ConfigError("hub.checkpoint_seconds: must be a number from 0.1 to 86400")
     store = _str("hub.store", hub.get("store", f"sqlite+aiosqlite:///{base / 'hub.sqlite'}"))
     callers = _callers(raw)
     return Settings(
@@ -139,5 +147,8 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         store_url=store, demo=demo, host=_str("hub.host", hub.get("host", "127.0.0.1")),
         port=_int("hub.port", hub.get("port", 8000), 0, 65535), limits=_limits(raw),
         max_in_flight=_int("hub.max_in_flight", hub.get("max_in_flight", 256), 1, 100_000),
+        audit=audit, checkpoint_seconds=float(seconds),
+        checkpoint_every=_int("hub.checkpoint_every", hub.get("checkpoint_every", 256), 1,
+                              1_000_000),
         environ=dict(os.environ if environ is None else environ),
     )

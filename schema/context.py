@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from audit.keys import KeyRing
+from audit.log import AuditLog
 from consent.store import ConsentStore
 from schema.gateway import Caller, Gateway
 
@@ -24,3 +26,5 @@ class RequestContext:
     case: str | None = None
     consent_ids: tuple[str, ...] = field(default_factory=tuple)
     consent_store: ConsentStore | None = None
+    audit: AuditLog | None = None
+    caller_names: Mapping[str, str] = field(default_factory=dict)

@@ -8,6 +8,7 @@ Errors that are not coded are masked as INTERNAL; the original goes to the hub's
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from graphql import (
     OperationType,
     execute,
     parse,
+    print_ast,
     specified_rules,
     validate,
 )
@@ -45,6 +47,7 @@ class Prepared:
 
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
+    query_hash: str
 
     def operation(self, name: str | None) -> OperationDefinitionNode | None:
         if self.document is None:
@@ -89,11 +92,13 @@ class Executor:
             document = parse(query, max_tokens=self.limits.max_tokens, no_location=False)
         except GraphQLSyntaxError as exc:
             code = ("QUERY_TOO_COMPLEX" if "tokens" in exc.message else "GRAPHQL_PARSE_FAILED")
-            return Prepared(None, (_coded(exc, code, exc.message),))
+            return Prepared(None, (_coded(exc, code, exc.message),), _sha256(query))
+        digest = _sha256(print_ast(document))  # the normalised query, for the audit trail
         errors = validate(self._gql, document, self._rules)
         if errors:
-            return Prepared(document, tuple(_validation_error(e, document) for e in errors))
-        return Prepared(document, ())
+            return Prepared(document, tuple(_validation_error(e, document) for e in errors),
+                            digest)
+        return Prepared(document, (), digest)
 
     async def execute(self, prepared: Prepared, variables: dict[str, Any] | None,
                       operation_name: str | None, context: Any) -> ExecutionResult:
@@ -107,6 +112,10 @@ class Executor:
         if optimized_is_awaitable(result):
             result = await result  # type: ignore[misc]
         return result  # type: ignore[return-value]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _coded(error: GraphQLError, code: str, message: str) -> GraphQLError:

@@ -105,6 +105,7 @@ class Gateway:
         self.released: list[str] = []
         self.denied: list[tuple[str, str]] = []
         self.consents_relied_on: set[str] = set()
+        self.released_categories: dict[str, set[str]] = {}
         self._loaders: dict[str, DataLoader[str, Answer]] = {}
         self._decisions: dict[tuple[str, str], str | ConsentError] = {}
 
@@ -159,6 +160,7 @@ class Gateway:
         if isinstance(decision, ConsentError):
             raise decision
         self.consents_relied_on.add(decision)
+        self.released_categories.setdefault(subject, set()).add(category)
         return decision
 
     def _decide(self, subject: str, category: str) -> str | ConsentError:

@@ -8,6 +8,14 @@ import strawberry
 from strawberry.types import Info
 
 from connectors.catalogue import CheckKind as CheckKindCode
+from schema.audit_api import (
+    AuditEntryConnection,
+    AuditFilter,
+    AuditVerification,
+    resolve_access_log,
+    resolve_entries,
+    resolve_verification,
+)
 from schema.checks import run_checks
 from schema.consents import MatterType, matters_of
 from schema.context import RequestContext
@@ -25,6 +33,7 @@ def _start_checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list
     ctx = info.context
     code: CheckKindCode = kind.value
     ctx.gateway.authorize_purpose(code, what=f"the {code} check")
+    ctx.gateway.record_released(".".join(str(p) for p in info.path.as_list()))
     pending = run_checks(ctx.gateway, ctx.keys, code, usccs, ctx.now)
     return [asyncio.ensure_future(p) for p in pending]  # type: ignore[arg-type]
 
@@ -75,6 +84,24 @@ class Query:
     @strawberry.field(description="The registered 'one things' and the data each needs.")
     def matters(self, info: Info[RequestContext, None]) -> list[MatterType]:
         return matters_of(info)
+
+    @strawberry.field(description="Audit entries, newest first (auditors only).")
+    async def audit_entries(self, info: Info[RequestContext, None],
+                            filter: AuditFilter | None = None,
+                            first: int = 50, after: str | None = None) -> AuditEntryConnection:
+        return await resolve_entries(info, filter, first, after)
+
+    @strawberry.field(description="Chain and checkpoint status of the audit log (auditors "
+                                  "only).")
+    async def audit_verification(self, info: Info[RequestContext, None]) -> AuditVerification:
+        return await resolve_verification(info)
+
+    @strawberry.field(description="Who used this subject's data, when and why (the portal, "
+                                  "for the logged-in subject, purpose SUBJECT_ACCESS).")
+    async def my_access_log(self, info: Info[RequestContext, None],
+                            subject: ResidentId,  # type: ignore[valid-type]
+                            first: int = 50, after: str | None = None) -> AuditEntryConnection:
+        return await resolve_access_log(info, str(subject), first, after)
 
     @strawberry.field(description="Catalogue and live state of every connector.")
     def sources(self, info: Info[RequestContext, None]) -> list[Source]:

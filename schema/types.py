@@ -109,6 +109,7 @@ def _registration(info: Info[RequestContext, None], uscc: str
         return registration
 
     ctx.gateway.subjects.add(uscc)
+    ctx.gateway.record_released(".".join(str(p) for p in info.path.as_list()))
     pending = ctx.gateway.load(source.name, uscc) if source else None
     return done()
 

@@ -1,0 +1,75 @@
+"""Audit entries: what is recorded of one GraphQL operation, and how an entry is hashed.
+
+An entry's body is canonical JSON (`audit.canonical`) of its fields, `seq` and `prevHash`
+included; its hash is `SHA-256(prev_hash || body)`, so each entry commits to the whole chain
+before it. The body is what is stored and what is verified; indexed columns beside it are only
+for searching, and verification checks that they agree with the body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from audit.canonical import canonical
+
+__all__ = ["GENESIS", "OUTCOMES", "AuditRecord", "entry_hash", "format_time"]
+
+GENESIS = "0" * 64
+OUTCOMES = ("ALLOWED", "PARTIAL", "DENIED", "FAILED")
+
+
+def format_time(moment: dt.datetime) -> str:
+    """UTC, microseconds, fixed width: text order is time order."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(slots=True)
+class AuditRecord:
+    """What the hub knows of an operation when it ends; `seq` and hashes come at append."""
+
+    time: dt.datetime
+    request_id: str
+    outcome: str
+    caller: str | None = None
+    operator: str | None = None
+    case: str | None = None
+    purpose: str | None = None
+    consent_ids: list[str] = field(default_factory=list)
+    legal_basis: str | None = None
+    subjects: list[str] = field(default_factory=list)  # USCCs and person pseudonyms
+    subject_categories: dict[str, list[str]] = field(default_factory=dict)
+    released: list[str] = field(default_factory=list)
+    denied: list[dict[str, str]] = field(default_factory=list)  # {"path", "code"}
+    sources: list[dict[str, Any]] = field(default_factory=list)  # {"source","status",...}
+    query_hash: str | None = None
+
+    def body(self, seq: int, prev_hash: str) -> dict[str, Any]:
+        return {
+            "seq": seq, "time": format_time(self.time), "requestId": self.request_id,
+            "caller": self.caller, "operator": self.operator, "case": self.case,
+            "purpose": self.purpose, "consentIds": sorted(set(self.consent_ids)),
+            "legalBasis": self.legal_basis, "subjects": sorted(set(self.subjects)),
+            "subjectCategories": {k: sorted(set(v)) for k, v in self.subject_categories.items()},
+            "released": self.released, "denied": self.denied, "sources": self.sources,
+            "outcome": self.outcome, "queryHash": self.query_hash, "prevHash": prev_hash,
+        }
+
+
+def entry_hash(prev_hash: str, body_bytes: bytes) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + body_bytes).hexdigest()
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return canonical(body)
+
+
+def decode(body_text: str | bytes) -> dict[str, Any]:
+    value = orjson.loads(body_text)
+    if not isinstance(value, dict):
+        raise ValueError("an audit body is a JSON object")
+    return value

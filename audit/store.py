@@ -1,0 +1,96 @@
+"""Audit tables and the engines that write and read them.
+
+Appends are serialised across every process that shares the store: on SQLite each write
+transaction starts with `BEGIN IMMEDIATE` (the database write lock, taken before the head is
+read); on PostgreSQL with `pg_advisory_xact_lock`. Reads use a separate engine that never takes
+the write lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+__all__ = ["LOCK_KEY", "AuditTables", "open_engines"]
+
+LOCK_KEY = int.from_bytes(b"OTHaudit", "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTables:
+    metadata: MetaData
+    meta: Table
+    entries: Table
+    subjects: Table
+    consents: Table
+    checkpoints: Table
+
+    @classmethod
+    def define(cls) -> AuditTables:
+        md = MetaData()
+        meta = Table("audit_meta", md, Column("key", String(32), primary_key=True),
+                     Column("value", Text, nullable=False))
+        entries = Table(
+            "audit_entries", md,
+            Column("seq", Integer, primary_key=True, autoincrement=False),
+            Column("time", String(32), nullable=False),
+            Column("request_id", String(128), nullable=False),
+            Column("caller", String(64)),
+            Column("purpose", String(64)),
+            Column("case_no", String(128)),
+            Column("outcome", String(16), nullable=False),
+            Column("body", Text, nullable=False),
+            Column("entry_hash", String(64), nullable=False),
+            Index("ix_audit_entries_time", "time"),
+            Index("ix_audit_entries_caller", "caller"),
+        )
+        subjects = Table("audit_subjects", md, Column("seq", Integer, nullable=False),
+                         Column("subject", String(80), nullable=False),
+                         Index("ix_audit_subjects_subject", "subject"))
+        consents = Table("audit_consents", md, Column("seq", Integer, nullable=False),
+                         Column("consent_id", String(64), nullable=False),
+                         Index("ix_audit_consents_consent", "consent_id"))
+        checkpoints = Table(
+            "audit_checkpoints", md,
+            Column("size", Integer, primary_key=True, autoincrement=False),
+            Column("log_id", String(64), nullable=False),
+            Column("head_hash", String(64), nullable=False),
+            Column("root_hash", String(64), nullable=False),
+            Column("time", String(32), nullable=False),
+            Column("key_id", String(32), nullable=False),
+            Column("signature", String(128), nullable=False),
+            Column("frontier", Text, nullable=False),
+        )
+        return cls(md, meta, entries, subjects, consents, checkpoints)
+
+
+def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]  # we emit BEGIN
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
+    """(writer, reader). On SQLite the writer begins every transaction IMMEDIATE."""
+    if not url.startswith("sqlite"):
+        engine = create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+        return engine, engine
+    writer = create_async_engine(url, connect_args={"timeout": 30})
+    reader = create_async_engine(url, connect_args={"timeout": 30})
+    event.listen(writer.sync_engine, "connect", _sqlite_connect)
+    event.listen(reader.sync_engine, "connect", _sqlite_connect)
+
+    @event.listens_for(writer.sync_engine, "begin")
+    def _begin_immediate(conn: object) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+    @event.listens_for(reader.sync_engine, "begin")
+    def _begin(conn: object) -> None:
+        conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+
+    return writer, reader

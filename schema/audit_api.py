@@ -1,0 +1,236 @@
+"""The auditor's API (`auditEntries`, `auditVerification`) and the citizen's `myAccessLog`.
+
+Auditors search by caller, subject (the clear ID in the query, matched by pseudonym), purpose,
+consent, case number, outcome and time, newest first with cursor pagination. A citizen, through
+the portal, sees which department used which of their data categories, when and why, and
+nothing about other subjects or the clerk who did it. Both readings are audited like any query.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from audit.entry import format_time
+from audit.log import AuditLog, Checkpoint, SearchFilter
+from audit.verify import verify_log
+from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
+from consent.pseudonym import pseudonyms
+from schema.context import RequestContext
+from schema.errors import BadUserInput, Forbidden, InternalError
+
+__all__ = ["AuditEntry", "AuditEntryConnection", "AuditFilter", "AuditVerification",
+           "resolve_access_log", "resolve_entries", "resolve_verification"]
+
+MAX_PAGE = 200
+
+
+@strawberry.type
+class SourceCall:
+    source: str
+    status: str
+    latency_ms: float
+    keys: int
+
+
+@strawberry.type
+class AuditEntry:
+    seq: int
+    time: dt.datetime
+    request_id: str
+    caller: str | None
+    operator: str | None
+    case: str | None
+    purpose: str | None
+    consent_ids: list[str]
+    legal_basis: str | None
+    outcome: str
+    subjects: list[str] = strawberry.field(description="USCCs and person pseudonyms")
+    released: list[str]
+    denied: list[str] = strawberry.field(description='"path: CODE" per refused field')
+    sources: list[SourceCall]
+    entry_hash: str
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class AuditEntryEdge:
+    cursor: str
+    node: AuditEntry
+
+
+@strawberry.type
+class AuditEntryConnection:
+    edges: list[AuditEntryEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(name="Checkpoint")
+class CheckpointType:
+    log_id: str
+    size: int
+    head_hash: str
+    root_hash: str
+    time: str
+    key_id: str
+    signature: str
+
+
+@strawberry.type
+class AuditVerification:
+    ok: bool
+    size: int
+    head_hash: str | None
+    first_bad_seq: int | None
+    detail: str | None
+    checkpoint: CheckpointType | None
+
+
+@strawberry.input
+class AuditFilter:
+    caller: str | None = None
+    subject: str | None = strawberry.field(
+        default=None, description="a resident ID or a USCC, in clear; matched by pseudonym")
+    purpose: str | None = None
+    consent_id: str | None = None
+    case: str | None = None
+    outcome: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def _log(ctx: RequestContext) -> AuditLog:
+    if ctx.audit is None:
+        raise InternalError("auditing is switched off on this hub")
+    return ctx.audit
+
+
+def _cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode()
+
+
+def _after(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "seq" or not value.isdigit():
+            raise ValueError
+    except ValueError:
+        raise BadUserInput("after: not a cursor this hub gave out") from None
+    return int(value)
+
+
+def _first(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInput(f"first: must be 1 to {MAX_PAGE}")
+    return first
+
+
+def _subjects(ctx: RequestContext, clear: str) -> tuple[str, ...]:
+    try:
+        return (verify_uscc(clear),)
+    except InvalidIdentifier:
+        pass
+    try:
+        rid = verify_resident_id(clear, today=ctx.now.date())
+    except InvalidIdentifier as exc:
+        raise BadUserInput(f"filter.subject: neither a USCC nor a resident ID ({exc})") from None
+    return tuple(pseudonyms(ctx.gateway.consents.pseudonym_keys, rid))
+
+
+def _node(seq: int, body: dict[str, Any], entry_hash: str) -> AuditEntry:
+    return AuditEntry(
+        seq=seq, time=dt.datetime.strptime(body["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        .replace(tzinfo=dt.UTC), request_id=body["requestId"], caller=body["caller"],
+        operator=body["operator"], case=body["case"], purpose=body["purpose"],
+        consent_ids=body["consentIds"], legal_basis=body["legalBasis"],
+        outcome=body["outcome"], subjects=body["subjects"], released=body["released"],
+        denied=[f"{d['path']}: {d['code']}" for d in body["denied"]],
+        sources=[SourceCall(source=s["source"], status=s["status"], latency_ms=s["latencyMs"],
+                            keys=s["keys"]) for s in body["sources"]],
+        entry_hash=entry_hash)
+
+
+def _connection(rows: list[tuple[int, dict[str, Any], str]], total: int, more: bool,
+                node: Any) -> AuditEntryConnection:
+    edges = [AuditEntryEdge(cursor=_cursor(seq), node=node(seq, body, h))
+             for seq, body, h in rows]
+    return AuditEntryConnection(
+        edges=edges, total_count=total,
+        page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None))
+
+
+def _require_auditor(ctx: RequestContext) -> None:
+    if ctx.caller.role != "auditor":
+        raise Forbidden("only auditors read the audit log")
+    ctx.gateway.record_released("audit")
+
+
+async def resolve_entries(info: Info[RequestContext, None], f: AuditFilter | None, first: int,
+                          after: str | None) -> AuditEntryConnection:
+    ctx = info.context
+    _require_auditor(ctx)
+    f = f or AuditFilter()
+    search = SearchFilter(
+        caller=f.caller, subjects=_subjects(ctx, f.subject) if f.subject else (),
+        purpose=f.purpose, consent_id=f.consent_id, case=f.case, outcome=f.outcome,
+        since=format_time(f.since) if f.since else None,
+        until=format_time(f.until) if f.until else None)
+    rows, total, more = await _log(ctx).search(search, first=_first(first),
+                                               before_seq=_after(after))
+    return _connection(rows, total, more, _node)
+
+
+def _checkpoint(cp: Checkpoint | None) -> CheckpointType | None:
+    if cp is None:
+        return None
+    return CheckpointType(log_id=cp.log_id, size=cp.size, head_hash=cp.head_hash,
+                          root_hash=cp.root_hash, time=cp.time, key_id=cp.key_id,
+                          signature=cp.signature)
+
+
+async def resolve_verification(info: Info[RequestContext, None]) -> AuditVerification:
+    ctx = info.context
+    _require_auditor(ctx)
+    v = await verify_log(_log(ctx), ctx.keys.public)
+    return AuditVerification(ok=v.ok, size=v.size, head_hash=v.head_hash,
+                             first_bad_seq=v.first_bad_seq, detail=v.detail,
+                             checkpoint=_checkpoint(v.checkpoint))
+
+
+async def resolve_access_log(info: Info[RequestContext, None], subject: str, first: int,
+                             after: str | None) -> AuditEntryConnection:
+    ctx = info.context
+    gateway = ctx.gateway
+    gateway.authorize_purpose("SUBJECT_ACCESS", what="the subject's access log")
+    if ctx.caller.role != "portal":
+        raise Forbidden("only the portal shows a subject their access log")
+    mine = tuple(pseudonyms(gateway.consents.pseudonym_keys, subject))
+    gateway.subjects.update(mine)
+    gateway.record_released(".".join(str(p) for p in info.path.as_list()))
+    rows, total, more = await _log(ctx).search(SearchFilter(subjects=mine),
+                                               first=_first(first), before_seq=_after(after))
+    names = ctx.caller_names
+
+    def citizen_view(seq: int, body: dict[str, Any], entry_hash: str) -> AuditEntry:
+        categories = sorted({c for s in mine for c in body["subjectCategories"].get(s, [])})
+        return AuditEntry(
+            seq=seq, time=_node(seq, body, entry_hash).time, request_id=body["requestId"],
+            caller=names.get(body["caller"] or "", body["caller"]), operator=None, case=None,
+            purpose=body["purpose"], consent_ids=[], legal_basis=body["legalBasis"],
+            outcome=body["outcome"], subjects=[], released=categories, denied=[], sources=[],
+            entry_hash=entry_hash)
+
+    return _connection(rows, total, more, citizen_view)
+
