@@ -77,7 +77,7 @@ class _Pending:
 
 class AuditLog:
     def __init__(self, writer: AsyncEngine, reader: AsyncEngine, tables: AuditTables,
-                 ring: KeyRing, log_id: str, *, checkpoint_every: int = 256,
+                 ring: KeyRing | None, log_id: str, *, checkpoint_every: int = 256,
                  checkpoint_seconds: float = 30.0, write_timeout: float = 10.0,
                  max_batch: int = 512) -> None:
         self.writer = writer
@@ -94,7 +94,8 @@ class AuditLog:
         self._pg = writer.dialect.name == "postgresql"
 
     @classmethod
-    async def open(cls, url: str, ring: KeyRing, **options: Any) -> AuditLog:
+    async def open(cls, url: str, ring: KeyRing | None, **options: Any) -> AuditLog:
+        """Open (creating if needed) the log at `url`; without a `ring` it can only be read."""
         writer, reader = open_engines(url)
         tables = AuditTables.define()
         async with writer.begin() as conn:
@@ -236,6 +237,8 @@ class AuditLog:
             raise AuditUnavailable(f"the audit log has a gap below seq {size}")
         unsigned = Checkpoint(self.log_id, size, head, compact.root().hex(), format_time(now),
                               "", "")
+        if self.ring is None:
+            raise AuditUnavailable("this audit log was opened without a signing key")
         signature, kid = self.ring.sign(canonical(unsigned.signed_content()))
         cp = Checkpoint(unsigned.log_id, size, head, unsigned.root_hash, unsigned.time, kid,
                         signature)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hub.commands import check_cmd, keys_cmd, report_cmd, sandbox_cmd, serve_cmd
+from hub.commands import audit_cmd, check_cmd, keys_cmd, report_cmd, sandbox_cmd, serve_cmd
 
 __all__ = ["main"]
 
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_cmd.register(sub)
     report_cmd.register(sub)
     keys_cmd.register(sub)
+    audit_cmd.register(sub)
     return parser
 
 

@@ -20,7 +20,8 @@ from tests.sandbox_process import SandboxProcess
 class HubHarness:
     def __init__(self, sandbox: SandboxProcess, home: Path, *,
                  sources: dict[str, dict[str, Any]] | None = None, demo: bool = False,
-                 limits: Limits | None = None, store_url: str | None = None) -> None:
+                 limits: Limits | None = None, store_url: str | None = None,
+                 **settings_changes: Any) -> None:
         self.sandbox = sandbox
         configs = {c.name: c for c in parse_sources(sandbox.config["sources"])}
         for name, change in (sources or {}).items():
@@ -30,7 +31,8 @@ class HubHarness:
         settings, self.api_keys = demo_settings(home, list(configs.values()),
                                                 host="127.0.0.1", port=0)
         settings = dataclasses.replace(settings, demo=demo, limits=limits or Limits(),
-                                       store_url=store_url or settings.store_url)
+                                       store_url=store_url or settings.store_url,
+                                       **settings_changes)
         self.settings = settings
         self.app = create_app(settings)
         self.client = TestClient(self.app, raise_server_exceptions=True)

@@ -1,0 +1,226 @@
+"""The audit log itself: chain, checkpoints, tampering, concurrent writers, crashes.
+
+Runs on SQLite and on PostgreSQL (HUB_TEST_POSTGRES_URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from audit.canonical import canonical
+from audit.entry import AuditRecord, entry_hash
+from audit.keys import KeyRing, init_keys
+from audit.log import AuditLog
+from audit.verify import verify_log
+from tests.pg import fresh_database, postgres_url_or_skip
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}"
+        return
+    with fresh_database(postgres_url_or_skip()) as pg:
+        yield pg
+
+
+@pytest.fixture
+def ring(tmp_path: Path) -> KeyRing:
+    return init_keys(tmp_path / "keys")
+
+
+@pytest.fixture
+async def log(url: str, ring: KeyRing) -> AsyncIterator[AuditLog]:
+    audit = await AuditLog.open(url, ring, checkpoint_every=10)
+    yield audit
+    await audit.close()
+
+
+def record(i: int, **extra: object) -> AuditRecord:
+    return AuditRecord(time=dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
+                       + dt.timedelta(seconds=i), request_id=f"r{i}", outcome="ALLOWED",
+                       caller="fgw", purpose="IPO_COMPLIANCE", subjects=["91110000600037341L"],
+                       released=["complianceCheck"], **extra)  # type: ignore[arg-type]
+
+
+async def fill(log: AuditLog, n: int) -> None:
+    await asyncio.gather(*(log.append(record(i)) for i in range(n)))
+
+
+async def test_appends_form_one_chain_with_checkpoints(log: AuditLog, ring: KeyRing) -> None:
+    await fill(log, 35)
+    result = await verify_log(log, ring.public)
+    assert result.ok and result.size == 35
+    sizes = [cp.size for cp in await log.checkpoints()]
+    assert sizes == sorted(set(sizes))
+    assert result.checkpoint is not None and result.checkpoint.size == sizes[-1]
+    seq, digest = await log.append(record(99))
+    assert seq == 36 and len(digest) == 64
+
+
+async def test_group_commit_batches_concurrent_appends(log: AuditLog) -> None:
+    results = await asyncio.gather(*(log.append(record(i)) for i in range(200)))
+    assert sorted(seq for seq, _ in results) == list(range(1, 201))
+
+
+async def _sql(log: AuditLog, statement: object) -> None:
+    async with log.writer.begin() as conn:
+        await conn.execute(statement)  # type: ignore[arg-type]
+
+
+async def _body(log: AuditLog, seq: int) -> dict:  # type: ignore[type-arg]
+    e = log.tables.entries
+    async with log.reader.connect() as conn:
+        return orjson.loads((await conn.execute(select(e.c.body).where(e.c.seq == seq)))
+                            .scalar_one())  # type: ignore[no-any-return]
+
+
+async def _rehash_from(log: AuditLog, start: int) -> None:
+    """What a careful attacker does after an edit: recompute every hash from `start` on."""
+    e = log.tables.entries
+    async with log.writer.begin() as conn:
+        rows = (await conn.execute(select(e.c.seq, e.c.body).order_by(e.c.seq))).all()
+        prev = "0" * 64
+        for seq, body in rows:
+            doc = orjson.loads(body)
+            if seq >= start:
+                doc["prevHash"] = prev
+                body = canonical(doc).decode()
+                digest = entry_hash(prev, body.encode())
+                await conn.execute(update(e).where(e.c.seq == seq)
+                                   .values(body=body, entry_hash=digest))
+                prev = digest
+            else:
+                prev = (await conn.execute(select(e.c.entry_hash).where(e.c.seq == seq))
+                        ).scalar_one()
+
+
+@pytest.mark.parametrize("case", ["field", "column", "delete-middle", "swap", "rehash",
+                                  "delete-tail", "rollback"])
+async def test_tampering_is_found(log: AuditLog, ring: KeyRing, case: str) -> None:
+    for i in range(25):  # one by one: checkpoints at 10 and 20, then one forced at 25
+        await log.append(record(i))
+    await log.checkpoint()
+    assert [cp.size for cp in await log.checkpoints()] == [10, 20, 25]
+    e = log.tables.entries
+    if case == "field":
+        doc = await _body(log, 7)
+        doc["purpose"] = "BANKRUPTCY"
+        await _sql(log, update(e).where(e.c.seq == 7).values(body=canonical(doc).decode()))
+        expected: int | None = 7
+    elif case == "column":
+        await _sql(log, update(e).where(e.c.seq == 12).values(caller="court"))
+        expected = 12
+    elif case == "delete-middle":
+        await _sql(log, delete(e).where(e.c.seq == 9))
+        expected = 9
+    elif case == "swap":
+        a, b = await _body(log, 4), await _body(log, 6)
+        await _sql(log, update(e).where(e.c.seq == 4).values(body=canonical(b).decode()))
+        await _sql(log, update(e).where(e.c.seq == 6).values(body=canonical(a).decode()))
+        expected = 4
+    elif case == "rehash":
+        doc = await _body(log, 15)
+        doc["released"] = []
+        await _sql(log, update(e).where(e.c.seq == 15).values(body=canonical(doc).decode()))
+        await _rehash_from(log, 15)
+        expected = 11  # the first entry after the last checkpoint that still matches (size 10)
+    elif case == "delete-tail":
+        await _sql(log, delete(e).where(e.c.seq > 20))
+        expected = 21
+    else:  # rollback: the tail replaced by other, freshly chained entries
+        await _sql(log, delete(e).where(e.c.seq > 20))
+        await fill(log, 5)
+        expected = 21
+    result = await verify_log(log, ring.public)
+    assert not result.ok
+    assert result.first_bad_seq == expected, result.detail
+    assert result.detail
+
+
+async def test_forged_checkpoint_is_refused(log: AuditLog, ring: KeyRing,
+                                            tmp_path: Path) -> None:
+    await fill(log, 12)
+    stranger = init_keys(tmp_path / "stranger")
+    public = dict(ring.public)
+    cp = log.tables.checkpoints
+    await _sql(log, update(cp).values(signature=stranger.sign(b"x")[0]))
+    result = await verify_log(log, public)
+    assert not result.ok and "not validly signed" in (result.detail or "")
+
+
+async def test_four_processes_append_one_linear_chain(url: str, ring: KeyRing,
+                                                      tmp_path: Path) -> None:
+    """4 processes x 500 entries -> 2000 entries in one chain that verifies."""
+    keys = tmp_path / "keys"
+    log = await AuditLog.open(url, ring)  # create the tables before the race
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.audit.appender", url, str(keys),
+                               "500"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for _ in range(4)]
+    try:
+        for p in procs:
+            _, err = await asyncio.to_thread(p.communicate, timeout=300)
+            assert p.returncode == 0, err.decode()
+        result = await verify_log(log, ring.public)
+        assert result.ok, result.detail
+        assert result.size == 2000
+        e = log.tables.entries
+        async with log.reader.connect() as conn:
+            ids = (await conn.execute(select(e.c.request_id))).scalars().all()
+        assert len(set(ids)) == 2000
+    finally:
+        await log.close()
+
+
+async def test_a_writer_killed_mid_append_leaves_a_chain_that_verifies(
+        url: str, ring: KeyRing, tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    log = await AuditLog.open(url, ring)
+    proc = subprocess.Popen([sys.executable, "-m", "tests.audit.appender", url, str(keys),
+                             "100000", "50"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        while await log.size() < 300:
+            assert time.monotonic() < deadline and proc.poll() is None
+            await asyncio.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        result = await verify_log(log, ring.public)
+        assert result.ok, result.detail
+        before = result.size
+        await log.append(record(1))
+        after = await verify_log(log, ring.public)
+        assert after.ok and after.size == before + 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        await log.close()
+
+
+async def test_an_unwritable_store_fails_the_append(log: AuditLog, url: str) -> None:
+    await fill(log, 3)
+    if url.startswith("sqlite"):
+        await _sql(log, text("CREATE TRIGGER no_audit BEFORE INSERT ON audit_entries "
+                             "BEGIN SELECT RAISE(ABORT, 'read-only'); END"))
+    else:
+        await _sql(log, text("CREATE FUNCTION no_audit() RETURNS trigger AS $$ BEGIN "
+                             "RAISE EXCEPTION 'read-only'; END $$ LANGUAGE plpgsql"))
+        await _sql(log, text("CREATE TRIGGER no_audit BEFORE INSERT ON audit_entries "
+                             "FOR EACH ROW EXECUTE FUNCTION no_audit()"))
+    from audit.log import AuditUnavailable
+
+    with pytest.raises(AuditUnavailable):
+        await log.append(record(50))
+    assert await log.size() == 3
