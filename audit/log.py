@@ -13,9 +13,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -26,6 +29,7 @@ from audit.canonical import canonical
 from audit.entry import GENESIS, AuditRecord, decode, encode, entry_hash, format_time
 from audit.keys import KeyRing
 from audit.merkle import CompactRange, leaf_hash
+from audit.sqlite_writer import SqliteWriter
 from audit.store import LOCK_KEY, AuditTables, open_engines
 
 __all__ = ["AuditLog", "AuditUnavailable", "Checkpoint", "SearchFilter"]
@@ -70,6 +74,32 @@ class SearchFilter:
 
 
 @dataclass(slots=True)
+class _Chain:
+    rows: list[dict[str, Any]]
+    subjects: list[dict[str, Any]]
+    consents: list[dict[str, Any]]
+    results: list[tuple[int, str]]
+
+
+def _chain(records: Sequence[AuditRecord], seq: int, prev: str) -> _Chain:
+    """Number, link and hash `records` after the head (seq, prev)."""
+    chain = _Chain([], [], [], [])
+    for record in records:
+        seq += 1
+        body = encode(record.body(seq, prev))
+        prev = entry_hash(prev, body)
+        chain.rows.append({"seq": seq, "time": format_time(record.time),
+                           "request_id": record.request_id, "caller": record.caller,
+                           "purpose": record.purpose, "case_no": record.case,
+                           "outcome": record.outcome, "body": body.decode(),
+                           "entry_hash": prev})
+        chain.subjects += [{"seq": seq, "subject": s} for s in sorted(set(record.subjects))]
+        chain.consents += [{"seq": seq, "consent_id": c} for c in sorted(set(record.consent_ids))]
+        chain.results.append((seq, prev))
+    return chain
+
+
+@dataclass(slots=True)
 class _Pending:
     record: AuditRecord
     done: asyncio.Future[tuple[int, str]]
@@ -92,6 +122,11 @@ class AuditLog:
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._pg = writer.dialect.name == "postgresql"
+        self._sqlite: SqliteWriter | None = None
+        if writer.dialect.name == "sqlite" and writer.url.database:
+            self._sqlite = SqliteWriter(Path(writer.url.database))
+        self._cp_size = 0
+        self._cp_at = time.monotonic()
 
     @classmethod
     async def open(cls, url: str, ring: KeyRing | None, **options: Any) -> AuditLog:
@@ -109,7 +144,12 @@ class AuditLog:
                 await conn.execute(insert(tables.meta).values(key="log_id", value=log_id))
             else:
                 log_id = row[0]
-        return cls(writer, reader, tables, ring, log_id, **options)
+            latest = (await conn.execute(select(tables.checkpoints.c.size)
+                                         .order_by(tables.checkpoints.c.size.desc()).limit(1))
+                      ).first()
+        log = cls(writer, reader, tables, ring, log_id, **options)
+        log._cp_size = latest[0] if latest else 0
+        return log
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -125,6 +165,8 @@ class AuditLog:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        if self._sqlite is not None:
+            self._sqlite.close()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
@@ -174,33 +216,85 @@ class AuditLog:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
 
     async def _write(self, records: Sequence[AuditRecord]) -> list[tuple[int, str]]:
+        if self._sqlite is not None:
+            return await self._sqlite.run(lambda con: self._write_sqlite(con, records))
         t = self.tables
         async with self.writer.begin() as conn:
             await self._lock(conn)
             head = (await conn.execute(select(t.entries.c.seq, t.entries.c.entry_hash)
                                        .order_by(t.entries.c.seq.desc()).limit(1))).first()
-            seq, prev = (head[0], head[1]) if head else (0, GENESIS)
-            rows, subjects, consents, results = [], [], [], []
-            for record in records:
-                seq += 1
-                body = encode(record.body(seq, prev))
-                prev = entry_hash(prev, body)
-                rows.append({"seq": seq, "time": format_time(record.time),
-                             "request_id": record.request_id, "caller": record.caller,
-                             "purpose": record.purpose, "case_no": record.case,
-                             "outcome": record.outcome, "body": body.decode(),
-                             "entry_hash": prev})
-                subjects += [{"seq": seq, "subject": s} for s in sorted(set(record.subjects))]
-                consents += [{"seq": seq, "consent_id": c}
-                             for c in sorted(set(record.consent_ids))]
-                results.append((seq, prev))
-            await conn.execute(insert(t.entries), rows)
-            if subjects:
-                await conn.execute(insert(t.subjects), subjects)
-            if consents:
-                await conn.execute(insert(t.consents), consents)
-            await self._checkpoint_if_due(conn, seq, prev, force=False)
-        return results
+            chain = _chain(records, *(head if head else (0, GENESIS)))
+            await conn.execute(insert(t.entries), chain.rows)
+            if chain.subjects:
+                await conn.execute(insert(t.subjects), chain.subjects)
+            if chain.consents:
+                await conn.execute(insert(t.consents), chain.consents)
+            size, head_hash = chain.results[-1]
+            if self._due(size):
+                await self._checkpoint_if_due(conn, size, head_hash, force=False)
+        return chain.results
+
+    def _write_sqlite(self, con: sqlite3.Connection, records: Sequence[AuditRecord]
+                      ) -> list[tuple[int, str]]:
+        """The same transaction on SQLite, run whole in the writer thread (one hop, not one
+        per statement): BEGIN IMMEDIATE takes the write lock before the head is read."""
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            head = con.execute("SELECT seq, entry_hash FROM audit_entries "
+                               "ORDER BY seq DESC LIMIT 1").fetchone()
+            chain = _chain(records, *(head if head else (0, GENESIS)))
+            con.executemany(
+                "INSERT INTO audit_entries (seq, time, request_id, caller, purpose, case_no, "
+                "outcome, body, entry_hash) VALUES (:seq, :time, :request_id, :caller, "
+                ":purpose, :case_no, :outcome, :body, :entry_hash)", chain.rows)
+            con.executemany("INSERT INTO audit_subjects (seq, subject) VALUES (:seq, :subject)",
+                            chain.subjects)
+            con.executemany("INSERT INTO audit_consents (seq, consent_id) "
+                            "VALUES (:seq, :consent_id)", chain.consents)
+            size, head_hash = chain.results[-1]
+            if self._due(size):
+                self._checkpoint_sqlite(con, size, head_hash)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return chain.results
+
+    def _checkpoint_sqlite(self, con: sqlite3.Connection, size: int, head: str) -> None:
+        row = con.execute("SELECT size, frontier FROM audit_checkpoints "
+                          "ORDER BY size DESC LIMIT 1").fetchone()
+        compact = CompactRange(row[0], [bytes.fromhex(h) for h in orjson.loads(row[1])]) \
+            if row else CompactRange()
+        if compact.size >= size:
+            self._cp_size, self._cp_at = compact.size, time.monotonic()
+            return
+        for (digest,) in con.execute("SELECT entry_hash FROM audit_entries WHERE seq > ? AND "
+                                     "seq <= ? ORDER BY seq", (compact.size, size)):
+            compact.append(leaf_hash(bytes.fromhex(digest)))
+        values = self._signed_checkpoint(compact, size, head)
+        con.execute("INSERT INTO audit_checkpoints (size, log_id, head_hash, root_hash, time, "
+                    "key_id, signature, frontier) VALUES (:size, :log_id, :head_hash, "
+                    ":root_hash, :time, :key_id, :signature, :frontier)", values)
+
+    def _due(self, size: int) -> bool:
+        """Is a checkpoint due, by what this process knows? (Checked again under the lock.)"""
+        return (size - self._cp_size >= self.checkpoint_every
+                or time.monotonic() - self._cp_at >= self.checkpoint_seconds)
+
+    def _signed_checkpoint(self, compact: CompactRange, size: int, head: str
+                           ) -> dict[str, Any]:
+        if compact.size != size:
+            raise AuditUnavailable(f"the audit log has a gap below seq {size}")
+        if self.ring is None:
+            raise AuditUnavailable("this audit log was opened without a signing key")
+        unsigned = Checkpoint(self.log_id, size, head, compact.root().hex(),
+                              format_time(dt.datetime.now(dt.UTC)), "", "")
+        signature, kid = self.ring.sign(canonical(unsigned.signed_content()))
+        self._cp_size, self._cp_at = size, time.monotonic()
+        return {"size": size, "log_id": self.log_id, "head_hash": head,
+                "root_hash": unsigned.root_hash, "time": unsigned.time, "key_id": kid,
+                "signature": signature,
+                "frontier": orjson.dumps([h.hex() for h in compact.hashes]).decode()}
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -220,6 +314,7 @@ class AuditLog:
         now = dt.datetime.now(dt.UTC)
         if latest is not None:
             if latest.size >= size:
+                self._cp_size, self._cp_at = latest.size, time.monotonic()
                 return latest if force else None
             age = (now - dt.datetime.strptime(latest.time, "%Y-%m-%dT%H:%M:%S.%fZ")
                    .replace(tzinfo=dt.UTC)).total_seconds()
@@ -233,20 +328,10 @@ class AuditLog:
                                      .where(e.c.seq <= size).order_by(e.c.seq))).scalars()
         for h in hashes:
             compact.append(leaf_hash(bytes.fromhex(h)))
-        if compact.size != size:
-            raise AuditUnavailable(f"the audit log has a gap below seq {size}")
-        unsigned = Checkpoint(self.log_id, size, head, compact.root().hex(), format_time(now),
-                              "", "")
-        if self.ring is None:
-            raise AuditUnavailable("this audit log was opened without a signing key")
-        signature, kid = self.ring.sign(canonical(unsigned.signed_content()))
-        cp = Checkpoint(unsigned.log_id, size, head, unsigned.root_hash, unsigned.time, kid,
-                        signature)
-        await conn.execute(insert(self.tables.checkpoints).values(
-            size=size, log_id=cp.log_id, head_hash=head, root_hash=cp.root_hash, time=cp.time,
-            key_id=kid, signature=signature,
-            frontier=orjson.dumps([h.hex() for h in compact.hashes]).decode()))
-        return cp
+        values = self._signed_checkpoint(compact, size, head)
+        await conn.execute(insert(self.tables.checkpoints).values(**values))
+        return Checkpoint(self.log_id, size, head, values["root_hash"], values["time"],
+                          values["key_id"], values["signature"])
 
     async def _idle_checkpoint(self) -> None:
         try:

@@ -2,8 +2,8 @@
 
 The department publishes a view; the hub selects the agreed columns for a batch of subject keys.
 Identifiers come from validated configuration and keys are bound parameters, so no value ever
-reaches the SQL text. For SQLite the engine opens a fresh connection per fetch (the department
-may replace the file), with a busy timeout no longer than the source's timeout.
+reaches the SQL text. Connections are pooled; for SQLite a fetch first checks that the file is
+still there (the department may take it away), and waits on locks no longer than the timeout.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from connectors.base import Answer, Call, FetchResult, chunked
 from connectors.config import SourceConfig
@@ -29,10 +29,19 @@ __all__ = ["SqlConnector", "open_engine"]
 
 def open_engine(cfg: SourceConfig) -> AsyncEngine:
     if cfg.dsn.startswith("sqlite"):
-        return create_async_engine(cfg.dsn, poolclass=NullPool,
+        return create_async_engine(cfg.dsn, pool_size=cfg.concurrency, max_overflow=0,
                                    connect_args={"timeout": cfg.timeout_s})
     return create_async_engine(cfg.dsn, pool_size=cfg.concurrency, max_overflow=0,
                                pool_pre_ping=True)
+
+
+def _sqlite_file(dsn: str) -> Path | None:
+    """The database file of a SQLite DSN (`sqlite+aiosqlite:///file:PATH?mode=ro&uri=true`)."""
+    if not dsn.startswith("sqlite"):
+        return None
+    path = make_url(dsn).database or ""
+    path = path.removeprefix("file:").split("?")[0]
+    return Path(path) if path and path != ":memory:" else None
 
 
 class SqlConnector:
@@ -44,6 +53,9 @@ class SqlConnector:
         if config.as_of_column:
             columns.append(config.as_of_column)
         self._columns = columns
+        # A pooled SQLite connection keeps reading a file that the department has taken away;
+        # checking that the file is still there makes a removed 前置库 read as down.
+        self._file = _sqlite_file(config.dsn)
         self._query = text(
             f"SELECT {', '.join(columns)} FROM {config.table} "
             f"WHERE {config.key_field} IN :keys"
@@ -65,6 +77,10 @@ class SqlConnector:
         started = time.perf_counter()
         try:
             async with asyncio.timeout_at(deadline), self._cap:
+                if self._file is not None and not self._file.exists():
+                    await self.engine.dispose()
+                    raise SourceUnavailable(f"{cfg.department}'s exchange database cannot be "
+                                            "opened (its file is gone)")
                 async with self.engine.connect() as conn:
                     rows = (await conn.execute(self._query, {"keys": keys})).all()
             answers = self._answers(keys, [dict(zip(self._columns, r, strict=True))

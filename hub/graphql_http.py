@@ -56,6 +56,7 @@ class GraphQLEndpoint:
         self.sources = sources
         self.keys = keys
         self.graphiql_html = graphiql_html
+        self._in_flight = 0
         self._callers = {
             c.key_sha256: Caller(c.name, c.display, c.role, frozenset(
                 code for code, m in settings.matters.items() if c.name in m.callers))
@@ -74,7 +75,18 @@ class GraphQLEndpoint:
                 and "query" not in request.query_params):
             return HTMLResponse(self.graphiql_html)
         trail = Trail(dt.datetime.now(CHINA), request_id)
-        status, body, headers = await self._handle(request, media, trail)
+        if self._in_flight >= self.settings.max_in_flight:
+            # Admission control: shed load at once rather than let waits pile up to timeouts.
+            status, headers = 503, {"Retry-After": "1"}
+            body: dict[str, Any] = {"errors": [{
+                "message": f"the hub is at capacity ({self._in_flight} operations in flight); "
+                           "retry in a second", "extensions": {"code": "RATE_LIMITED"}}]}
+        else:
+            self._in_flight += 1
+            try:
+                status, body, headers = await self._handle(request, media, trail)
+            finally:
+                self._in_flight -= 1
         if self.audit is not None:
             try:
                 await self.audit.append(trail.record(body, self.settings.matters))

@@ -60,7 +60,7 @@ class CheckReport:
     outcomes: tuple[DomainOutcome, ...]
     signature: str
     key_id: str
-    document: Mapping[str, Any]
+    canonical: bytes  # the signed document, kept as the bytes that were signed
 
 
 def plan(configs: Mapping[str, SourceConfig], kind: CheckKind) -> list[PlanItem]:
@@ -103,13 +103,26 @@ def _outcome(item: PlanItem, answer: Answer | None) -> DomainOutcome:
 
 def run_checks(gateway: Gateway, keys: KeyRing, kind: CheckKind, usccs: Sequence[str],
                now: dt.datetime) -> list[Awaitable[CheckReport]]:
-    """Start every source of every check now (no await before the loads); finish later."""
+    """Start every source of every check now (no await before the loads); finish later.
+
+    Sources are started slowest first (by their recent latency): one thread issues the calls
+    one after another, so a slow department asked last would add that delay to the answer."""
     items = plan(gateway.sources.configs, kind)
+    states = gateway.sources.states
+
+    def expected_ms(i: int) -> float:
+        source = items[i].source
+        return states[source.name].latency_ewma_ms if source is not None else 0.0
+
+    order = sorted(range(len(items)), key=expected_ms, reverse=True)
     pending: list[Awaitable[CheckReport]] = []
     for uscc in usccs:
         gateway.subjects.add(uscc)
-        loads = [gateway.load(i.source.name, uscc) if i.source and i.source.enabled else None
-                 for i in items]
+        loads: list[Awaitable[Answer] | None] = [None] * len(items)
+        for i in order:
+            source = items[i].source
+            if source is not None and source.enabled:
+                loads[i] = gateway.load(source.name, uscc)
         pending.append(_finish(keys, kind, uscc, items, loads, now, gateway.caller.name))
     return pending
 
@@ -121,9 +134,9 @@ async def _finish(keys: KeyRing, kind: CheckKind, uscc: str, items: list[PlanIte
     outcomes = tuple(_outcome(i, a) for i, a in zip(items, answers, strict=True))
     result = verdict(outcomes)
     report_id = uuid.uuid4().hex
-    document = report_document(report_id, kind, uscc, result, now, outcomes, caller)
-    signature, kid = keys.sign(canonical(document))
-    return CheckReport(report_id, kind, uscc, result, now, outcomes, signature, kid, document)
+    signed = canonical(report_document(report_id, kind, uscc, result, now, outcomes, caller))
+    signature, kid = keys.sign(signed)
+    return CheckReport(report_id, kind, uscc, result, now, outcomes, signature, kid, signed)
 
 
 def _json_value(value: Any) -> Any:

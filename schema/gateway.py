@@ -49,9 +49,12 @@ class SourceState:
     consecutive_failures: int = 0
     calls: int = 0
     failures: int = 0
+    latency_ewma_ms: float = 0.0  # how long this source usually takes to answer
 
     def record(self, call: Call) -> None:
         self.calls += 1
+        if call.status == "OK":
+            self.latency_ewma_ms += 0.2 * (call.latency_ms - self.latency_ewma_ms)
         self.last_status = call.status
         self.last_at = time.time()
         if call.status == "OK":

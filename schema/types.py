@@ -121,22 +121,26 @@ class ComplianceReport:
     subject: Enterprise
     verdict: Verdict
     checked_at: dt.datetime
-    domains: list[DomainResult]
     signature: str = strawberry.field(description="Ed25519 over the report's canonical JSON")
     key_id: str
-    document: str = strawberry.field(
-        description="The canonical JSON that `signature` covers (rules: README, 'Signed "
-        "reports'); `hub report verify` checks it offline.")
+    signed: strawberry.Private[bytes]
+    outcomes: strawberry.Private[tuple[DomainOutcome, ...]]
+
+    @strawberry.field(description="One result per (domain, source).")
+    def domains(self) -> list[DomainResult]:
+        return [DomainResult.of(o) for o in self.outcomes]
+
+    @strawberry.field(description="The canonical JSON that `signature` covers (rules: README, "
+                                  "'Signed reports'); `hub report verify` checks it offline.")
+    def document(self) -> str:
+        return self.signed.decode()
 
     @classmethod
     def of(cls, r: CheckReport) -> ComplianceReport:
-        from audit.canonical import canonical
-
         return cls(report_id=strawberry.ID(r.report_id), kind=CheckKind(r.kind),
                    subject=Enterprise(uscc=r.uscc), verdict=Verdict(r.verdict),
-                   checked_at=r.checked_at, domains=[DomainResult.of(o) for o in r.outcomes],
-                   signature=r.signature, key_id=r.key_id,
-                   document=canonical(r.document).decode())
+                   checked_at=r.checked_at, signature=r.signature, key_id=r.key_id,
+                   signed=r.canonical, outcomes=r.outcomes)
 
 
 @strawberry.type(description="A configured department source and its live state.")

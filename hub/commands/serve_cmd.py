@@ -20,6 +20,7 @@ from audit.keys import init_keys
 from connectors.config import parse_sources
 from connectors.errors import ConfigError
 from hub.app import create_app
+from hub.commands.sandbox_cmd import run_loop
 from hub.demo import demo_settings
 from hub.sandbox.config import render_config
 from hub.sandbox.faults import FaultError, parse_assignment
@@ -55,7 +56,7 @@ def run_demo(args: argparse.Namespace) -> int:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "keys" / "signing.pem").exists():
         init_keys(home / "keys")
-    return asyncio.run(_demo(args, home, faults))
+    return run_loop(_demo(args, home, faults))
 
 
 async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
@@ -72,7 +73,7 @@ async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
         sources = parse_sources(tomllib.loads(render_config(sandbox))["sources"])
         settings, api_keys = demo_settings(home, sources, host=args.host, port=args.port)
         config = uvicorn.Config(create_app(settings), host=args.host, port=args.port,
-                                log_level="warning", lifespan="on")
+                                log_level="warning", lifespan="on", timeout_keep_alive=75)
         server = _Server(config)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -127,6 +128,9 @@ def run_serve(args: argparse.Namespace) -> int:
         print("hub serve: --workers must be at least 1", file=sys.stderr)
         return 2
     os.environ["HUB_CONFIG"] = str(args.config.resolve())
+    # uvloop and httptools when installed (loop/http "auto"); a long keep-alive so that
+    # department systems and load balancers reuse connections instead of racing a close.
     uvicorn.run("hub.asgi:app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=args.workers, log_level="info")
+                workers=args.workers, log_level="warning", timeout_keep_alive=75,
+                access_log=False)
     return 0

@@ -108,6 +108,7 @@ class Sandbox:
             web.post("/_sandbox/reset", self._reset_view),
             web.get("/_sandbox/config", self._config_view),
             web.get("/_sandbox/health", self._health_view),
+            web.post("/_sandbox/latency", self._latency_view),
         ])
         self._control = web.AppRunner(control, access_log=None)
         await self._control.setup()
@@ -290,6 +291,17 @@ class Sandbox:
         from hub.sandbox.config import render_config
 
         return web.Response(text=render_config(self), content_type="application/toml")
+
+    async def _latency_view(self, request: web.Request) -> web.Response:
+        try:
+            payload = orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            payload = None
+        if not isinstance(payload, dict) or not isinstance(payload.get("enabled"), bool):
+            return _json({"error": 'send JSON: {"enabled": true} or {"enabled": false}'},
+                         status=400)
+        self.latency = payload["enabled"]
+        return _json({"latency": self.latency})
 
     async def _health_view(self, request: web.Request) -> web.Response:
         return _json({"ok": True, "sources": len(self.sources)})

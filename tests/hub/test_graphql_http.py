@@ -248,3 +248,30 @@ def test_probes_and_keys(hub: HubHarness) -> None:
     assert keys and keys[0]["crv"] == "Ed25519"
     metrics = hub.client.get("/metrics")
     assert "hub_source_calls_total" in metrics.text
+
+
+def test_admission_control_sheds_excess_at_once(sandbox: SandboxProcess, tmp_path: Path,
+                                                clean_sandbox: SandboxProcess) -> None:
+    """With one operation in flight allowed, a second concurrent one gets RATE_LIMITED."""
+    import threading
+
+    harness = HubHarness(sandbox, tmp_path, max_in_flight=1)
+    try:
+        clean_sandbox.fault("cgj_penalties", "slow:1500")
+        uscc = clean_sandbox.enterprise("clean")
+        slow: dict[str, Any] = {}
+        thread = threading.Thread(target=lambda: slow.update(r=harness.post(SIMPLE, {"u": uscc})))
+        thread.start()
+        import time
+
+        time.sleep(0.5)
+        started = time.monotonic()
+        shed = harness.post("{ sources { name } }", purpose=None)
+        assert time.monotonic() - started < 1.0
+        assert shed.status_code == 503 and codes(shed.json()) == ["RATE_LIMITED"]
+        assert shed.headers["retry-after"] == "1"
+        thread.join()
+        assert slow["r"].json()["data"]["complianceCheck"]["verdict"] == "CLEAN"
+        assert "errors" not in harness.post("{ sources { name } }", purpose=None).json()
+    finally:
+        harness.close()

@@ -201,3 +201,10 @@ async def test_latency_and_start_faults(tmp_path: Path) -> None:
         assert down.status == "UNAVAILABLE"
     finally:
         proc.stop()
+
+
+def test_latency_can_be_switched_while_running(clean_sandbox: SandboxProcess) -> None:
+    r = clean_sandbox.client.post("/_sandbox/latency", json={"enabled": "yes"})
+    assert r.status_code == 400 and "enabled" in r.json()["error"]
+    r = clean_sandbox.client.post("/_sandbox/latency", json={"enabled": False})
+    assert r.json() == {"latency": False}

@@ -1,0 +1,1 @@
+"""`python -m bench`: the hub's fan-out measured against its physical limit (bench/README.md)."""

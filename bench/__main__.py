@@ -1,0 +1,139 @@
+"""`python -m bench [--quick]`: run every scenario against real processes, print one table,
+write bench/results/latest.json. See bench/README.md for what each figure means."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import scenarios
+from bench.procs import HubProcess, SandboxProc
+from hub.commands.sandbox_cmd import run_loop
+from hub.sandbox.data import World
+
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+
+# (key, target, how it is compared, label)
+TARGETS: list[tuple[str, float, str, str]] = [
+    ("single.overhead_p50_ms", 3.0, "<=", "single check: p50 overhead (ms)"),
+    ("single.overhead_p99_ms", 10.0, "<=", "single check: p99 overhead (ms)"),
+    ("single.per_extra_source_ms", 0.15, "<=", "overhead per extra source (ms)"),
+    ("cpu.ratio", 1.3, "<=", "hub CPU per check / direct-gather CPU"),
+    ("cpu.checks_per_core_s", 250.0, ">=", "checks per core-second"),
+    ("batch.1000.margin_ms", 150.0, "<=", "batch 1000: wall - slowest source (ms)"),
+    ("batch.1000.speedup", 15.0, ">=", "batch 1000: speed-up over per-item calls"),
+    ("batch.kb_per_enterprise", 20.0, "<=", "batch memory per enterprise (KB)"),
+    ("audit.on_off_ratio", 0.9, ">=", "throughput with auditing / without"),
+]
+
+
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        node = out
+        *parents, leaf = key.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return out
+
+
+def table(figures: dict[str, Any]) -> str:
+    lines = [f"{'figure':48} {'measured':>12} {'target':>10}  ok", "-" * 78]
+    for key, target, op, label in TARGETS:
+        value = figures.get(key)
+        if value is None:
+            lines.append(f"{label:48} {'n/a':>12} {op}{target:>8g}  -")
+            continue
+        ok = value <= target if op == "<=" else value >= target
+        lines.append(f"{label:48} {value:12.3f} {op}{target:>8g}  {'yes' if ok else 'NO'}")
+    lines += ["-" * 78]
+    for key in ("single.hub_p50_ms", "single.limit_p50_ms", "single.naive_p50_ms",
+                "single.limit_overhead_p50_ms", "single.hub_minus_limit_p50_ms",
+                "single_bankruptcy.overhead_p50_ms", "cpu.hub_ms_per_check",
+                "cpu.limit_ms_per_check", "throughput.max_checks_per_s", "throughput.collapsed",
+                "faults.p50_ms", "faults.max_ms", "faults.others_unaffected",
+                "audit.on_checks_per_s", "audit.off_checks_per_s"):
+        lines.append(f"{key:48} {figures.get(key)!s:>12}")
+    for n in (1, 10, 100, 1000):
+        if f"batch.{n}.wall_s" in figures:
+            lines.append(
+                f"batch {n:>4}: wall {figures[f'batch.{n}.wall_s']:.3f} s, limit "
+                f"{figures[f'batch.{n}.limit_s']:.3f} s, incomplete "
+                f"{figures[f'batch.{n}.incomplete']}, per-item "
+                f"{figures[f'batch.{n}.per_item_wall_s']:.3f} s, calls "
+                f"{figures[f'batch.{n}.source_calls']}/{figures[f'batch.{n}.ideal_calls']} ideal, "
+                f"peak RSS {figures[f'batch.{n}.peak_rss_mb']:.0f} MiB")
+    for key, value in figures.items():
+        if key.startswith("throughput.") and isinstance(value, dict):
+            lines.append(f"{key:28} offered {value['offered']:>5.0f}/s done "
+                         f"{value['completed_per_s']:7.1f}/s p50 {value['p50_ms']:8.1f} ms "
+                         f"p99 {value['p99_ms']:8.1f} ms shed {value['rate_limited']:>5} "
+                         f"errors {value['errors']}")
+    return "\n".join(lines)
+
+
+async def run(quick: bool) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    usccs = World().usccs[:1000]
+    sandbox = SandboxProc(workdir)
+    figures: dict[str, Any] = {"mode": "quick" if quick else "full",
+                               "when": dt.datetime.now(dt.UTC).isoformat(),
+                               "machine": f"{platform.machine()} {os.cpu_count()} cores"}
+    try:
+        hub = HubProcess(sandbox)
+        try:
+            steps = [
+                ("single", scenarios.single(hub, sandbox, usccs[:200], 60 if quick else 300,
+                                            3 if quick else 20)),
+                ("cpu", scenarios.cpu(hub, sandbox, usccs, 300 if quick else 2000)),
+                ("batch", scenarios.batch(hub, sandbox, usccs, (1, 10, 100, 1000))),
+                ("throughput", scenarios.throughput(
+                    hub, sandbox, usccs, (50, 100, 200, 400) if quick else
+                    (50, 100, 150, 200, 250, 300, 400), 3.0 if quick else 20.0)),
+            ]
+            for name, coroutine in steps:
+                started = time.perf_counter()
+                figures.update(await coroutine)
+                print(f"  {name} done in {time.perf_counter() - started:.0f} s", flush=True)
+        finally:
+            hub.stop()
+        started = time.perf_counter()
+        figures.update(await scenarios.faults(sandbox, usccs, 10 if quick else 50))
+        figures.update(await scenarios.audit_cost(sandbox, usccs, 4.0 if quick else 20.0))
+        print(f"  faults and audit done in {time.perf_counter() - started:.0f} s", flush=True)
+    finally:
+        sandbox.stop()
+    # The slowest source of a batch is the longest fetch the same calls take without the hub:
+    # the direct gather of every source over the same 1000 keys.
+    figures["batch.1000.margin_ms"] = (figures["batch.1000.wall_s"]
+                                       - figures["batch.1000.limit_s"]) * 1000
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="a short run (under 2 minutes)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    figures = run_loop(run(args.quick))
+    figures["duration_s"] = round(time.perf_counter() - started, 1)
+    print(table(figures))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(orjson.dumps(nest(figures), option=orjson.OPT_INDENT_2
+                                      | orjson.OPT_SERIALIZE_NUMPY))
+    print(f"written {args.out} ({figures['duration_s']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

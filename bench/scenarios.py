@@ -1,0 +1,348 @@
+"""The benchmark scenarios. Each returns a flat dict of figures (keys as in latest.json)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import tomllib
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+import orjson
+
+from bench.procs import API_KEY, HubProcess, SandboxProc
+from connectors.config import parse_sources
+from connectors.registry import Connectors
+
+CHECK = """query($u: USCC!) { complianceCheck(kind: %s, uscc: $u) {
+  verdict domains { domain status latencyMs } } }"""
+BATCH = """query($u: [USCC!]!) { complianceChecks(kind: IPO_COMPLIANCE, usccs: $u) {
+  verdict domains { status latencyMs } } }"""
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+class Client:
+    def __init__(self, hub: HubProcess) -> None:
+        self.url = hub.url
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=1000),
+            timeout=aiohttp.ClientTimeout(total=30))
+
+    async def post(self, query: str, variables: dict[str, Any], purpose: str = "IPO_COMPLIANCE"
+                   ) -> tuple[int, dict[str, Any], float]:
+        try:
+            return await self._post(query, variables, purpose)
+        except aiohttp.ServerDisconnectedError:
+            # A kept-alive connection closed by the server as it was reused: send once more.
+            return await self._post(query, variables, purpose)
+
+    async def _post(self, query: str, variables: dict[str, Any], purpose: str
+                    ) -> tuple[int, dict[str, Any], float]:
+        started = time.perf_counter()
+        async with self.session.post(self.url, data=orjson.dumps(
+                {"query": query, "variables": variables}), headers={
+                "Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}",
+                "X-Hub-Purpose": purpose}) as resp:
+            body = orjson.loads(await resp.read())
+            return resp.status, body, time.perf_counter() - started
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+async def _direct_connectors(sandbox: SandboxProc, kind: str) -> Connectors:
+    configs = [c for c in parse_sources(tomllib.loads(sandbox.config_text)["sources"])
+               if c.check == kind and c.enabled]
+    return await Connectors.open(configs)
+
+
+async def single(hub: HubProcess, sandbox: SandboxProc, usccs: list[str], n: int,
+                 naive_n: int) -> dict[str, Any]:
+    sandbox.latency(True)
+    client = Client(hub)
+    try:
+        for u in usccs[:10]:  # warm-up: connections, caches
+            await client.post(CHECK % "IPO_COMPLIANCE", {"u": u})
+        figures: dict[str, Any] = {}
+        for kind in ("IPO_COMPLIANCE", "BANKRUPTCY"):
+            latencies, overheads = [], []
+            for i in range(n):
+                _, body, seconds = await client.post(CHECK % kind, {"u": usccs[i % len(usccs)]},
+                                                          purpose=kind)
+                domains = body["data"]["complianceCheck"]["domains"]
+                slowest = max(d["latencyMs"] or 0 for d in domains) / 1000
+                latencies.append(seconds * 1000)
+                overheads.append((seconds - slowest) * 1000)
+            key = "single" if kind == "IPO_COMPLIANCE" else "single_bankruptcy"
+            figures[f"{key}.hub_p50_ms"] = pct(latencies, 50)
+            figures[f"{key}.hub_p99_ms"] = pct(latencies, 99)
+            figures[f"{key}.overhead_p50_ms"] = pct(overheads, 50)
+            figures[f"{key}.overhead_p99_ms"] = pct(overheads, 99)
+            figures[f"{key}.sources"] = len(domains) - sum(d["status"] == "DISABLED"
+                                                           for d in domains)
+    finally:
+        await client.close()
+    connectors = await _direct_connectors(sandbox, "IPO_COMPLIANCE")
+    try:
+        limit, limit_overhead, naive = [], [], []
+        for i in range(n):
+            key = usccs[i % len(usccs)]
+            started = time.perf_counter()
+            results = await asyncio.gather(*(c.fetch([key]) for c in connectors.values()))
+            wall = (time.perf_counter() - started) * 1000
+            slowest = max(r.answers[key].latency_ms or 0 for r in results)
+            limit.append(wall)
+            limit_overhead.append(wall - slowest)
+        for i in range(naive_n):
+            started = time.perf_counter()
+            for c in connectors.values():
+                await c.fetch([usccs[i % len(usccs)]])
+            naive.append((time.perf_counter() - started) * 1000)
+    finally:
+        await connectors.aclose()
+    figures["single.limit_p50_ms"] = pct(limit, 50)
+    figures["single.limit_overhead_p50_ms"] = pct(limit_overhead, 50)
+    figures["single.limit_overhead_p99_ms"] = pct(limit_overhead, 99)
+    figures["single.hub_minus_limit_p50_ms"] = figures["single.hub_p50_ms"] - pct(limit, 50)
+    figures["single.naive_p50_ms"] = pct(naive, 50)
+    extra = figures["single.sources"] - figures["single_bankruptcy.sources"]
+    figures["single.per_extra_source_ms"] = (
+        figures["single.overhead_p50_ms"] - figures["single_bankruptcy.overhead_p50_ms"]) / extra
+    return figures
+
+
+async def cpu(hub: HubProcess, sandbox: SandboxProc, usccs: list[str], checks: int,
+              concurrency: int = 8) -> dict[str, Any]:
+    """Hub CPU per check against the CPU the bare fan-out costs, at zero sandbox latency."""
+    sandbox.latency(False)
+    client = Client(hub)
+    queue = list(range(checks))
+
+    async def worker(work: list[int], run: Any) -> None:
+        while work:
+            i = work.pop()
+            await run(usccs[i % len(usccs)])
+
+    try:
+        async def hub_check(u: str) -> None:
+            await client.post(CHECK % "IPO_COMPLIANCE", {"u": u})
+
+        await asyncio.gather(*(worker(list(range(50)), hub_check) for _ in range(concurrency)))
+        before = hub.cpu_seconds()
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(queue, hub_check) for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+        hub_ms = (hub.cpu_seconds() - before) * 1000 / checks
+    finally:
+        await client.close()
+    connectors = await _direct_connectors(sandbox, "IPO_COMPLIANCE")
+    try:
+        async def direct(u: str) -> None:
+            await asyncio.gather(*(c.fetch([u]) for c in connectors.values()))
+
+        await asyncio.gather(*(worker(list(range(50)), direct) for _ in range(concurrency)))
+        before_cpu = time.process_time()
+        shared = list(range(checks))
+        await asyncio.gather(*(worker(shared, direct) for _ in range(concurrency)))
+        limit_ms = (time.process_time() - before_cpu) * 1000 / checks
+    finally:
+        await connectors.aclose()
+    sandbox.latency(True)
+    return {"cpu.hub_ms_per_check": hub_ms, "cpu.limit_ms_per_check": limit_ms,
+            "cpu.ratio": hub_ms / limit_ms, "cpu.checks_per_core_s": 1000 / hub_ms,
+            "cpu.closed_loop_checks_per_s": checks / wall}
+
+
+async def _per_item(client: Client, usccs: Sequence[str], sem: asyncio.Semaphore) -> None:
+    async def one(u: str) -> None:
+        async with sem:
+            await client.post(CHECK % "IPO_COMPLIANCE", {"u": u})
+
+    await asyncio.gather(*(one(u) for u in usccs))
+
+
+def _ideal_calls(sandbox: SandboxProc, n: int) -> tuple[int, list[str]]:
+    table = tomllib.loads(sandbox.config_text)["sources"]
+    ideal, observable = 0, []
+    for name, t in table.items():
+        if t.get("check") != "IPO_COMPLIANCE" or not t["enabled"] or t["transport"] == "sql":
+            continue
+        observable.append(name)
+        ideal += n if t["transport"] == "rest-single" else math.ceil(n / t["max_batch"])
+    return ideal, observable
+
+
+async def batch(hub: HubProcess, sandbox: SandboxProc, usccs: list[str],
+                sizes: Sequence[int]) -> dict[str, Any]:
+    sandbox.latency(True)
+    client = Client(hub)
+    figures: dict[str, Any] = {}
+    rss_before, _ = hub.rss_mb()
+    figures["batch.rss_before_mb"] = rss_before
+    try:
+        for n in sizes:
+            sandbox.reset()
+            _, body, seconds = await client.post(BATCH, {"u": usccs[:n]})
+            reports = body["data"]["complianceChecks"]
+            slowest = max(d["latencyMs"] or 0 for r in reports for d in r["domains"])
+            figures[f"batch.{n}.incomplete"] = sum(r["verdict"] == "INCOMPLETE" for r in reports)
+            stats = sandbox.stats()
+            ideal, observable = _ideal_calls(sandbox, n)
+            _, peak = hub.rss_mb()
+            figures[f"batch.{n}.wall_s"] = seconds
+            figures[f"batch.{n}.slowest_source_s"] = slowest / 1000
+            figures[f"batch.{n}.source_calls"] = sum(stats[s]["calls"] for s in observable)
+            figures[f"batch.{n}.ideal_calls"] = ideal
+            figures[f"batch.{n}.peak_rss_mb"] = peak
+            started = time.perf_counter()
+            await _per_item(client, usccs[:n], asyncio.Semaphore(64))
+            figures[f"batch.{n}.per_item_wall_s"] = time.perf_counter() - started
+            figures[f"batch.{n}.speedup"] = figures[f"batch.{n}.per_item_wall_s"] / seconds
+        connectors = await _direct_connectors(sandbox, "IPO_COMPLIANCE")
+        try:
+            for n in sizes:
+                started = time.perf_counter()
+                await asyncio.gather(*(c.fetch(usccs[:n]) for c in connectors.values()))
+                figures[f"batch.{n}.limit_s"] = time.perf_counter() - started
+        finally:
+            await connectors.aclose()
+        biggest = max(sizes)
+        figures["batch.kb_per_enterprise"] = (
+            (figures[f"batch.{biggest}.peak_rss_mb"] - rss_before) * 1024 / biggest)
+    finally:
+        await client.close()
+    return figures
+
+
+async def open_loop(hub: HubProcess, usccs: list[str], rate: float, seconds: float
+                    ) -> dict[str, Any]:
+    client = Client(hub)
+    latencies: list[float] = []
+    outcomes = {"ok": 0, "rate_limited": 0, "errors": 0}
+    tasks = []
+
+    async def one(u: str) -> None:
+        try:
+            status, body, took = await client.post(CHECK % "IPO_COMPLIANCE", {"u": u})
+        except (aiohttp.ClientError, TimeoutError):
+            outcomes["errors"] += 1
+            return
+        if status == 200 and body.get("data"):
+            outcomes["ok"] += 1
+            latencies.append(took * 1000)
+        elif status == 503:
+            outcomes["rate_limited"] += 1
+        else:
+            outcomes["errors"] += 1
+
+    started = time.perf_counter()
+    total = int(rate * seconds)
+    for i in range(total):
+        delay = started + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(usccs[i % len(usccs)])))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    await client.close()
+    return {"offered": rate, "completed_per_s": outcomes["ok"] / elapsed,
+            "p99_ms": pct(latencies, 99), "p50_ms": pct(latencies, 50), **outcomes}
+
+
+async def throughput(hub: HubProcess, sandbox: SandboxProc, usccs: list[str],
+                     rates: Sequence[float], seconds: float) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    best = 0.0
+    collapsed = False
+    for latency in (False, True):
+        sandbox.latency(latency)
+        label = "default" if latency else "zero"
+        steps = []
+        for rate in rates:
+            step = await open_loop(hub, usccs, rate, seconds)
+            steps.append(step)
+            figures[f"throughput.{label}.{int(rate)}"] = step
+        peak = max(s["completed_per_s"] for s in steps)
+        best = max(best, peak)
+        last = steps[-1]
+        # Collapse: offered more than it can take, it completes far less than its peak, or
+        # requests time out instead of being shed.
+        if last["completed_per_s"] < 0.7 * peak or last["errors"] > 0.01 * last["offered"] * seconds:
+            collapsed = True
+        figures[f"throughput.{label}.max_checks_per_s"] = peak
+    sandbox.latency(True)
+    figures["throughput.max_checks_per_s"] = best
+    figures["throughput.collapsed"] = collapsed
+    return figures
+
+
+async def faults(sandbox: SandboxProc, usccs: list[str], n: int) -> dict[str, Any]:
+    sandbox.latency(True)
+    hub = HubProcess(sandbox, overrides={"xf_penalties": {"timeout_s": 0.5}})
+    client = Client(hub)
+    try:
+        sandbox.fault("xf_penalties", "slow:2000")
+        sandbox.fault("sw_penalties", "down")
+        latencies, others_ok = [], True
+        for i in range(n):
+            _, body, seconds = await client.post(CHECK % "IPO_COMPLIANCE",
+                                                      {"u": usccs[i % len(usccs)]})
+            domains = {d["domain"]: d["status"] for d in body["data"]["complianceCheck"]["domains"]}
+            latencies.append(seconds * 1000)
+            assert domains["fire_safety"] == "UNAVAILABLE" and domains["tax"] == "UNAVAILABLE"
+            others_ok &= all(s in ("OK", "DISABLED") for d, s in domains.items()
+                             if d not in ("fire_safety", "tax"))
+            assert body["data"]["complianceCheck"]["verdict"] != "CLEAN"
+    finally:
+        await client.close()
+        sandbox.reset()
+        hub.stop()
+    return {"faults.p50_ms": pct(latencies, 50), "faults.max_ms": max(latencies),
+            "faults.timeout_ms": 500, "faults.others_unaffected": others_ok}
+
+
+async def _saturate(client: Client, usccs: Sequence[str], seconds: float, concurrency: int
+                    ) -> int:
+    """Closed loop: `concurrency` clients checking back to back for `seconds`; checks done."""
+    deadline = time.perf_counter() + seconds
+    done = 0
+
+    async def worker(offset: int) -> None:
+        nonlocal done
+        i = offset
+        while time.perf_counter() < deadline:
+            status, _, _ = await client.post(CHECK % "IPO_COMPLIANCE", {"u": usccs[i % len(usccs)]})
+            i += concurrency
+            done += status == 200
+
+    await asyncio.gather(*(worker(k) for k in range(concurrency)))
+    return done
+
+
+async def audit_cost(sandbox: SandboxProc, usccs: list[str], seconds: float,
+                     concurrency: int = 32) -> dict[str, Any]:
+    """Saturated closed-loop checks/s at zero sandbox latency, auditing on and off."""
+    sandbox.latency(False)
+    rates = {}
+    for audit in (True, False):
+        hub = HubProcess(sandbox, audit=audit)
+        client = Client(hub)
+        try:
+            await _saturate(client, usccs, 1.0, 8)
+            started = time.perf_counter()
+            done = await _saturate(client, usccs, seconds, concurrency)
+            rates[audit] = done / (time.perf_counter() - started)
+        finally:
+            await client.close()
+            hub.stop()
+    sandbox.latency(True)
+    return {"audit.on_checks_per_s": rates[True], "audit.off_checks_per_s": rates[False],
+            "audit.on_off_ratio": rates[True] / rates[False]}
