@@ -78,7 +78,7 @@ class HubProcess:
 
     def __init__(self, sandbox: SandboxProc, *, audit: bool = True,
                  overrides: dict[str, dict[str, object]] | None = None,
-                 max_in_flight: int = 256) -> None:
+                 max_in_flight: int = 64) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="hub-bench-"))
         subprocess.run([sys.executable, "-m", "hub", "keys", "init",
                         str(self.workdir / "keys")], check=True, capture_output=True)

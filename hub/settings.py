@@ -48,7 +48,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     limits: Limits = field(default_factory=Limits)
-    max_in_flight: int = 256
+    max_in_flight: int = 64
     audit: bool = True
     checkpoint_every: int = 256
     checkpoint_seconds: float = 30.0
@@ -146,7 +146,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         keys_dir=keys_dir,
         store_url=store, demo=demo, host=_str("hub.host", hub.get("host", "127.0.0.1")),
         port=_int("hub.port", hub.get("port", 8000), 0, 65535), limits=_limits(raw),
-        max_in_flight=_int("hub.max_in_flight", hub.get("max_in_flight", 256), 1, 100_000),
+        max_in_flight=_int("hub.max_in_flight", hub.get("max_in_flight", 64), 1, 100_000),
         audit=audit, checkpoint_seconds=float(seconds),
         checkpoint_every=_int("hub.checkpoint_every", hub.get("checkpoint_every", 256), 1,
                               1_000_000),

@@ -40,7 +40,7 @@ class SourceSpec:
     auth: Auth = "app-key-header"
     auth_header: str = "X-App-Key"
     max_batch: int = 100
-    concurrency: int = 4
+    concurrency: int = 16  # calls in flight a department allows this application
     latency_ms: int = 80
     path: str = "/api/query"
     absent: Literal["empty", "not_found"] = "empty"  # SQL: what no row means
@@ -107,7 +107,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     _ipo("scjg_penalties", "市市场监管局", "market_regulation", latency_ms=70, envelope="list",
          dialect="pinyin", money_unit="yuan_str", max_batch=200, path="/scjg/xycx/xzcf"),
     _ipo("wjw_penalties", "市卫健委", "health", transport="rest-single", envelope="single",
-         latency_ms=45, dialect="camel", concurrency=6, path="/wjw/api/punish"),
+         latency_ms=45, dialect="camel", concurrency=12, path="/wjw/api/punish"),
     _ipo("wlj_penalties", "市文旅局", "culture_tourism", latency_ms=100, envelope="hits",
          dialect="pinyin", path="/wlj/api/cfxx"),
     _ipo("yjj_penalties", "市应急局", "emergency", latency_ms=150, envelope="map",
@@ -121,7 +121,7 @@ SOURCES: tuple[SourceSpec, ...] = (
          envelope="sql", dialect="pinyin", date_format="compact", money_unit="fen",
          bool_style="digit", max_batch=500, path="v_gjj_xzcf"),
     _ipo("kjj_penalties", "市科技局", "science_tech", transport="rest-single", envelope="single",
-         latency_ms=60, dialect="pinyin", concurrency=4, auth="app-key-query",
+         latency_ms=60, dialect="pinyin", concurrency=8, auth="app-key-query",
          path="/kjj/api/wgjl"),
     _ipo("jtj_penalties", "市交通运输局", "transport", latency_ms=130, envelope="list",
          dialect="prefixed", date_format="slash", path="/jtj/service/xzcf"),
