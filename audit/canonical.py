@@ -28,23 +28,36 @@ class CanonicalError(ValueError):
     """The value cannot be put in canonical form; the message says where."""
 
 
-def _check(value: Any, path: str) -> None:
+def _valid(value: Any) -> bool:
+    """Whether a value is canonical-ready; cheap, since every signed document passes here."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _valid(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_valid(v) for v in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str | int | bool)
+
+
+def _where(value: Any, path: str) -> str:
+    """The path of the first offending value (only computed for the error message)."""
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise CanonicalError(f"{path}: object keys must be strings")
-            _check(item, f"{path}.{key}")
+                return f"{path}: object keys must be strings"
+            if not _valid(item):
+                return _where(item, f"{path}.{key}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
+            if not _valid(item):
+                return _where(item, f"{path}[{i}]")
     elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise CanonicalError(f"{path}: NaN and infinities have no canonical form")
-    elif value is not None and not isinstance(value, str | int | bool):
-        raise CanonicalError(f"{path}: {type(value).__name__} is not a JSON value")
+        return f"{path}: NaN and infinities have no canonical form"
+    return f"{path}: {type(value).__name__} is not a JSON value"
 
 
 def canonical(document: Any) -> bytes:
     """The canonical bytes of a JSON document (rules in the module docstring)."""
-    _check(document, "$")
+    if not _valid(document):
+        raise CanonicalError(_where(document, "$"))
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)

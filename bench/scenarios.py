@@ -51,7 +51,9 @@ class Client:
                 {"query": query, "variables": variables}), headers={
                 "Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}",
                 "X-Hub-Purpose": purpose}) as resp:
-            body = orjson.loads(await resp.read())
+            raw = await resp.read()
+            # uvicorn's own overload 503 (limit_concurrency) is plain text, not GraphQL JSON.
+            body = orjson.loads(raw) if resp.content_type.endswith("json") else {}
             return resp.status, body, time.perf_counter() - started
 
     async def close(self) -> None:

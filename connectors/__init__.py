@@ -1,1 +1,1 @@
-"""."""
+"""Department connectors: one protocol, REST and SQL transports, declared in configuration."""

@@ -1,1 +1,1 @@
-"""."""
+"""Consent: the purpose catalogue, signed consent artefacts, pseudonyms and their store."""

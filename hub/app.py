@@ -11,6 +11,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -21,7 +23,7 @@ from audit.log import AuditLog
 from connectors.registry import Connectors
 from hub.graphql_http import GraphQLEndpoint
 from hub.settings import Settings
-from hub.store import open_store
+from hub.store import Store, open_store
 from schema.build import build_schema
 from schema.execute import Executor
 from schema.gateway import SourceSet
@@ -34,6 +36,7 @@ class HubState:
     keys: KeyRing
     sources: SourceSet
     endpoint: GraphQLEndpoint
+    store: Store
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -54,7 +57,7 @@ def create_app(settings: Settings) -> Starlette:
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
             endpoint = GraphQLEndpoint(settings, executor, sources, keys, graphiql, store, audit)
-            holder["state"] = HubState(keys, sources, endpoint)
+            holder["state"] = HubState(keys, sources, endpoint, store)
             yield
         finally:
             holder.pop("state", None)
@@ -73,12 +76,20 @@ def create_app(settings: Settings) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        sources = state().sources
-        body = {"status": "ready", "sources": {
+        current = state()
+        sources = current.sources
+        try:
+            async with current.store.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            store_ok = True
+        except (SQLAlchemyError, OSError):
+            store_ok = False
+        body = {"status": "ready" if store_ok else "unready",
+                "store": "reachable" if store_ok else "unreachable", "sources": {
             name: {"enabled": sources.configs[name].enabled, "last_status": s.last_status,
                    "consecutive_failures": s.consecutive_failures}
             for name, s in sources.states.items()}}
-        return JSONResponse(body)
+        return JSONResponse(body, status_code=200 if store_ok else 503)
 
     async def hub_keys(request: Request) -> Response:
         return JSONResponse(state().keys.public_json())

@@ -1,0 +1,1 @@
+"""The `hub` subcommands, one module each."""

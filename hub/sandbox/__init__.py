@@ -1,1 +1,1 @@
-"""."""
+"""Simulated department services over real HTTP and SQL, for demos, tests and benchmarks."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -139,7 +140,7 @@ async def test_single_key_source_respects_its_cap(clean_sandbox: SandboxProcess)
     """A one-key-per-call source never has more calls in flight than its concurrency cap."""
     clean_sandbox.fault(SINGLE, "slow:40")
     keys = [e["uscc"] for e in clean_sandbox.samples["enterprises"]][:30]
-    config = source_configs(clean_sandbox)[SINGLE]
+    config = dataclasses.replace(source_configs(clean_sandbox)[SINGLE], concurrency=6)
     connectors = await Connectors.open([config])
     try:
         result = await connectors[SINGLE].fetch(keys)

@@ -244,6 +244,7 @@ def test_probes_and_keys(hub: HubHarness) -> None:
     assert hub.client.get("/healthz").json() == {"status": "ok"}
     ready = hub.client.get("/readyz").json()
     assert ready["status"] == "ready" and len(ready["sources"]) >= 25
+    assert ready["store"] == "reachable"
     keys = hub.client.get("/.well-known/hub-keys").json()["keys"]
     assert keys and keys[0]["crv"] == "Ed25519"
     metrics = hub.client.get("/metrics")

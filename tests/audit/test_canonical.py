@@ -1,0 +1,25 @@
+"""Canonical JSON: fixed vectors, and values that have no canonical form."""
+
+from __future__ import annotations
+
+import pytest
+
+from audit.canonical import CanonicalError, canonical
+
+
+def test_fixed_vector() -> None:
+    doc = {"b": [1, 2.5, None, True], "a": "新乡 \"x\"", "c": {"z": 0, "y": -1}}
+    assert canonical(doc) == ('{"a":"新乡 \\"x\\"","b":[1,2.5,null,true],'
+                              '"c":{"y":-1,"z":0}}').encode()
+
+
+@pytest.mark.parametrize(("doc", "says"), [
+    ({"a": float("nan")}, "$.a: NaN"),
+    ({"a": [1, {"b": float("inf")}]}, "$.a[1].b: NaN and infinities"),
+    ({"a": {1: "x"}}, "$.a: object keys must be strings"),
+    ({"a": {1, 2}}, "$.a: set is not a JSON value"),
+    ({"a": b"bytes"}, "$.a: bytes is not a JSON value"),
+])
+def test_values_without_a_canonical_form(doc: object, says: str) -> None:
+    with pytest.raises(CanonicalError, match=f"^{says}".replace("[", r"\[").replace("$", r"\$")):
+        canonical(doc)
