@@ -92,13 +92,13 @@ async def run(quick: bool) -> dict[str, Any]:
         hub = HubProcess(sandbox)
         try:
             steps = [
-                ("single", scenarios.single(hub, sandbox, usccs[:200], 30 if quick else 300,
+                ("single", scenarios.single(hub, sandbox, usccs[:200], 20 if quick else 300,
                                             2 if quick else 20)),
                 ("cpu", scenarios.cpu(hub, sandbox, usccs, 200 if quick else 2000)),
                 ("batch", scenarios.batch(hub, sandbox, usccs, (1, 10, 100, 1000))),
                 ("throughput", scenarios.throughput(
                     hub, sandbox, usccs, (50, 200, 400) if quick else
-                    (50, 100, 150, 200, 250, 300, 400), 2.5 if quick else 20.0)),
+                    (50, 100, 150, 200, 250, 300, 400), 2.0 if quick else 20.0)),
             ]
             for name, coroutine in steps:
                 started = time.perf_counter()
@@ -107,8 +107,8 @@ async def run(quick: bool) -> dict[str, Any]:
         finally:
             hub.stop()
         started = time.perf_counter()
-        figures.update(await scenarios.faults(sandbox, usccs, 6 if quick else 50))
-        figures.update(await scenarios.audit_cost(sandbox, usccs, 3.0 if quick else 20.0))
+        figures.update(await scenarios.faults(sandbox, usccs, 5 if quick else 50))
+        figures.update(await scenarios.audit_cost(sandbox, usccs, 2.5 if quick else 20.0))
         print(f"  faults and audit done in {time.perf_counter() - started:.0f} s", flush=True)
     finally:
         sandbox.stop()
