@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -30,6 +32,8 @@ from schema.execute import Executor, format_error
 from schema.gateway import Caller, ConsentContext, Gateway, SourceSet
 
 __all__ = ["GraphQLEndpoint"]
+
+log = logging.getLogger("hub.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -85,6 +89,13 @@ class GraphQLEndpoint:
             self._in_flight += 1
             try:
                 status, body, headers = await self._handle(request, media, trail)
+            except (SQLAlchemyError, OSError) as exc:
+                # The consent store failed while the request was being set up.
+                log.error("request %s: store failure: %s", request_id, exc, exc_info=exc)
+                status, headers = 500, {}
+                body = {"errors": [{"message": f"internal error; quote request id {request_id} "
+                                               "to the hub's operators",
+                                    "extensions": {"code": "INTERNAL"}}]}
             finally:
                 self._in_flight -= 1
         if self.audit is not None:
@@ -106,7 +117,6 @@ class GraphQLEndpoint:
             caller = self._authenticate(request)
             trail.caller = caller.name
             query, variables, operation_name = await self._read(request)
-            trail.query_text = query
             prepared = self.executor.prepare(query)
             trail.query_hash = prepared.query_hash
             if request.method == "GET" and prepared.is_mutation(operation_name):

@@ -28,7 +28,6 @@ class Trail:
     time: dt.datetime
     request_id: str
     caller: str | None = None
-    query_text: str | None = None
     query_hash: str | None = None
     context: RequestContext | None = None
 

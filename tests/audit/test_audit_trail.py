@@ -316,3 +316,31 @@ def test_no_clear_resident_id_in_the_store_or_an_export(app: HubHarness, home: P
     for rid in ids:
         for blob in blobs:
             assert rid.encode() not in blob and rid.lower().encode() not in blob
+
+
+async def _rename(url: str, old: str, new: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+    finally:
+        await engine.dispose()
+
+
+def test_a_failing_consent_store_is_a_coded_internal_error(app: HubHarness,
+                                                           clean_sandbox: SandboxProcess) -> None:
+    """The store fails while consents are read: 500 INTERNAL, audited, nothing released."""
+    subject = school_person(clean_sandbox)
+    consent = grant(app, subject)
+    before = size(app)
+    asyncio.run(_rename(app.settings.store_url, "consents", "consents_away"))
+    try:
+        r = app.post(PERSON, {"id": subject}, caller="portal", purpose="SCHOOL_ENROLMENT",
+                     headers={"X-Hub-Consent": consent, "X-Request-Id": "store-down-1"})
+    finally:
+        asyncio.run(_rename(app.settings.store_url, "consents_away", "consents"))
+    assert r.status_code == 500
+    (error,) = r.json()["errors"]
+    assert error["extensions"]["code"] == "INTERNAL" and "store-down-1" in error["message"]
+    assert "data" not in r.json() and clean_sandbox.total_calls() == 0
+    assert size(app) == before + 1
