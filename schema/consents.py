@@ -65,7 +65,7 @@ class ConsentType:
 
 @strawberry.input
 class GrantConsentInput:
-    subject: ResidentId  # type: ignore[valid-type]
+    subject: ResidentId
     purpose: str
     grantee: str
     categories: list[str]

@@ -65,7 +65,7 @@ class MarriageRecord:
 class LowIncomeStatus:
     category: str
     since: dt.date
-    monthly_amount: Money  # type: ignore[valid-type]
+    monthly_amount: Money
 
 
 @strawberry.type(description="学历 education degree")
@@ -99,7 +99,7 @@ class CreditReport:
     report_no: str
     grade: str
     overdue_accounts: int
-    outstanding_loans: Money  # type: ignore[valid-type]
+    outstanding_loans: Money
     reported_on: dt.date
 
 

@@ -42,14 +42,14 @@ def _start_checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list
 class Query:
     @strawberry.field(description="One enterprise, one check, every domain fanned out at once.")
     async def compliance_check(self, info: Info[RequestContext, None], kind: CheckKind,
-                               uscc: USCC) -> ComplianceReport:  # type: ignore[valid-type]
+                               uscc: USCC) -> ComplianceReport:
         (report,) = _start_checks(info, kind, [str(uscc)])
         return ComplianceReport.of(await report)  # type: ignore[arg-type]
 
     @strawberry.field(description="Up to 1000 enterprises; each source is called once per "
                                   "batch, not once per enterprise.")
     async def compliance_checks(self, info: Info[RequestContext, None], kind: CheckKind,
-                                usccs: list[USCC]) -> list[ComplianceReport]:  # type: ignore[valid-type]
+                                usccs: list[USCC]) -> list[ComplianceReport]:
         limit = info.context.max_batch
         if len(usccs) > limit:
             raise BadUserInput(f"usccs: at most {limit} enterprises per query, got "
@@ -62,7 +62,7 @@ class Query:
     @strawberry.field(description="An enterprise by USCC (registration data needs a check "
                                   "purpose).")
     def enterprise(self, info: Info[RequestContext, None],
-                   uscc: USCC) -> Enterprise | None:  # type: ignore[valid-type]
+                   uscc: USCC) -> Enterprise | None:
         info.context.gateway.authorize_any(frozenset(("IPO_COMPLIANCE", "BANKRUPTCY")),
                                            what="enterprise data")
         return Enterprise(uscc=uscc)
@@ -70,7 +70,7 @@ class Query:
     @strawberry.field(description="Person data for the portal: every field needs a consent "
                                   "covering it.")
     def person(self, info: Info[RequestContext, None],
-               id: ResidentId) -> Person | None:  # type: ignore[valid-type]
+               id: ResidentId) -> Person | None:
         gateway = info.context.gateway
         gateway.person_matter()
         gateway.subjects.add(gateway.subject_pseudonym(str(id)))
@@ -78,7 +78,7 @@ class Query:
 
     @strawberry.field(description="Pre-fill the form of a 'one thing' matter from shared data.")
     async def prefill(self, info: Info[RequestContext, None], matter: str,
-                      applicant: ResidentId) -> Prefill:  # type: ignore[valid-type]
+                      applicant: ResidentId) -> Prefill:
         return await resolve_prefill(info, matter, str(applicant))
 
     @strawberry.field(description="The registered 'one things' and the data each needs.")
@@ -99,7 +99,7 @@ class Query:
     @strawberry.field(description="Who used this subject's data, when and why (the portal, "
                                   "for the logged-in subject, purpose SUBJECT_ACCESS).")
     async def my_access_log(self, info: Info[RequestContext, None],
-                            subject: ResidentId,  # type: ignore[valid-type]
+                            subject: ResidentId,
                             first: int = 50, after: str | None = None) -> AuditEntryConnection:
         return await resolve_access_log(info, str(subject), first, after)
 

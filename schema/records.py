@@ -19,7 +19,7 @@ class Violation:
     authority: str
     decided_on: dt.date
     summary: str
-    amount: Money | None  # type: ignore[valid-type]
+    amount: Money | None
     rectified: bool
 
 
@@ -48,22 +48,22 @@ class Contribution:
     scheme: str
     insured_count: int
     paid_through: str
-    paid_amount: Money  # type: ignore[valid-type]
-    arrears_amount: Money  # type: ignore[valid-type]
+    paid_amount: Money
+    arrears_amount: Money
 
 
 @strawberry.type
 class TaxAccount:
-    paid_last_year: Money  # type: ignore[valid-type]
-    arrears_amount: Money  # type: ignore[valid-type]
+    paid_last_year: Money
+    arrears_amount: Money
     credit_grade: str
     last_filed_on: dt.date
 
 
 @strawberry.type
 class CustomsAccount:
-    duties_paid: Money  # type: ignore[valid-type]
-    arrears_amount: Money  # type: ignore[valid-type]
+    duties_paid: Money
+    arrears_amount: Money
     declarations: int
     last_cleared_on: dt.date | None
 
@@ -72,7 +72,7 @@ class CustomsAccount:
 class Registration:
     name: str
     legal_representative: str
-    registered_capital: Money  # type: ignore[valid-type]
+    registered_capital: Money
     established_on: dt.date
     status: str
     address: str

@@ -11,10 +11,11 @@ from typing import Any, NewType
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.types.scalar import ScalarDefinition
 
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
 
-__all__ = ["USCC", "Money", "ResidentId"]
+__all__ = ["SCALAR_MAP", "USCC", "Money", "ResidentId"]
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
@@ -34,32 +35,34 @@ def _parse_resident_id(value: Any) -> str:
     return verify_resident_id(value, today=dt.datetime.now(CHINA).date())
 
 
-USCC = strawberry.scalar(
-    NewType("USCC", str),
-    name="USCC",
-    description="统一社会信用代码 unified social credit code (GB 32100-2015), check character "
-    "verified; whitespace, full-width characters and lower case are normalised.",
-    serialize=str,
-    parse_value=_parse_uscc,
-)
+USCC = NewType("USCC", str)
+ResidentId = NewType("ResidentId", str)
+Money = NewType("Money", int)
 
-ResidentId = strawberry.scalar(
-    NewType("ResidentId", str),
-    name="ResidentId",
-    description="居民身份证号码 resident identity number (GB 11643), check character and birth "
-    "date verified; a lower-case x and full-width digits are normalised.",
-    serialize=str,
-    parse_value=_parse_resident_id,
-)
 
-Money = strawberry.scalar(
-    NewType("Money", int),
-    name="Money",
-    description="An amount in yuan, written as a decimal string with two places (e.g. "
-    "\"1234.50\"); exact, never a float.",
-    serialize=lambda fen: f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}",
-    parse_value=lambda v: _output_only("Money"),
-)
+def _money(fen: int) -> str:
+    return f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+# Scalars are declared on NewTypes and mapped in the schema config (strawberry's scalar_map),
+# so annotations stay plain types that mypy understands.
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    USCC: strawberry.scalar(
+        name="USCC",
+        description="统一社会信用代码 unified social credit code (GB 32100-2015), check "
+        "character verified; whitespace, full-width characters and lower case are normalised.",
+        serialize=str, parse_value=_parse_uscc),
+    ResidentId: strawberry.scalar(
+        name="ResidentId",
+        description="居民身份证号码 resident identity number (GB 11643), check character and "
+        "birth date verified; a lower-case x and full-width digits are normalised.",
+        serialize=str, parse_value=_parse_resident_id),
+    Money: strawberry.scalar(
+        name="Money",
+        description="An amount in yuan, written as a decimal string with two places (e.g. "
+        "\"1234.50\"); exact, never a float.",
+        serialize=_money, parse_value=lambda v: _output_only("Money")),
+}
 
 
 def _output_only(name: str) -> Any:

@@ -67,7 +67,7 @@ class DomainResult:
 
 @strawberry.federation.type(keys=["uscc"], description="An enterprise, keyed by its USCC.")
 class Enterprise:
-    uscc: USCC  # type: ignore[valid-type]
+    uscc: USCC
 
     @strawberry.field(description="Registered name, from the market registry (市场监管局).")
     async def name(self, info: Info[RequestContext, None]) -> str | None:
@@ -82,7 +82,7 @@ class Enterprise:
     def resolve_reference(cls, info: Info[RequestContext, None], uscc: str) -> Enterprise:
         _authorize_enterprise(info.context)
         try:
-            return cls(uscc=verify_uscc(uscc))
+            return cls(uscc=USCC(verify_uscc(uscc)))
         except InvalidIdentifier as exc:
             raise BadUserInput(f"representations: uscc {exc}") from None
 
@@ -138,7 +138,7 @@ class ComplianceReport:
     @classmethod
     def of(cls, r: CheckReport) -> ComplianceReport:
         return cls(report_id=strawberry.ID(r.report_id), kind=CheckKind(r.kind),
-                   subject=Enterprise(uscc=r.uscc), verdict=Verdict(r.verdict),
+                   subject=Enterprise(uscc=USCC(r.uscc)), verdict=Verdict(r.verdict),
                    checked_at=r.checked_at, signature=r.signature, key_id=r.key_id,
                    signed=r.canonical, outcomes=r.outcomes)
 
