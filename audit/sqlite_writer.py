@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from audit.store import sqlite_pragmas
+
 __all__ = ["SqliteWriter"]
 
 T = TypeVar("T")
@@ -28,9 +30,7 @@ class SqliteWriter:
     def _connection(self) -> sqlite3.Connection:
         if self._con is None:
             con = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA busy_timeout=30000")
-            con.execute("PRAGMA synchronous=NORMAL")
+            sqlite_pragmas(con)
             self._con = con
         return self._con
 

@@ -9,11 +9,12 @@ the write lock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["LOCK_KEY", "AuditTables", "open_engines"]
+__all__ = ["LOCK_KEY", "AuditTables", "open_engines", "sqlite_pragmas"]
 
 LOCK_KEY = int.from_bytes(b"OTHaudit", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
@@ -66,12 +67,17 @@ class AuditTables:
         return cls(md, meta, entries, subjects, consents, checkpoints)
 
 
-def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]  # we emit BEGIN
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+def sqlite_pragmas(cursor: Any) -> None:
+    """WAL (readers never block the writer), a 30 s busy wait, fsync at checkpoints only."""
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+    cursor = dbapi_connection.cursor()
+    sqlite_pragmas(cursor)
     cursor.close()
 
 

@@ -7,10 +7,12 @@ writers queue instead of failing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import MetaData, Table, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from audit.store import sqlite_pragmas
 from consent.store import ConsentStore, consents_table
 
 __all__ = ["Store", "open_store"]
@@ -30,11 +32,9 @@ class Store:
         await self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    sqlite_pragmas(cursor)
     cursor.close()
 
 
