@@ -17,15 +17,23 @@ import orjson
 
 from audit.canonical import canonical
 
-__all__ = ["GENESIS", "OUTCOMES", "AuditRecord", "entry_hash", "format_time"]
+__all__ = ["GENESIS", "OUTCOMES", "AuditRecord", "entry_hash", "format_time", "parse_time"]
 
 GENESIS = "0" * 64
 OUTCOMES = ("ALLOWED", "PARTIAL", "DENIED", "FAILED")
 
 
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def format_time(moment: dt.datetime) -> str:
     """UTC, microseconds, fixed width: text order is time order."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(dt.UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> dt.datetime:
+    """The inverse of `format_time`."""
+    return dt.datetime.strptime(text, TIME_FORMAT).replace(tzinfo=dt.UTC)
 
 
 @dataclass(slots=True)

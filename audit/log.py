@@ -26,7 +26,15 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from audit.canonical import canonical
-from audit.entry import GENESIS, AuditRecord, decode, encode, entry_hash, format_time
+from audit.entry import (
+    GENESIS,
+    AuditRecord,
+    decode,
+    encode,
+    entry_hash,
+    format_time,
+    parse_time,
+)
 from audit.keys import KeyRing
 from audit.merkle import CompactRange, leaf_hash
 from audit.sqlite_writer import SqliteWriter
@@ -316,8 +324,7 @@ class AuditLog:
             if latest.size >= size:
                 self._cp_size, self._cp_at = latest.size, time.monotonic()
                 return latest if force else None
-            age = (now - dt.datetime.strptime(latest.time, "%Y-%m-%dT%H:%M:%S.%fZ")
-                   .replace(tzinfo=dt.UTC)).total_seconds()
+            age = (now - parse_time(latest.time)).total_seconds()
             if not force and size - latest.size < self.checkpoint_every \
                     and age < self.checkpoint_seconds:
                 return None

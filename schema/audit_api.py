@@ -15,7 +15,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from audit.entry import format_time
+from audit.entry import format_time, parse_time
 from audit.log import AuditLog, Checkpoint, SearchFilter
 from audit.verify import verify_log
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
@@ -151,8 +151,7 @@ def _subjects(ctx: RequestContext, clear: str) -> tuple[str, ...]:
 
 def _node(seq: int, body: dict[str, Any], entry_hash: str) -> AuditEntry:
     return AuditEntry(
-        seq=seq, time=dt.datetime.strptime(body["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
-        .replace(tzinfo=dt.UTC), request_id=body["requestId"], caller=body["caller"],
+        seq=seq, time=parse_time(body["time"]), request_id=body["requestId"], caller=body["caller"],
         operator=body["operator"], case=body["case"], purpose=body["purpose"],
         consent_ids=body["consentIds"], legal_basis=body["legalBasis"],
         outcome=body["outcome"], subjects=body["subjects"], released=body["released"],
@@ -226,7 +225,7 @@ async def resolve_access_log(info: Info[RequestContext, None], subject: str, fir
     def citizen_view(seq: int, body: dict[str, Any], entry_hash: str) -> AuditEntry:
         categories = sorted({c for s in mine for c in body["subjectCategories"].get(s, [])})
         return AuditEntry(
-            seq=seq, time=_node(seq, body, entry_hash).time, request_id=body["requestId"],
+            seq=seq, time=parse_time(body["time"]), request_id=body["requestId"],
             caller=names.get(body["caller"] or "", body["caller"]), operator=None, case=None,
             purpose=body["purpose"], consent_ids=[], legal_basis=body["legalBasis"],
             outcome=body["outcome"], subjects=[], released=categories, denied=[], sources=[],
