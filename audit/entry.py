@@ -1,6 +1,6 @@
 """Audit entries: what is recorded of one GraphQL operation, and how an entry is hashed.
 
-An entry's body is canonical JSON (`audit.canonical`) of its fields, `seq` and `prevHash`
+An entry's body is canonical JSON (`signing.canonical`) of its fields, `seq` and `prevHash`
 included; its hash is `SHA-256(prev_hash || body)`, so each entry commits to the whole chain
 before it. The body is what is stored and what is verified; indexed columns beside it are only
 for searching, and verification checks that they agree with the body.
@@ -11,17 +11,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
-from audit.canonical import canonical
+from signing.canonical import canonical
 
-__all__ = ["GENESIS", "OUTCOMES", "AuditRecord", "entry_hash", "format_time", "parse_time"]
+__all__ = [
+    "GENESIS",
+    "OUTCOMES",
+    "AuditRecord",
+    "CallRecord",
+    "Denial",
+    "Outcome",
+    "decode",
+    "encode",
+    "entry_hash",
+    "format_time",
+    "parse_time",
+]
 
 GENESIS = "0" * 64
-OUTCOMES = ("ALLOWED", "PARTIAL", "DENIED", "FAILED")
-
+Outcome = Literal["ALLOWED", "PARTIAL", "DENIED", "FAILED"]
+OUTCOMES: tuple[Outcome, ...] = ("ALLOWED", "PARTIAL", "DENIED", "FAILED")
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -36,13 +48,38 @@ def parse_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, TIME_FORMAT).replace(tzinfo=dt.UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """A field path that was refused or failed, with its error code."""
+
+    path: str
+    code: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"path": self.path, "code": self.code}
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One call to a department source, as the audit trail keeps it: never values."""
+
+    source: str
+    status: str
+    latency_ms: float
+    keys: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"source": self.source, "status": self.status,
+                "latencyMs": round(self.latency_ms, 1), "keys": self.keys}
+
+
 @dataclass(slots=True)
 class AuditRecord:
     """What the hub knows of an operation when it ends; `seq` and hashes come at append."""
 
     time: dt.datetime
     request_id: str
-    outcome: str
+    outcome: Outcome
     caller: str | None = None
     operator: str | None = None
     case: str | None = None
@@ -52,8 +89,8 @@ class AuditRecord:
     subjects: list[str] = field(default_factory=list)  # USCCs and person pseudonyms
     subject_categories: dict[str, list[str]] = field(default_factory=dict)
     released: list[str] = field(default_factory=list)
-    denied: list[dict[str, str]] = field(default_factory=list)  # {"path", "code"}
-    sources: list[dict[str, Any]] = field(default_factory=list)  # {"source","status",...}
+    denied: list[Denial] = field(default_factory=list)
+    sources: list[CallRecord] = field(default_factory=list)
     query_hash: str | None = None
 
     def body(self, seq: int, prev_hash: str) -> dict[str, Any]:
@@ -63,7 +100,8 @@ class AuditRecord:
             "purpose": self.purpose, "consentIds": sorted(set(self.consent_ids)),
             "legalBasis": self.legal_basis, "subjects": sorted(set(self.subjects)),
             "subjectCategories": {k: sorted(set(v)) for k, v in self.subject_categories.items()},
-            "released": self.released, "denied": self.denied, "sources": self.sources,
+            "released": self.released, "denied": [d.as_json() for d in self.denied],
+            "sources": [s.as_json() for s in self.sources],
             "outcome": self.outcome, "queryHash": self.query_hash, "prevHash": prev_hash,
         }
 

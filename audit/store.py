@@ -11,10 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, event
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["LOCK_KEY", "AuditTables", "open_engines", "sqlite_pragmas"]
+__all__ = ["LOCK_KEY", "AuditTables", "open_engines", "open_sync_sqlite", "sqlite_pragmas"]
 
 LOCK_KEY = int.from_bytes(b"OTHaudit", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
@@ -100,3 +111,17 @@ def open_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
         conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
 
     return writer, reader
+
+
+def open_sync_sqlite(path: str) -> Engine:
+    """A synchronous engine on the SQLite file `path` for the writer thread; every transaction
+    begins IMMEDIATE, taking the write lock before the head is read."""
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30,
+                                                              "check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_connect)
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn: object) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+    return engine

@@ -1,26 +1,32 @@
-"""Re-checking the audit log: the chain entry by entry, and every signed checkpoint.
+"""Re-checking the audit log, from the store or from an export, with the public keys only.
 
-Finds, and names by `seq`: a changed field (the entry no longer matches its hash, or an indexed
-column disagrees with the entry), a deleted or swapped entry (a gap, or an entry that does not
-follow its predecessor), a chain re-hashed after an edit (it no longer matches the tree head a
-checkpoint signed), and truncation or rollback (the log is shorter than, or its head differs
-from, what a checkpoint signed).
+Pure: this module reads no database and imports neither the writer nor SQLAlchemy. The store's
+entries are fed to `LogVerifier` one by one in seq order; an export's lines go to
+`verify_export`. Both check, and name by `seq`: that seqs are contiguous and ascending, that
+every entry chains to the one before and still matches its hash, that every signed checkpoint
+verifies and matches the entries it covers, and that the log (or export) reaches the latest
+checkpoint — so a changed, deleted, swapped or re-hashed entry and a truncated or rolled-back
+log are all found. Entries after the last checkpoint are reported as not yet covered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from audit.canonical import canonical
-from audit.entry import GENESIS, decode, entry_hash
-from audit.keys import SignatureInvalid, verify_signature
-from audit.log import AuditLog, Checkpoint
-from audit.merkle import CompactRange, leaf_hash
+from audit.chain import StoredEntry, link_problem, parse_body
+from audit.checkpoint import Checkpoint, verify_checkpoint
+from audit.entry import GENESIS
+from audit.errors import ExportInvalid
+from audit.merkle import CompactRange, ProofInvalid, leaf_hash, verify_consistency, verify_inclusion
+from signing.canonical import canonical
+from signing.keys import SignatureInvalid, verify_signature
 
-__all__ = ["Verification", "verify_checkpoint", "verify_log"]
+__all__ = ["ExportSummary", "LogVerifier", "Verification", "export_header", "verify_export"]
 
 _COLUMNS = {"time": "time", "request_id": "requestId", "caller": "caller",
             "purpose": "purpose", "case_no": "case", "outcome": "outcome"}
@@ -34,60 +40,194 @@ class Verification:
     first_bad_seq: int | None = None
     detail: str | None = None
     checkpoint: Checkpoint | None = None
+    uncovered: int = 0  # entries after the last signed checkpoint
 
 
-def verify_checkpoint(cp: Checkpoint, public: Mapping[str, Ed25519PublicKey]) -> None:
-    verify_signature(public, cp.key_id, canonical(cp.signed_content()), cp.signature)
+class LogVerifier:
+    """Feed every stored entry in seq order, then read `result()`."""
 
+    def __init__(self, checkpoints: Sequence[Checkpoint],
+                 public: Mapping[str, Ed25519PublicKey]) -> None:
+        self._pending = sorted(checkpoints, key=lambda c: c.size)
+        self._last_good: Checkpoint | None = None
+        self._compact = CompactRange()
+        self._expected = 1
+        self._prev = GENESIS
+        self._failure: Verification | None = None
+        for cp in self._pending:
+            try:
+                verify_checkpoint(cp, public)
+            except SignatureInvalid as exc:
+                self._failure = Verification(False, 0, None, cp.size, f"the checkpoint at size "
+                                             f"{cp.size} is not validly signed ({exc})")
+                break
 
-async def verify_log(log: AuditLog, public: Mapping[str, Ed25519PublicKey]) -> Verification:
-    checkpoints = await log.checkpoints()
-    for cp in checkpoints:
-        try:
-            verify_checkpoint(cp, public)
-        except SignatureInvalid as exc:
-            return Verification(False, 0, None, cp.size, f"the checkpoint at size {cp.size} "
-                                f"is not validly signed ({exc})")
-    pending = list(checkpoints)
-    last_good: Checkpoint | None = None
-    compact = CompactRange()
-    expected, prev = 1, GENESIS
+    def _fail(self, seq: int, detail: str) -> bool:
+        self._failure = Verification(False, self._expected - 1, self._prev, seq, detail,
+                                     self._last_good)
+        return False
 
-    def bad(seq: int, detail: str) -> Verification:
-        return Verification(False, expected - 1, prev, seq, detail, last_good)
-
-    async for row in log.rows():
-        if row.seq != expected:
-            return bad(expected, f"entry {expected} is missing (the next stored is {row.seq})")
-        try:
-            body = decode(row.body)
-        except ValueError:
-            return bad(row.seq, f"entry {row.seq} is not a JSON object")
-        if body.get("seq") != row.seq:
-            return bad(row.seq, f"entry {row.seq} holds the content of entry {body.get('seq')}")
-        if body.get("prevHash") != prev:
-            return bad(row.seq, f"entry {row.seq} does not follow entry {row.seq - 1}")
-        if entry_hash(prev, row.body.encode()) != row.entry_hash:
-            return bad(row.seq, f"entry {row.seq} was changed: it no longer matches its hash")
+    def feed(self, entry: StoredEntry) -> bool:
+        """Check the next entry; False once the log is found bad (stop feeding then)."""
+        if self._failure is not None:
+            return False
+        seq = self._expected
+        if entry.seq != seq:
+            return self._fail(seq, f"entry {seq} is missing (the next stored is {entry.seq})")
+        body = parse_body(seq, entry.body)
+        if isinstance(body, str):
+            return self._fail(seq, body)
+        problem = link_problem(seq, body, entry.body.encode(), entry.entry_hash, self._prev)
+        if problem is not None:
+            return self._fail(seq, problem)
         for column, key in _COLUMNS.items():
-            if getattr(row, column) != body.get(key):
-                return bad(row.seq, f"entry {row.seq}: column {column} disagrees with the "
-                           "signed content")
-        compact.append(leaf_hash(bytes.fromhex(row.entry_hash)))
-        prev = row.entry_hash
-        expected += 1
-        while pending and pending[0].size == row.seq:
-            cp = pending.pop(0)
-            if cp.head_hash != prev or cp.root_hash != compact.root().hex():
-                start = last_good.size + 1 if last_good else 1
-                return bad(start, f"entries {start}..{cp.size} do not match the checkpoint "
-                           f"signed at {cp.time}: the log was rewritten in that range")
-            last_good = cp
-    size = expected - 1
-    if pending:
-        cp = pending[0]
-        return Verification(False, size, prev if size else None, size + 1,
-                            f"the log ends at {size} entries but a checkpoint signed at "
-                            f"{cp.time} covers {cp.size}: entries were removed (truncation "
-                            "or rollback)", last_good)
-    return Verification(True, size, prev if size else None, None, None, last_good)
+            if getattr(entry, column) != body.get(key):
+                return self._fail(seq, f"entry {seq}: column {column} disagrees with the "
+                                  "signed content")
+        self._compact.append(leaf_hash(bytes.fromhex(entry.entry_hash)))
+        self._prev = entry.entry_hash
+        self._expected += 1
+        while self._pending and self._pending[0].size == seq:
+            cp = self._pending.pop(0)
+            if cp.head_hash != self._prev or cp.root_hash != self._compact.root().hex():
+                start = self._last_good.size + 1 if self._last_good else 1
+                return self._fail(start, f"entries {start}..{cp.size} do not match the "
+                                  f"checkpoint signed at {cp.time}: the log was rewritten in "
+                                  "that range")
+            self._last_good = cp
+        return True
+
+    def result(self) -> Verification:
+        if self._failure is not None:
+            return self._failure
+        size = self._expected - 1
+        head = self._prev if size else None
+        if self._pending:
+            cp = self._pending[0]
+            return Verification(False, size, head, size + 1,
+                                f"the log ends at {size} entries but a checkpoint signed at "
+                                f"{cp.time} covers {cp.size}: entries were removed "
+                                "(truncation or rollback)", self._last_good)
+        covered = self._last_good.size if self._last_good else 0
+        return Verification(True, size, head, None, None, self._last_good, size - covered)
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    entries: int
+    first_seq: int | None
+    last_seq: int | None
+    checkpoint_size: int
+
+
+def export_header(since: str | None, first_seq: int | None, last_seq: int | None, count: int,
+                  checkpoint_size: int) -> dict[str, Any]:
+    """What an export's signed header line covers: its extent, so no line can go unnoticed."""
+    return {"type": "export", "since": since, "firstSeq": first_seq, "lastSeq": last_seq,
+            "count": count, "checkpointSize": checkpoint_size}
+
+
+def _lines(lines: Iterable[bytes]) -> tuple[dict[str, Any] | None, list[dict[str, Any]],
+                                            dict[str, Any] | None, dict[str, Any] | None]:
+    header = checkpoint = consistency = None
+    entries: list[dict[str, Any]] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            line = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ExportInvalid(f"line {number} is not JSON") from None
+        kind = line.get("type") if isinstance(line, dict) else None
+        if kind == "entry":
+            entries.append(line)
+        elif kind in ("export", "checkpoint", "consistency"):
+            seen = {"export": header, "checkpoint": checkpoint, "consistency": consistency}
+            if seen[kind] is not None:
+                raise ExportInvalid(f"line {number}: a second {kind} line")
+            if kind == "export":
+                header = line
+            elif kind == "checkpoint":
+                checkpoint = line
+            else:
+                consistency = line
+        else:
+            raise ExportInvalid(f"line {number} is not an export, entry, checkpoint or "
+                                "consistency line")
+    return header, entries, checkpoint, consistency
+
+
+def _verified_checkpoint(raw: Mapping[str, Any] | None, public: Mapping[str, Ed25519PublicKey],
+                         what: str) -> Checkpoint:
+    if raw is None:
+        raise ExportInvalid(f"the export has no {what}")
+    try:
+        cp = Checkpoint.from_json(raw)
+    except (KeyError, TypeError, ValueError):
+        raise ExportInvalid(f"the {what} line is incomplete") from None
+    try:
+        verify_checkpoint(cp, public)
+    except SignatureInvalid as exc:
+        raise ExportInvalid(f"the {what} is not validly signed: {exc}") from None
+    return cp
+
+
+def verify_export(lines: Iterable[bytes], public: Mapping[str, Ed25519PublicKey]
+                  ) -> ExportSummary:
+    """Return what a valid export holds; raise `ExportInvalid` naming the first problem."""
+    header, entries, raw_cp, consistency = _lines(lines)
+    checkpoint = _verified_checkpoint(raw_cp, public, "checkpoint")
+    if header is None:
+        raise ExportInvalid("the export has no signed header line (type export)")
+    claimed = {k: v for k, v in header.items() if k not in ("keyId", "signature")}
+    try:
+        verify_signature(public, str(header.get("keyId")), canonical(claimed),
+                         str(header.get("signature")))
+    except SignatureInvalid as exc:
+        raise ExportInvalid(f"the export header is not validly signed: {exc}") from None
+    seqs = [e.get("seq") for e in entries]
+    expected = export_header(header.get("since"), seqs[0] if seqs else None,
+                             seqs[-1] if seqs else None, len(entries), checkpoint.size)
+    if claimed != expected:
+        diff = sorted(k for k in expected if claimed.get(k) != expected.get(k))
+        raise ExportInvalid(f"the export does not hold what its header signed ({', '.join(diff)}"
+                            "): lines were removed, added or reordered")
+    root = bytes.fromhex(checkpoint.root_hash)
+    prev: tuple[int, str] | None = None
+    for e in entries:
+        seq, body = e.get("seq"), e.get("body")
+        if isinstance(seq, bool) or not isinstance(seq, int) or not isinstance(body, dict):
+            raise ExportInvalid(f"entry {seq}: malformed")
+        if prev is not None and seq != prev[0] + 1:
+            raise ExportInvalid(f"entry {seq} follows entry {prev[0]}: entries are missing or "
+                                "out of order")
+        stored = e.get("entryHash")
+        if not isinstance(stored, str):
+            raise ExportInvalid(f"entry {seq}: no entry hash")
+        problem = link_problem(seq, body, canonical(body), stored,
+                               prev[1] if prev is not None else None)
+        if problem is not None:
+            raise ExportInvalid(problem)
+        try:
+            verify_inclusion(seq - 1, checkpoint.size, leaf_hash(bytes.fromhex(stored)),
+                             [bytes.fromhex(p) for p in e["inclusionProof"]], root)
+        except (ProofInvalid, ValueError, KeyError, TypeError) as exc:
+            raise ExportInvalid(f"entry {seq} is not in the signed log: {exc}") from None
+        prev = (seq, stored)
+    if prev is not None and prev[0] != checkpoint.size:
+        raise ExportInvalid(f"the export ends at entry {prev[0]} but its checkpoint covers "
+                            f"{checkpoint.size}: entries were removed from the end")
+    if consistency is not None:
+        prior = _verified_checkpoint(consistency.get("from"), public, "earlier checkpoint")
+        try:
+            verify_consistency(prior.size, checkpoint.size,
+                               [bytes.fromhex(p) for p in consistency["proof"]],
+                               bytes.fromhex(prior.root_hash), root)
+        except (ProofInvalid, KeyError, ValueError, TypeError) as exc:
+            raise ExportInvalid(f"the checkpoint does not extend the earlier one: {exc}") \
+                from None
+    first = entries[0]["seq"] if entries else None
+    return ExportSummary(len(entries), first, prev[0] if prev else None, checkpoint.size)

@@ -17,7 +17,7 @@ import orjson
 from bench import scenarios
 from bench.procs import HubProcess, SandboxProc
 from hub.commands.sandbox_cmd import run_loop
-from hub.sandbox.data import World
+from sandbox.data import World
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 

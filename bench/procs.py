@@ -14,7 +14,7 @@ from pathlib import Path
 
 import orjson
 
-from hub.settings import hash_key
+from hub.config.settings import hash_key
 
 __all__ = ["API_KEY", "HubProcess", "SandboxProc", "free_port"]
 

@@ -13,8 +13,8 @@ import aiohttp
 import orjson
 
 from bench.procs import API_KEY, HubProcess, SandboxProc
-from connectors.config import parse_sources
 from connectors.registry import Connectors
+from hub.config.sources import parse_sources
 
 CHECK = """query($u: USCC!) { complianceCheck(kind: %s, uscc: $u) {
   verdict domains { domain status latencyMs } } }"""

@@ -16,9 +16,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from connectors.errors import CredentialError
+
 __all__ = [
     "AUTH_SCHEMES",
-    "CredentialError",
     "resolve_credential",
     "sign",
     "signed_headers",
@@ -28,10 +29,6 @@ AUTH_SCHEMES = ("app-key-header", "app-key-query", "hmac-sha256")
 HMAC_KEY_HEADER = "X-Ca-Key"
 HMAC_TIMESTAMP_HEADER = "X-Ca-Timestamp"
 HMAC_SIGNATURE_HEADER = "X-Ca-Signature"
-
-
-class CredentialError(ValueError):
-    """A credential reference could not be resolved; the message names the reference kind."""
 
 
 def resolve_credential(reference: str, environ: Mapping[str, str] | None = None) -> str:

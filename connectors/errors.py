@@ -1,25 +1,29 @@
 """Errors of the connector layer.
 
     ConnectorError (code)
-    ├── ConfigError            CONFIG_INVALID   a source declaration is wrong; names the key
+    ├── CredentialError        CONFIG_INVALID   a source's credential reference cannot be resolved
     └── SourceFailure          a source did not give a usable answer (never escapes `fetch`)
         ├── SourceUnavailable  UNAVAILABLE      timeout, refused connection, HTTP error
         └── SourceInvalid      INVALID          malformed body, wrong subject, wrong shape
 
 `fetch` turns every `SourceFailure` into an `Answer` with that status and a plain-words reason;
-it never raises for what a department does.
+it never raises for what a department does. Errors in a source's declaration are the
+configuration's (`hub.config.errors.ConfigError`).
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ConnectorError", "SourceFailure", "SourceInvalid", "SourceUnavailable"]
+__all__ = ["ConnectorError", "CredentialError", "SourceFailure", "SourceInvalid",
+           "SourceUnavailable"]
 
 
 class ConnectorError(Exception):
     code = "CONNECTOR_ERROR"
 
 
-class ConfigError(ConnectorError):
+class CredentialError(ConnectorError, ValueError):
+    """A credential reference could not be resolved; the message names the source and key."""
+
     code = "CONFIG_INVALID"
 
 

@@ -11,10 +11,10 @@ from collections.abc import Iterator, Mapping, Sequence
 import aiohttp
 import orjson
 
-from connectors.auth import CredentialError, resolve_credential
+from connectors.auth import resolve_credential
 from connectors.base import Connector
 from connectors.config import SourceConfig
-from connectors.errors import ConfigError
+from connectors.errors import CredentialError
 from connectors.rest import RestConnector
 from connectors.sql import SqlConnector, open_engine
 
@@ -37,7 +37,7 @@ class Connectors(Mapping[str, Connector]):
                 try:
                     secrets[cfg.name] = resolve_credential(cfg.credential, environ)
                 except CredentialError as exc:
-                    raise ConfigError(f"sources.{cfg.name}.credential: {exc}") from None
+                    raise CredentialError(f"sources.{cfg.name}.credential: {exc}") from None
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=1024, limit_per_host=128,
                                            enable_cleanup_closed=True),

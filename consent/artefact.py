@@ -16,9 +16,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from audit.canonical import canonical
-from audit.keys import SignatureInvalid, verify_signature
 from consent.errors import ConsentInvalid
+from signing.canonical import canonical
+from signing.keys import SignatureInvalid, verify_signature
 
 __all__ = ["LEEWAY", "Consent", "verify_consent"]
 

@@ -18,15 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from audit.keys import KeyRing
 from audit.log import AuditLog
 from connectors.registry import Connectors
+from hub.config.settings import Settings
 from hub.graphql_http import GraphQLEndpoint
-from hub.settings import Settings
 from hub.store import Store, open_store
 from schema.build import build_schema
 from schema.execute import Executor
 from schema.gateway import SourceSet
+from signing.keys import KeyRing
 
 __all__ = ["HubState", "create_app"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from hub.app import create_app
-from hub.settings import load_settings
+from hub.config.settings import load_settings
 
 __all__ = ["app_from_env"]
 

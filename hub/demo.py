@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from connectors.config import SourceConfig
-from hub.settings import CallerConfig, Settings, hash_key
+from hub.config.settings import CallerConfig, Settings, hash_key
 
 __all__ = ["DEMO_CALLERS", "demo_settings"]
 

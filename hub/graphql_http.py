@@ -22,14 +22,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from audit.keys import KeyRing
-from audit.log import AuditLog, AuditUnavailable
-from hub.settings import Settings, hash_key
+from audit.errors import AuditUnavailable
+from audit.log import AuditLog
+from hub.config.settings import Settings, hash_key
 from hub.store import Store
 from hub.trail import Trail
 from schema.context import RequestContext
 from schema.execute import Executor, format_error
 from schema.gateway import Caller, ConsentContext, Gateway, SourceSet
+from signing.keys import KeyRing
 
 __all__ = ["GraphQLEndpoint"]
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from audit.entry import AuditRecord
+from audit.entry import AuditRecord, CallRecord, Denial
 from consent.catalogue import Matter
 from schema.context import RequestContext
 
@@ -34,8 +34,8 @@ class Trail:
     def record(self, body: Mapping[str, Any], matters: Mapping[str, Matter]) -> AuditRecord:
         record = AuditRecord(time=self.time, request_id=self.request_id, outcome="FAILED",
                              caller=self.caller, query_hash=self.query_hash)
-        denied = [{"path": ".".join(map(str, e.get("path", []))),
-                   "code": e.get("extensions", {}).get("code", "INTERNAL")}
+        denied = [Denial(".".join(map(str, e.get("path", []))),
+                         e.get("extensions", {}).get("code", "INTERNAL"))
                   for e in body.get("errors", [])]
         ctx = self.context
         if ctx is not None:
@@ -48,13 +48,12 @@ class Trail:
             record.subject_categories = {s: sorted(c) for s, c in
                                          gateway.released_categories.items()}
             record.released = list(dict.fromkeys(gateway.released))
-            known = {(d["path"], d["code"]) for d in denied}
-            denied += [{"path": p, "code": c} for p, c in gateway.denied if (p, c) not in known]
-            record.sources = [{"source": c.source, "status": c.status,
-                               "latencyMs": round(c.latency_ms, 1), "keys": c.keys}
+            known = set(denied)
+            denied += [Denial(p, c) for p, c in gateway.denied if Denial(p, c) not in known]
+            record.sources = [CallRecord(c.source, c.status, c.latency_ms, c.keys)
                               for c in gateway.calls]
         record.denied = denied
-        codes = {d["code"] for d in denied}
+        codes = {d.code for d in denied}
         if record.released:
             record.outcome = "PARTIAL" if codes else "ALLOWED"
         elif codes & DENIAL_CODES:

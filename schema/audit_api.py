@@ -15,9 +15,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from audit.checkpoint import Checkpoint
 from audit.entry import format_time, parse_time
-from audit.log import AuditLog, Checkpoint, SearchFilter
-from audit.verify import verify_log
+from audit.log import AuditLog, verify_log
+from audit.search import SearchFilter
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
 from consent.pseudonym import pseudonyms
 from schema.context import RequestContext

@@ -5,7 +5,7 @@ A check fans out to every source of its kind at once. Each (domain, source) pair
 source yields UNAVAILABLE. The verdict is FINDINGS if any outcome carries a finding (a violation,
 or arrears owed), else INCOMPLETE if any enabled domain is UNAVAILABLE or INVALID, else CLEAN: a
 source that did not answer never reads as clean. The report is signed over its canonical JSON
-(`audit.canonical`).
+(`signing.canonical`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from audit.canonical import canonical
-from audit.keys import KeyRing
 from connectors.base import Answer
 from connectors.catalogue import CheckKind, DomainInfo, domains_of
 from connectors.config import SourceConfig
 from connectors.records import Record
 from schema.gateway import Gateway
+from signing.canonical import canonical
+from signing.keys import KeyRing
 
 __all__ = ["CheckReport", "DomainOutcome", "PlanItem", "plan", "run_checks", "verdict"]
 

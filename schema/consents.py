@@ -14,12 +14,12 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from audit.canonical import canonical
 from consent.artefact import Consent
 from consent.catalogue import Matter
 from schema.context import RequestContext
 from schema.errors import BadUserInput, Forbidden
 from schema.scalars import ResidentId
+from signing.canonical import canonical
 
 __all__ = ["ConsentType", "FetchType", "GrantConsentInput", "MatterType", "Mutation",
            "matters_of"]

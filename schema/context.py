@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from audit.keys import KeyRing
 from audit.log import AuditLog
 from consent.store import ConsentStore
 from schema.gateway import Caller, Gateway
+from signing.keys import KeyRing
 
 __all__ = ["RequestContext"]
 

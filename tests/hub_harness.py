@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from audit.keys import init_keys
-from connectors.config import parse_sources
 from hub.app import create_app
+from hub.config.sources import parse_sources
 from hub.demo import demo_settings
 from schema.limits import Limits
+from signing.keys import init_keys
 from tests.sandbox_process import SandboxProcess
 
 

@@ -12,12 +12,13 @@ from typing import Any
 import orjson
 
 from audit.entry import format_time
-from audit.export import ExportInvalid, export_lines, verify_export
-from audit.keys import KeyRing, KeysError, load_public_keys
-from audit.log import AuditLog
-from audit.verify import verify_log
-from connectors.errors import ConfigError
-from hub.settings import load_settings
+from audit.errors import ExportInvalid
+from audit.export import export_lines
+from audit.log import AuditLog, verify_log
+from audit.verify import verify_export
+from hub.config.errors import ConfigError
+from hub.config.settings import load_settings
+from signing.keys import KeyRing, KeysError, load_public_keys
 
 __all__ = ["register"]
 
@@ -78,6 +79,9 @@ def run_verify(args: argparse.Namespace) -> int:
             covered = f"; last signed checkpoint at size {cp.size} ({cp.time})" if cp else \
                 "; no checkpoint signed yet"
             print(f"ok: {result.size} entries, head {result.head_hash}{covered}")
+            if result.uncovered:
+                print(f"note: the last {result.uncovered} entries are not yet covered by a "
+                      "checkpoint; a deleted tail entry among them could not be detected")
             return 0
         print(f"TAMPERED: first bad seq {result.first_bad_seq}: {result.detail}",
               file=sys.stderr)
@@ -106,7 +110,7 @@ def run_export(args: argparse.Namespace) -> int:
     async def run() -> list[dict[str, Any]]:
         log = await AuditLog.open(url, ring)
         try:
-            return await export_lines(log, since)
+            return await export_lines(log, ring, since)
         finally:
             await log.close()
 

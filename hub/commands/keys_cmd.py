@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from audit.keys import KeysError, init_keys
-from hub.settings import hash_key
+from hub.config.settings import hash_key
+from signing.keys import KeysError, init_keys
 
 __all__ = ["register"]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from audit.canonical import CanonicalError, canonical
-from audit.keys import KeysError, SignatureInvalid, load_public_keys, verify_signature
+from signing.canonical import CanonicalError, canonical
+from signing.keys import KeysError, SignatureInvalid, load_public_keys, verify_signature
 
 __all__ = ["register", "verify_report_file"]
 

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 import orjson
 
-from hub.sandbox.config import render_config
-from hub.sandbox.faults import FaultError, parse_assignment
-from hub.sandbox.server import Sandbox
+from sandbox.config import render_config
+from sandbox.faults import FaultError, parse_assignment
+from sandbox.server import Sandbox
 
 __all__ = ["register", "run_loop", "run_sandbox"]
 

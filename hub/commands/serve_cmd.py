@@ -16,16 +16,16 @@ from typing import Any
 import orjson
 import uvicorn
 
-from audit.keys import init_keys
-from connectors.config import parse_sources
-from connectors.errors import ConfigError
 from hub.app import create_app
 from hub.commands.sandbox_cmd import run_loop
+from hub.config.errors import ConfigError
+from hub.config.settings import load_settings
+from hub.config.sources import parse_sources
 from hub.demo import demo_settings
-from hub.sandbox.config import render_config
-from hub.sandbox.faults import FaultError, parse_assignment
-from hub.sandbox.server import Sandbox
-from hub.settings import load_settings
+from sandbox.config import render_config
+from sandbox.faults import FaultError, parse_assignment
+from sandbox.server import Sandbox
+from signing.keys import init_keys
 
 __all__ = ["register"]
 

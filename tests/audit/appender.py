@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from audit.entry import AuditRecord
-from audit.keys import KeyRing
 from audit.log import AuditLog
+from signing.keys import KeyRing
 
 
 async def main(url: str, keys: Path, count: int, concurrency: int) -> None:

@@ -274,9 +274,11 @@ def test_audit_commands_verify_export_and_detect_tampering(app: HubHarness, home
                       str(home / "keys" / "hub-keys.json"))
     assert offline.returncode == 0 and offline.stdout.startswith("valid:"), offline.stderr
     lines = out.read_text().splitlines()
-    second = json.loads(lines[1])
+    assert json.loads(lines[0])["type"] == "export"  # the signed header comes first
+    second = json.loads(lines[2])
+    assert second["seq"] == 2
     second["body"]["outcome"] = "DENIED" if second["body"]["outcome"] != "DENIED" else "ALLOWED"
-    lines[1] = json.dumps(second, ensure_ascii=False)
+    lines[2] = json.dumps(second, ensure_ascii=False)
     forged = tmp_path / "forged.jsonl"
     forged.write_text("\n".join(lines) + "\n")
     bad = hub_cmd("audit", "verify-export", str(forged), "--keys",

@@ -18,11 +18,10 @@ import orjson
 import pytest
 from sqlalchemy import delete, select, text, update
 
-from audit.canonical import canonical
 from audit.entry import AuditRecord, entry_hash
-from audit.keys import KeyRing, init_keys
-from audit.log import AuditLog
-from audit.verify import verify_log
+from audit.log import AuditLog, verify_log
+from signing.canonical import canonical
+from signing.keys import KeyRing, init_keys
 from tests.pg import fresh_database, postgres_url_or_skip
 
 
@@ -219,7 +218,7 @@ async def test_an_unwritable_store_fails_the_append(log: AuditLog, url: str) -> 
                              "RAISE EXCEPTION 'read-only'; END $$ LANGUAGE plpgsql"))
         await _sql(log, text("CREATE TRIGGER no_audit BEFORE INSERT ON audit_entries "
                              "FOR EACH ROW EXECUTE FUNCTION no_audit()"))
-    from audit.log import AuditUnavailable
+    from audit.errors import AuditUnavailable
 
     with pytest.raises(AuditUnavailable):
         await log.append(record(50))

@@ -3,8 +3,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from connectors.config import SourceConfig, parse_sources
+from connectors.config import SourceConfig
 from connectors.registry import Connectors
+from hub.config.sources import parse_sources
 from tests.sandbox_process import SandboxProcess
 
 

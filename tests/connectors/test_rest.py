@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 
 from connectors.base import Answer
-from connectors.config import parse_sources
 from connectors.registry import Connectors
+from hub.config.sources import parse_sources
 from tests.connectors.helpers import open_connectors, source_configs
 from tests.sandbox_process import SandboxProcess
 

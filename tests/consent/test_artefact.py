@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from audit.canonical import canonical
-from audit.keys import KeyRing, init_keys
 from consent.artefact import LEEWAY, Consent, verify_consent
 from consent.errors import ConsentInvalid
+from signing.canonical import canonical
+from signing.keys import KeyRing, init_keys
 
 T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 UNTIL = T0 + dt.timedelta(days=30)

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from audit.canonical import canonical
-from audit.keys import KeyRing, init_keys
 from connectors.catalogue import PERSON_CATEGORIES
 from consent.artefact import Consent
 from consent.catalogue import DEFAULT_MATTERS
 from consent.pseudonym import pseudonym
 from hub.store import open_store
+from signing.canonical import canonical
+from signing.keys import KeyRing, init_keys
 from tests.hub_harness import HubHarness
 from tests.pg import fresh_database, postgres_url_or_skip
 from tests.sandbox_process import SandboxProcess

@@ -14,7 +14,7 @@ import httpx
 import orjson
 import pytest
 
-from hub.settings import hash_key
+from hub.config.settings import hash_key
 from tests.sandbox_process import SandboxProcess
 
 

@@ -14,8 +14,8 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from connectors.catalogue import PERSON_CATEGORIES, domains_of
 from connectors.identifiers import verify_resident_id, verify_uscc
-from hub.sandbox.data import IPO_RATES, World
-from hub.sandbox.departments import SOURCES
+from sandbox.data import IPO_RATES, World
+from sandbox.departments import SOURCES
 from tests.connectors.helpers import open_connectors
 from tests.sandbox_process import SandboxProcess
 

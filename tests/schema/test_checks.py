@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from audit.canonical import canonical
-from audit.keys import SignatureInvalid, load_public_keys, verify_signature
 from connectors.catalogue import domains_of
-from hub.sandbox.data import World
+from sandbox.data import World
+from signing.canonical import canonical
+from signing.keys import SignatureInvalid, load_public_keys, verify_signature
 from tests.hub_harness import CHECK, HubHarness
 from tests.sandbox_process import SandboxProcess
 

@@ -29,12 +29,12 @@ from connectors.auth import (
     HMAC_TIMESTAMP_HEADER,
     sign,
 )
-from hub.sandbox.data import World
-from hub.sandbox.departments import SOURCES, SourceSpec
-from hub.sandbox.exchange import ExchangeDatabase
-from hub.sandbox.faults import Fault, FaultError, parse_fault
-from hub.sandbox.render import envelope_names, render_body
-from hub.sandbox.samples import samples
+from sandbox.data import World
+from sandbox.departments import SOURCES, SourceSpec
+from sandbox.exchange import ExchangeDatabase
+from sandbox.faults import Fault, FaultError, parse_fault
+from sandbox.render import envelope_names, render_body
+from sandbox.samples import samples
 
 __all__ = ["Sandbox", "SourceStats", "credential_of"]
 
@@ -288,7 +288,7 @@ class Sandbox:
         return _json({"ok": True})
 
     async def _config_view(self, request: web.Request) -> web.Response:
-        from hub.sandbox.config import render_config
+        from sandbox.config import render_config
 
         return web.Response(text=render_config(self), content_type="application/toml")
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from connectors.config import parse_sources
-from connectors.errors import ConfigError
+from connectors.errors import CredentialError
 from connectors.registry import Connectors
+from hub.config.errors import ConfigError
+from hub.config.sources import parse_sources
 from tests.sandbox_process import SandboxProcess
 
 
@@ -87,5 +88,5 @@ def test_empty_sources_and_non_table() -> None:
 async def test_unresolvable_credentials(sandbox: SandboxProcess, credential: str,
                                         says: str) -> None:
     (config,) = parse_sources(with_change(sandbox, "cgj_penalties", credential=credential))
-    with pytest.raises(ConfigError, match=re.escape("sources.cgj_penalties.credential: " + says)):
+    with pytest.raises(CredentialError, match=re.escape("sources.cgj_penalties.credential: " + says)):
         await Connectors.open([config], environ={})

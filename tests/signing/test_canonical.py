@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audit.canonical import CanonicalError, canonical
+from signing.canonical import CanonicalError, canonical
 
 
 def test_fixed_vector() -> None:

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.records import RECORD_TYPES
-from hub.sandbox.data import AS_OF
-from hub.sandbox.departments import SourceSpec
+from sandbox.data import AS_OF
+from sandbox.departments import SourceSpec
 
 __all__ = ["envelope_names", "field_names", "render_body", "render_record"]
 

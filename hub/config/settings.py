@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.config import SourceConfig, parse_sources
-from connectors.errors import ConfigError
-from consent.catalogue import DEFAULT_MATTERS, Matter, parse_matters
+from connectors.config import SourceConfig
+from consent.catalogue import DEFAULT_MATTERS, Matter
+from hub.config.errors import ConfigError
+from hub.config.matters import parse_matters
+from hub.config.sources import parse_sources
 from schema.limits import Limits
 
 __all__ = ["ROLES", "CallerConfig", "ConfigError", "Settings", "hash_key", "load_settings"]

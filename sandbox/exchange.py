@@ -13,10 +13,10 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub.sandbox.data import AS_OF, World
-from hub.sandbox.departments import SourceSpec
-from hub.sandbox.faults import SQL_MODES, Fault, FaultError
-from hub.sandbox.render import envelope_names, field_names, render_record
+from sandbox.data import AS_OF, World
+from sandbox.departments import SourceSpec
+from sandbox.faults import SQL_MODES, Fault, FaultError
+from sandbox.render import envelope_names, field_names, render_record
 
 __all__ = ["ExchangeDatabase", "database_file"]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hub.sandbox.data import World
+from sandbox.data import World
 
 __all__ = ["SOURCES", "SourceSpec"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.sandbox.data import World
+from sandbox.data import World
 
 __all__ = ["samples"]
 

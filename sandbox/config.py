@@ -10,12 +10,12 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from hub.sandbox.departments import SourceSpec
-from hub.sandbox.exchange import AS_OF_COLUMN, database_file
-from hub.sandbox.render import envelope_names, field_names
+from sandbox.departments import SourceSpec
+from sandbox.exchange import AS_OF_COLUMN, database_file
+from sandbox.render import envelope_names, field_names
 
 if TYPE_CHECKING:
-    from hub.sandbox.server import Sandbox
+    from sandbox.server import Sandbox
 
 __all__ = ["render_config", "source_table", "toml_value"]
 

@@ -1,0 +1,124 @@
+"""Reading `[sources.NAME]` tables into validated `connectors.config.SourceConfig` records.
+
+Everything about a source is validated once, here, when the hub's configuration is loaded; an
+error names the source and the bad key, and a misspelt key lists the valid ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from connectors.auth import AUTH_SCHEMES
+from connectors.catalogue import CHECK_KINDS, PERSON_CATEGORIES, CheckKind, domains_of
+from connectors.config import (
+    BOOL_STYLES,
+    DATE_FORMATS,
+    ENVELOPES,
+    MONEY_UNITS,
+    TRANSPORTS,
+    SourceConfig,
+)
+from connectors.records import RECORD_TYPES
+from hub.config.errors import ConfigError
+from hub.config.reader import TableReader
+
+__all__ = ["parse_sources"]
+
+_KNOWN = set(SourceConfig.__dataclass_fields__) - {"name", "extra"}
+
+
+def parse_sources(table: Any) -> tuple[SourceConfig, ...]:
+    """Validate the `sources` table; raise `ConfigError` naming the source and key."""
+    if not isinstance(table, Mapping) or not table:
+        raise ConfigError("sources: declare at least one [sources.NAME] table")
+    return tuple(_parse_one(name, raw) for name, raw in table.items())
+
+
+def _parse_one(name: str, raw: Any) -> SourceConfig:
+    where = f"sources.{name}"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = sorted(set(raw) - _KNOWN)
+    if unknown:
+        raise ConfigError(f"{where}.{unknown[0]}: unknown key (known: {', '.join(sorted(_KNOWN))})")
+    r = TableReader(where, raw)
+    subject = r.choice("subject", ("enterprise", "person"))
+    transport = r.choice("transport", TRANSPORTS)
+    record = r.choice("record", tuple(RECORD_TYPES))
+    check = _check_kind(r) if subject == "enterprise" else None
+    if subject == "enterprise" and check is None:
+        raise ConfigError(f"{where}.check: required for an enterprise source "
+                          f"({' or '.join(CHECK_KINDS)})")
+    domain = r.string("domain")
+    allowed = ([d.code for d in domains_of(check)] if check else list(PERSON_CATEGORIES))
+    if domain not in allowed:
+        raise ConfigError(f"{where}.domain: {domain!r} is not a domain of "
+                          f"{check or 'person data'}; use one of {', '.join(allowed)}")
+    fields = raw.get("fields")
+    if not isinstance(fields, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) and v for k, v in fields.items()):
+        raise ConfigError(f"{where}.fields: a table of hub field = department field (strings)")
+    specs = RECORD_TYPES[record]
+    missing = [f.name for f in specs if f.name not in fields]
+    if missing:
+        raise ConfigError(f"{where}.fields: no department field given for {missing[0]!r} "
+                          f"of record type {record}")
+    stray = sorted(set(fields) - {f.name for f in specs})
+    if stray:
+        raise ConfigError(f"{where}.fields.{stray[0]}: not a field of record type {record}")
+    cfg = SourceConfig(
+        name=name, department=r.string("department"), subject=subject, check=check,
+        domain=domain, record=record, transport=transport,
+        envelope=r.choice("envelope", ENVELOPES[transport]), fields=dict(fields),
+        enabled=r.boolean("enabled", True), timeout_s=r.number("timeout_s", 2.0, 0.01, 120),
+        max_batch=r.integer("max_batch", 100, 1, 10_000),
+        concurrency=r.integer("concurrency", 4, 1, 1_000),
+        date_format=r.choice("date_format", DATE_FORMATS, "iso"),
+        money_unit=r.choice("money_unit", MONEY_UNITS, "yuan"),
+        bool_style=r.choice("bool_style", BOOL_STYLES, "bool"),
+        absent=r.choice("absent", ("empty", "not_found"), "empty"),
+    )
+    if transport == "sql":
+        return _replace(cfg, dsn=r.string("dsn"), table=_identifier(r, "table"),
+                        key_field=_identifier(r, "key_field"),
+                        as_of_column=_identifier(r, "as_of_column", required=False),
+                        fields=_checked_columns(where, fields))
+    url = r.string("url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}.url: {url!r} is not an http(s) URL")
+    auth = r.choice("auth", AUTH_SCHEMES)
+    return _replace(cfg, url=url, auth=auth, auth_header=r.string("auth_header", "X-App-Key"),
+                    app_id=r.string("app_id", name), credential=r.string("credential"),
+                    key_param=r.string("key_param"), key_field=r.string("key_field"),
+                    records_field=r.string("records_field", "records"))
+
+
+def _check_kind(r: TableReader) -> CheckKind | None:
+    value = r.optional_choice("check", CHECK_KINDS)
+    for kind in CHECK_KINDS:
+        if value == kind:
+            return kind
+    return None
+
+
+def _replace(cfg: SourceConfig, **changes: Any) -> SourceConfig:
+    values = {f: getattr(cfg, f) for f in SourceConfig.__dataclass_fields__}
+    values.update(changes)
+    return SourceConfig(**values)
+
+
+def _identifier(r: TableReader, key: str, *, required: bool = True) -> str:
+    value = r.string(key, None if required else "")
+    if value and not value.replace("_", "").isalnum():
+        raise ConfigError(f"{r.where}.{key}: {value!r} is not a plain SQL identifier")
+    return value
+
+
+def _checked_columns(where: str, fields: Mapping[str, str]) -> dict[str, str]:
+    for hub_name, column in fields.items():
+        if not column.replace("_", "").isalnum():
+            raise ConfigError(f"{where}.fields.{hub_name}: {column!r} is not a plain SQL column")
+    return dict(fields)

@@ -1,0 +1,1 @@
+"""Signing: canonical JSON, the hub's Ed25519 keys and pseudonym keys, signature verification."""
