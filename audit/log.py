@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from audit.chain import StoredEntry
 from audit.checkpoint import Checkpoint, Signer
 from audit.entry import AuditRecord
-from audit.search import AuditReader, SearchFilter
+from audit.search import AuditReader, SearchFilter, SearchPage
 from audit.store import LOCK_KEY, AuditTables, open_engines
 from audit.verify import LogVerifier, Verification
 from audit.writer import AuditWriter
@@ -76,7 +76,7 @@ class AuditLog:
         return await self._reader.checkpoints()
 
     async def search(self, f: SearchFilter, *, first: int, before_seq: int | None
-                     ) -> tuple[list[tuple[int, dict[str, Any], str]], int, bool]:
+                     ) -> SearchPage:
         return await self._reader.search(f, first=first, before_seq=before_seq)
 
     async def size(self) -> int:

@@ -18,7 +18,9 @@ from audit.checkpoint import Checkpoint
 from audit.entry import decode
 from audit.store import AuditTables
 
-__all__ = ["AuditReader", "SearchFilter"]
+__all__ = ["AuditReader", "SearchFilter", "SearchPage"]
+
+SearchPage = tuple[list[tuple[int, dict[str, Any], str]], int, bool]  # rows, total, more
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ class AuditReader:
         return clauses
 
     async def search(self, f: SearchFilter, *, first: int, before_seq: int | None
-                     ) -> tuple[list[tuple[int, dict[str, Any], str]], int, bool]:
+                     ) -> SearchPage:
         """Newest first: (seq, body, hash) rows, the total matching, and whether more follow."""
         e = self.tables.entries
         where = self._where(f)

@@ -10,17 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from connectors.config import SourceConfig
 from connectors.records import Record
 
-__all__ = ["Answer", "Call", "Connector", "FetchResult", "chunked"]
+__all__ = ["Answer", "AnswerStatus", "Call", "Connector", "FetchResult", "chunked"]
+
+AnswerStatus = Literal["OK", "NOT_FOUND", "UNAVAILABLE", "INVALID"]
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    status: str  # OK | NOT_FOUND | UNAVAILABLE | INVALID
+    status: AnswerStatus
     records: tuple[Record, ...] = ()
     detail: str | None = None
     as_of: dt.datetime | None = None
@@ -32,7 +34,7 @@ class Call:
     """One request to a department: what the audit trail records of it (never values)."""
 
     source: str
-    status: str
+    status: AnswerStatus
     latency_ms: float
     keys: int
 
@@ -48,6 +50,10 @@ class Connector(Protocol):
 
     async def fetch(self, keys: Sequence[str]) -> FetchResult:
         """Answer every key; never raise for a department's failure."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what this connector holds (pooled connections); the hub calls it once."""
         ...
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 __all__ = [
     "CHECK_KINDS",
@@ -19,8 +19,16 @@ __all__ = [
     "domains_of",
 ]
 
-CheckKind = Literal["IPO_COMPLIANCE", "BANKRUPTCY"]
-CHECK_KINDS: tuple[CheckKind, ...] = ("IPO_COMPLIANCE", "BANKRUPTCY")
+
+
+class CheckKind(StrEnum):
+    """The one-shot checks a lead department runs (the GraphQL enum `CheckKind` is this)."""
+
+    IPO_COMPLIANCE = "IPO_COMPLIANCE"
+    BANKRUPTCY = "BANKRUPTCY"
+
+
+CHECK_KINDS: tuple[CheckKind, ...] = tuple(CheckKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +71,8 @@ _BANKRUPTCY = (
 )
 
 _DOMAINS: Mapping[CheckKind, tuple[DomainInfo, ...]] = {
-    "IPO_COMPLIANCE": _IPO,
-    "BANKRUPTCY": _BANKRUPTCY,
+    CheckKind.IPO_COMPLIANCE: _IPO,
+    CheckKind.BANKRUPTCY: _BANKRUPTCY,
 }
 
 PERSON_CATEGORIES: Mapping[str, str] = {

@@ -13,6 +13,8 @@ configuration's (`hub.config.errors.ConfigError`).
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
 __all__ = ["ConnectorError", "CredentialError", "SourceFailure", "SourceInvalid",
            "SourceUnavailable"]
 
@@ -28,12 +30,14 @@ class CredentialError(ConnectorError, ValueError):
 
 
 class SourceFailure(ConnectorError):
-    status = "UNAVAILABLE"
+    status: ClassVar[Literal["UNAVAILABLE", "INVALID"]] = "UNAVAILABLE"
 
 
 class SourceUnavailable(SourceFailure):
-    code = status = "UNAVAILABLE"
+    code = "UNAVAILABLE"
+    status = "UNAVAILABLE"
 
 
 class SourceInvalid(SourceFailure):
-    code = status = "INVALID"
+    code = "INVALID"
+    status = "INVALID"

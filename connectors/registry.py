@@ -22,11 +22,10 @@ __all__ = ["Connectors"]
 
 
 class Connectors(Mapping[str, Connector]):
-    def __init__(self, connectors: Mapping[str, Connector], session: aiohttp.ClientSession,
-                 sql: Sequence[SqlConnector]) -> None:
+    def __init__(self, connectors: Mapping[str, Connector],
+                 session: aiohttp.ClientSession) -> None:
         self._by_name = dict(connectors)
         self._session = session
-        self._sql = list(sql)
 
     @classmethod
     async def open(cls, configs: Sequence[SourceConfig],
@@ -47,15 +46,12 @@ class Connectors(Mapping[str, Connector]):
             auto_decompress=True,
         )
         by_name: dict[str, Connector] = {}
-        sql: list[SqlConnector] = []
         for cfg in configs:
             if cfg.transport == "sql":
-                connector = SqlConnector(cfg, open_engine(cfg))
-                sql.append(connector)
-                by_name[cfg.name] = connector
+                by_name[cfg.name] = SqlConnector(cfg, open_engine(cfg))
             else:
                 by_name[cfg.name] = RestConnector(cfg, session, secrets[cfg.name])
-        return cls(by_name, session, sql)
+        return cls(by_name, session)
 
     def __getitem__(self, name: str) -> Connector:
         return self._by_name[name]
@@ -67,6 +63,6 @@ class Connectors(Mapping[str, Connector]):
         return len(self._by_name)
 
     async def aclose(self) -> None:
+        for connector in self._by_name.values():
+            await connector.aclose()
         await self._session.close()
-        for connector in self._sql:
-            await connector.engine.dispose()

@@ -82,6 +82,9 @@ class RestConnector:
                 result.calls.append(call)
         return result
 
+    async def aclose(self) -> None:
+        """Nothing of its own to release: the HTTP session is shared and closed by the hub."""
+
     async def _call(self, keys: list[str], deadline: float
                     ) -> tuple[dict[str, Answer], Call | None]:
         cfg = self.config

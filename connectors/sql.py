@@ -72,6 +72,9 @@ class SqlConnector:
             result.calls.append(call)
         return result
 
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
     async def _call(self, keys: list[str], deadline: float) -> tuple[dict[str, Answer], Call]:
         cfg = self.config
         started = time.perf_counter()

@@ -4,15 +4,19 @@ A consent names a subject (by pseudonym, never the clear ID), the grantee caller
 the data categories, a validity window, a fetch type (one-time, or reusable with a most-uses
 count), and is signed by the hub with Ed25519 over its canonical JSON. Its status is derived at
 time `now`: REVOKED if revoked, else EXHAUSTED when no use is left, else EXPIRED after its
-window, else ACTIVE. `verify_consent` returns nothing or raises; it takes `now` as a parameter.
+window, else ACTIVE. `verify_consent` checks a consent in itself (signature, state, window and
+bindings) and returns nothing or raises; it takes `now` as a parameter. Whether a valid consent
+covers a category is a separate question (`Consent.covers`): a consent that does not cover it
+is not bad, the applicant is asked for more (`consent.enforcement`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -20,9 +24,11 @@ from consent.errors import ConsentInvalid
 from signing.canonical import canonical
 from signing.keys import SignatureInvalid, verify_signature
 
-__all__ = ["LEEWAY", "Consent", "verify_consent"]
+__all__ = ["LEEWAY", "Consent", "ConsentStatus", "FetchType", "verify_consent"]
 
 LEEWAY = dt.timedelta(seconds=60)  # clock difference tolerated at both ends of the window
+FetchType = Literal["ONE_TIME", "REUSABLE"]
+ConsentStatus = Literal["ACTIVE", "REVOKED", "EXPIRED", "EXHAUSTED"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +40,7 @@ class Consent:
     categories: tuple[str, ...]
     valid_from: dt.datetime
     valid_until: dt.datetime
-    fetch_type: str  # ONE_TIME | REUSABLE
+    fetch_type: FetchType
     max_uses: int
     created_at: dt.datetime
     key_id: str
@@ -55,7 +61,14 @@ class Consent:
     def uses_left(self) -> int:
         return max(0, self.max_uses - self.uses)
 
-    def status(self, now: dt.datetime) -> str:
+    def signed(self, signature: str, key_id: str) -> Consent:
+        """This consent with its signature set (the hub signs `signed_content()`)."""
+        return dataclasses.replace(self, signature=signature, key_id=key_id)
+
+    def covers(self, category: str) -> bool:
+        return category in self.categories
+
+    def status(self, now: dt.datetime) -> ConsentStatus:
         if self.revoked_at is not None:
             return "REVOKED"
         if self.uses >= self.max_uses:
@@ -66,11 +79,10 @@ class Consent:
 
 
 def verify_consent(unverified: Consent, *, public_keys: Mapping[str, Ed25519PublicKey],
-                   now: dt.datetime, grantee: str, purpose: str, subject: str,
-                   category: str) -> None:
-    """Return if `unverified` lets `grantee` have `category` of `subject` for `purpose` at
+                   now: dt.datetime, grantee: str, purpose: str, subject: str) -> None:
+    """Return if `unverified` is a good consent of `subject` for `grantee` and `purpose` at
     `now`; raise `ConsentInvalid` naming the failed check otherwise. `unverified.uses` is the
-    count read before this request took its own use.
+    count read before the request takes its own use (which may still fail then: spent).
     """
     c = unverified
     try:
@@ -91,5 +103,3 @@ def verify_consent(unverified: Consent, *, public_keys: Mapping[str, Ed25519Publ
         raise ConsentInvalid(f"consent {c.id} was given for {c.purpose}, not {purpose}")
     if c.subject != subject:
         raise ConsentInvalid(f"consent {c.id} is about another subject")
-    if category not in c.categories:
-        raise ConsentInvalid(f"consent {c.id} does not cover {category}")

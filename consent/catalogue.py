@@ -10,24 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
-from connectors.catalogue import domains_of
+from connectors.catalogue import CheckKind, domains_of
+from consent.artefact import FetchType
 
-__all__ = ["DEFAULT_MATTERS", "FETCH_TYPES", "LEGAL_BASES", "Matter"]
+__all__ = ["DEFAULT_MATTERS", "FETCH_TYPES", "LEGAL_BASES", "LegalBasis", "Matter"]
 
-FETCH_TYPES = ("ONE_TIME", "REUSABLE")
-LEGAL_BASES = ("CONSENT", "STATUTORY")
+LegalBasis = Literal["CONSENT", "STATUTORY"]
+FETCH_TYPES: tuple[FetchType, ...] = ("ONE_TIME", "REUSABLE")
+LEGAL_BASES: tuple[LegalBasis, ...] = ("CONSENT", "STATUTORY")
 
 
 @dataclass(frozen=True, slots=True)
 class Matter:
     code: str
     title: str
-    legal_basis: str  # CONSENT | STATUTORY
+    legal_basis: LegalBasis
     callers: frozenset[str]
     categories: tuple[str, ...]
     max_validity_days: int = 30
-    fetch_types: tuple[str, ...] = FETCH_TYPES
+    fetch_types: tuple[FetchType, ...] = FETCH_TYPES
     max_uses: int = 1
 
     def releases(self, category: str) -> bool:
@@ -35,8 +38,8 @@ class Matter:
 
 
 _PORTAL = frozenset({"portal", "window"})
-_IPO = tuple(d.code for d in domains_of("IPO_COMPLIANCE"))
-_BANKRUPTCY = tuple(d.code for d in domains_of("BANKRUPTCY"))
+_IPO = tuple(d.code for d in domains_of(CheckKind.IPO_COMPLIANCE))
+_BANKRUPTCY = tuple(d.code for d in domains_of(CheckKind.BANKRUPTCY))
 
 DEFAULT_MATTERS: Mapping[str, Matter] = {m.code: m for m in (
     Matter("SCHOOL_ENROLMENT", "教育入学 school enrolment", "CONSENT", _PORTAL,

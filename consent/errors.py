@@ -1,40 +1,42 @@
-"""Errors of consent handling.
+"""Errors of access decisions: purpose, legal basis and consent.
 
-    ConsentError (code)
-    ├── ConsentRequired   CONSENT_REQUIRED  no presented consent covers this subject and category
-    ├── ConsentInvalid    CONSENT_INVALID   a presented consent does not verify for this use
-    ├── PurposeForbidden  FORBIDDEN         the caller or purpose may not have this data at all
-    └── GrantRefused      BAD_USER_INPUT    a grant outside the purpose's caps; names the cap
+    AccessDenied (code, message)
+    ├── PurposeRequired   PURPOSE_REQUIRED  X-Hub-Purpose is missing for a data query
+    ├── Forbidden         FORBIDDEN         the caller or its purpose may not have this at all
+    ├── ConsentRequired   CONSENT_REQUIRED  no presented consent covers this subject and category:
+    │                                       ask the applicant
+    └── ConsentInvalid    CONSENT_INVALID   a presented consent is bad in itself (forged, revoked,
+                                            expired, spent, another grantee or purpose, unknown)
 
 Verification collapses every failure of one consent into `ConsentInvalid` with a reason that
 names the failed check (as `cryptography`'s Fernet collapses token failures), and never says
-anything about another subject.
+anything about another subject. These are the only classes for these codes in the hub.
 """
 
 from __future__ import annotations
 
-__all__ = ["ConsentError", "ConsentInvalid", "ConsentRequired", "GrantRefused", "PurposeForbidden"]
+__all__ = ["AccessDenied", "ConsentInvalid", "ConsentRequired", "Forbidden", "PurposeRequired"]
 
 
-class ConsentError(Exception):
-    code = "CONSENT_INVALID"
+class AccessDenied(Exception):
+    code = "FORBIDDEN"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class ConsentRequired(ConsentError):
-    code = "CONSENT_REQUIRED"
+class PurposeRequired(AccessDenied):
+    code = "PURPOSE_REQUIRED"
 
 
-class ConsentInvalid(ConsentError):
-    code = "CONSENT_INVALID"
-
-
-class PurposeForbidden(ConsentError):
+class Forbidden(AccessDenied):
     code = "FORBIDDEN"
 
 
-class GrantRefused(ConsentError):
-    code = "BAD_USER_INPUT"
+class ConsentRequired(AccessDenied):
+    code = "CONSENT_REQUIRED"
+
+
+class ConsentInvalid(AccessDenied):
+    code = "CONSENT_INVALID"

@@ -1,8 +1,9 @@
 """`create_app(settings)`: the hub as one Starlette application; nothing is built at import.
 
-Long-lived parts (keys, connectors, the schema and its executor) are created in the lifespan
-and closed with it. Routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`,
-`/.well-known/hub-keys`.
+Long-lived parts (keys, connectors, the stores, the schema and its executor) are created in
+the lifespan and closed with it. Every request's audit entry goes to the audit log; there is no
+switch that turns auditing off — a benchmark that measures its cost injects its own sink
+(`audit_sink`). Routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`, `/.well-known/hub-keys`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from starlette.routing import Route
 from audit.log import AuditLog
 from connectors.registry import Connectors
 from hub.config.settings import Settings
-from hub.graphql_http import GraphQLEndpoint
+from hub.graphql_http import AuditSink, GraphQLEndpoint
 from hub.store import Store, open_store
 from schema.build import build_schema
 from schema.execute import Executor
-from schema.gateway import SourceSet
+from schema.gateway import Services
+from schema.sources import SourceSet
 from signing.keys import KeyRing
 
 __all__ = ["HubState", "create_app"]
@@ -39,7 +41,9 @@ class HubState:
     store: Store
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> Starlette:
+    """The hub. `audit_sink` replaces the audit log as the writer of request entries (the
+    benchmark measures the log's cost that way); the log is still opened for reading."""
     holder: dict[str, HubState] = {}
 
     @contextlib.asynccontextmanager
@@ -48,22 +52,22 @@ def create_app(settings: Settings) -> Starlette:
         store = await open_store(settings.store_url)
         audit = await AuditLog.open(settings.store_url, keys,
                                     checkpoint_every=settings.checkpoint_every,
-                                    checkpoint_seconds=settings.checkpoint_seconds) \
-            if settings.audit else None
+                                    checkpoint_seconds=settings.checkpoint_seconds)
         connectors = await Connectors.open(settings.sources, settings.environ)
         try:
             sources = SourceSet({c.name: c for c in settings.sources}, connectors)
+            services = Services(sources, settings.matters, keys, store.consents, audit)
             schema = build_schema()
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
-            endpoint = GraphQLEndpoint(settings, executor, sources, keys, graphiql, store, audit)
+            endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
+                                       graphiql)
             holder["state"] = HubState(keys, sources, endpoint, store)
             yield
         finally:
             holder.pop("state", None)
             await connectors.aclose()
-            if audit is not None:
-                await audit.close()
+            await audit.close()
             await store.close()
 
     def state() -> HubState:

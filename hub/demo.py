@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from connectors.config import SourceConfig
+from consent.enforcement import Role
 from hub.config.settings import CallerConfig, Settings, hash_key
 
 __all__ = ["DEMO_CALLERS", "demo_settings"]
 
 # name, display name, role. What each may do is the purpose catalogue's (consent.catalogue).
-DEMO_CALLERS: tuple[tuple[str, str, str], ...] = (
+DEMO_CALLERS: tuple[tuple[str, str, Role], ...] = (
     ("fgw", "市发改委", "lead"),
     ("xzsp", "市行政审批和政务信息管理局", "lead"),
     ("court", "市中级人民法院", "lead"),

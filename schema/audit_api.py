@@ -17,12 +17,10 @@ from strawberry.types import Info
 
 from audit.checkpoint import Checkpoint
 from audit.entry import format_time, parse_time
-from audit.log import AuditLog, verify_log
 from audit.search import SearchFilter
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
-from consent.pseudonym import pseudonyms
-from schema.context import RequestContext
-from schema.errors import BadUserInput, Forbidden, InternalError
+from schema.context import RequestContext, path_of
+from schema.errors import BadUserInput
 
 __all__ = ["AuditEntry", "AuditEntryConnection", "AuditFilter", "AuditVerification",
            "resolve_access_log", "resolve_entries", "resolve_verification"]
@@ -110,12 +108,6 @@ class AuditFilter:
     until: dt.datetime | None = None
 
 
-def _log(ctx: RequestContext) -> AuditLog:
-    if ctx.audit is None:
-        raise InternalError("auditing is switched off on this hub")
-    return ctx.audit
-
-
 def _cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode()
 
@@ -147,7 +139,7 @@ def _subjects(ctx: RequestContext, clear: str) -> tuple[str, ...]:
         rid = verify_resident_id(clear, today=ctx.now.date())
     except InvalidIdentifier as exc:
         raise BadUserInput(f"filter.subject: neither a USCC nor a resident ID ({exc})") from None
-    return tuple(pseudonyms(ctx.gateway.consents.pseudonym_keys, rid))
+    return ctx.gateway.subject_pseudonyms(rid)
 
 
 def _node(seq: int, body: dict[str, Any], entry_hash: str) -> AuditEntry:
@@ -171,24 +163,18 @@ def _connection(rows: list[tuple[int, dict[str, Any], str]], total: int, more: b
         page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None))
 
 
-def _require_auditor(ctx: RequestContext) -> None:
-    if ctx.caller.role != "auditor":
-        raise Forbidden("only auditors read the audit log")
-    ctx.gateway.record_released("audit")
-
-
 async def resolve_entries(info: Info[RequestContext, None], f: AuditFilter | None, first: int,
                           after: str | None) -> AuditEntryConnection:
     ctx = info.context
-    _require_auditor(ctx)
+    ctx.gateway.require_auditor()
     f = f or AuditFilter()
     search = SearchFilter(
         caller=f.caller, subjects=_subjects(ctx, f.subject) if f.subject else (),
         purpose=f.purpose, consent_id=f.consent_id, case=f.case, outcome=f.outcome,
         since=format_time(f.since) if f.since else None,
         until=format_time(f.until) if f.until else None)
-    rows, total, more = await _log(ctx).search(search, first=_first(first),
-                                               before_seq=_after(after))
+    rows, total, more = await ctx.gateway.audit_search(path_of(info), search, first=_first(first),
+                                                       before_seq=_after(after))
     return _connection(rows, total, more, _node)
 
 
@@ -201,9 +187,7 @@ def _checkpoint(cp: Checkpoint | None) -> CheckpointType | None:
 
 
 async def resolve_verification(info: Info[RequestContext, None]) -> AuditVerification:
-    ctx = info.context
-    _require_auditor(ctx)
-    v = await verify_log(_log(ctx), ctx.keys.public)
+    v = await info.context.gateway.audit_verification(path_of(info))
     return AuditVerification(ok=v.ok, size=v.size, head_hash=v.head_hash,
                              first_bad_seq=v.first_bad_seq, detail=v.detail,
                              checkpoint=_checkpoint(v.checkpoint))
@@ -212,15 +196,9 @@ async def resolve_verification(info: Info[RequestContext, None]) -> AuditVerific
 async def resolve_access_log(info: Info[RequestContext, None], subject: str, first: int,
                              after: str | None) -> AuditEntryConnection:
     ctx = info.context
-    gateway = ctx.gateway
-    gateway.authorize_purpose("SUBJECT_ACCESS", what="the subject's access log")
-    if ctx.caller.role != "portal":
-        raise Forbidden("only the portal shows a subject their access log")
-    mine = tuple(pseudonyms(gateway.consents.pseudonym_keys, subject))
-    gateway.subjects.update(mine)
-    gateway.record_released(".".join(str(p) for p in info.path.as_list()))
-    rows, total, more = await _log(ctx).search(SearchFilter(subjects=mine),
-                                               first=_first(first), before_seq=_after(after))
+    ctx.gateway.require_access_log()
+    (rows, total, more), mine = await ctx.gateway.access_log(
+        path_of(info), subject, first=_first(first), before_seq=_after(after))
     names = ctx.caller_names
 
     def citizen_view(seq: int, body: dict[str, Any], entry_hash: str) -> AuditEntry:

@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from connectors.base import Answer
 from connectors.catalogue import CheckKind, DomainInfo, domains_of
 from connectors.config import SourceConfig
 from connectors.records import Record
-from schema.gateway import Gateway
 from signing.canonical import canonical
-from signing.keys import KeyRing
 
-__all__ = ["CheckReport", "DomainOutcome", "PlanItem", "plan", "run_checks", "verdict"]
+__all__ = ["CheckReport", "DomainOutcome", "DomainStatus", "PlanItem", "Signer", "Verdict",
+           "outcome", "plan", "sign_report", "verdict"]
 
+Verdict = Literal["CLEAN", "FINDINGS", "INCOMPLETE"]
+DomainStatus = Literal["OK", "NOT_FOUND", "UNAVAILABLE", "INVALID", "DENIED", "DISABLED"]
 FAILED = ("UNAVAILABLE", "INVALID")
+
+
+class Signer(Protocol):
+    def sign(self, payload: bytes) -> tuple[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +45,7 @@ class DomainOutcome:
     domain: DomainInfo
     department: str
     source: str
-    status: str
+    status: DomainStatus
     records: tuple[Record, ...]
     as_of: dt.datetime | None
     latency_ms: float | None
@@ -55,7 +60,7 @@ class CheckReport:
     report_id: str
     kind: CheckKind
     uscc: str
-    verdict: str
+    verdict: Verdict
     checked_at: dt.datetime
     outcomes: tuple[DomainOutcome, ...]
     signature: str
@@ -78,7 +83,7 @@ def is_finding(record: Record) -> bool:
     return isinstance(arrears, int) and arrears > 0
 
 
-def verdict(outcomes: Sequence[DomainOutcome]) -> str:
+def verdict(outcomes: Sequence[DomainOutcome]) -> Verdict:
     if any(is_finding(r) for o in outcomes for r in o.records):
         return "FINDINGS"
     if any(o.status in FAILED for o in outcomes if o.counts()):
@@ -86,7 +91,8 @@ def verdict(outcomes: Sequence[DomainOutcome]) -> str:
     return "CLEAN"
 
 
-def _outcome(item: PlanItem, answer: Answer | None) -> DomainOutcome:
+def outcome(item: PlanItem, answer: Answer | None) -> DomainOutcome:
+    """The result of one (domain, source): `answer` is None when the source is switched off."""
     source = item.source
     if source is None:
         return DomainOutcome(item.domain, "", "", "UNAVAILABLE", (), None, None,
@@ -101,41 +107,14 @@ def _outcome(item: PlanItem, answer: Answer | None) -> DomainOutcome:
                          answer.records, answer.as_of, answer.latency_ms, detail)
 
 
-def run_checks(gateway: Gateway, keys: KeyRing, kind: CheckKind, usccs: Sequence[str],
-               now: dt.datetime) -> list[Awaitable[CheckReport]]:
-    """Start every source of every check now (no await before the loads); finish later.
-
-    Sources are started slowest first (by their recent latency): one thread issues the calls
-    one after another, so a slow department asked last would add that delay to the answer."""
-    items = plan(gateway.sources.configs, kind)
-    states = gateway.sources.states
-
-    def expected_ms(i: int) -> float:
-        source = items[i].source
-        return states[source.name].latency_ewma_ms if source is not None else 0.0
-
-    order = sorted(range(len(items)), key=expected_ms, reverse=True)
-    pending: list[Awaitable[CheckReport]] = []
-    for uscc in usccs:
-        gateway.subjects.add(uscc)
-        loads: list[Awaitable[Answer] | None] = [None] * len(items)
-        for i in order:
-            source = items[i].source
-            if source is not None and source.enabled:
-                loads[i] = gateway.load(source.name, uscc)
-        pending.append(_finish(keys, kind, uscc, items, loads, now, gateway.caller.name))
-    return pending
-
-
-async def _finish(keys: KeyRing, kind: CheckKind, uscc: str, items: list[PlanItem],
-                  loads: list[Awaitable[Answer] | None], now: dt.datetime, caller: str
-                  ) -> CheckReport:
-    answers = [None if load is None else await load for load in loads]
-    outcomes = tuple(_outcome(i, a) for i, a in zip(items, answers, strict=True))
+def sign_report(signer: Signer, kind: CheckKind, uscc: str, items: Sequence[PlanItem],
+                answers: Sequence[Answer | None], now: dt.datetime, caller: str) -> CheckReport:
+    """The signed report of one enterprise from the answers of every item of its plan."""
+    outcomes = tuple(outcome(i, a) for i, a in zip(items, answers, strict=True))
     result = verdict(outcomes)
     report_id = uuid.uuid4().hex
     signed = canonical(report_document(report_id, kind, uscc, result, now, outcomes, caller))
-    signature, kid = keys.sign(signed)
+    signature, kid = signer.sign(signed)
     return CheckReport(report_id, kind, uscc, result, now, outcomes, signature, kid, signed)
 
 

@@ -6,7 +6,6 @@ input carries no status, signature, key id, use counter or creation time — the
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from enum import Enum
@@ -16,10 +15,9 @@ from strawberry.types import Info
 
 from consent.artefact import Consent
 from consent.catalogue import Matter
-from schema.context import RequestContext
-from schema.errors import BadUserInput, Forbidden
+from schema.context import RequestContext, path_of
+from schema.errors import BadUserInput
 from schema.scalars import ResidentId
-from signing.canonical import canonical
 
 __all__ = ["ConsentType", "FetchType", "GrantConsentInput", "MatterType", "Mutation",
            "matters_of"]
@@ -91,18 +89,11 @@ def matters_of(info: Info[RequestContext, None]) -> list[MatterType]:
                        callers=sorted(m.callers), categories=list(m.categories),
                        max_validity_days=m.max_validity_days, fetch_types=list(m.fetch_types),
                        max_uses=m.max_uses)
-            for m in info.context.gateway.matters.values()]
-
-
-def _require_portal(ctx: RequestContext) -> None:
-    if ctx.caller.role != "portal":
-        raise Forbidden("only the portal manages consents")
-    if ctx.consent_store is None:
-        raise Forbidden("this hub has no consent store configured")
+            for m in info.context.matters.values()]
 
 
 def _checked(ctx: RequestContext, data: GrantConsentInput) -> tuple[Matter, dt.datetime, int]:
-    matter = ctx.gateway.matters.get(data.purpose)
+    matter = ctx.matters.get(data.purpose)
     if matter is None:
         raise BadUserInput(f"input.purpose: {data.purpose!r} is not a registered matter; "
                            "the matters query lists them")
@@ -151,33 +142,23 @@ class Mutation:
     async def grant_consent(self, info: Info[RequestContext, None],
                             input: GrantConsentInput) -> ConsentType:
         ctx = info.context
-        _require_portal(ctx)
+        ctx.gateway.require_portal()
         matter, until, uses = _checked(ctx, input)
         now = ctx.now.astimezone(dt.UTC)
-        subject = ctx.gateway.subject_pseudonym(str(input.subject))
-        ctx.gateway.subjects.add(subject)
         unsigned = Consent(
-            id="cst_" + uuid.uuid4().hex, subject=subject, grantee=input.grantee,
-            purpose=matter.code, categories=tuple(sorted(input.categories)), valid_from=now,
-            valid_until=until.astimezone(dt.UTC), fetch_type=input.fetch_type.value,
-            max_uses=uses, created_at=now, key_id="", signature="")
-        signature, kid = ctx.keys.sign(canonical(unsigned.signed_content()))
-        consent = dataclasses.replace(unsigned, signature=signature, key_id=kid)
-        assert ctx.consent_store is not None
-        await ctx.consent_store.add(consent)
-        ctx.gateway.consents_relied_on.add(consent.id)
+            id="cst_" + uuid.uuid4().hex, subject=ctx.gateway.pseudonym(str(input.subject)),
+            grantee=input.grantee, purpose=matter.code, categories=tuple(sorted(input.categories)),
+            valid_from=now, valid_until=until.astimezone(dt.UTC),
+            fetch_type=input.fetch_type.value, max_uses=uses, created_at=now, key_id="",
+            signature="")
+        consent = await ctx.gateway.grant_consent(path_of(info), unsigned)
         return ConsentType.of(consent, ctx.now)
 
     @strawberry.mutation(description="Withdraw a consent (portal only); idempotent.")
     async def revoke_consent(self, info: Info[RequestContext, None],
                              id: strawberry.ID) -> ConsentType:
         ctx = info.context
-        _require_portal(ctx)
-        assert ctx.consent_store is not None
-        consent = await ctx.consent_store.revoke(str(id), ctx.now)
+        consent = await ctx.gateway.revoke_consent(path_of(info), str(id))
         if consent is None:
             raise BadUserInput(f"id: no consent {id}")
-        ctx.gateway.subjects.add(consent.subject)
-        ctx.gateway.consents_relied_on.add(consent.id)
         return ConsentType.of(consent, ctx.now)
-

@@ -1,30 +1,36 @@
-"""The per-request context handed to every resolver: a typed dataclass, never a dict."""
+"""The per-request context handed to every resolver: a typed dataclass, never a dict.
+
+It carries no key, store or connector: subject data, consents and the audit log are reached
+only through the request's `Gateway`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from audit.log import AuditLog
-from consent.store import ConsentStore
-from schema.gateway import Caller, Gateway
-from signing.keys import KeyRing
+from strawberry.types import Info
 
-__all__ = ["RequestContext"]
+from consent.catalogue import Matter
+from consent.enforcement import Caller
+from schema.gateway import Gateway
+
+__all__ = ["RequestContext", "path_of"]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RequestContext:
     request_id: str
     caller: Caller
     gateway: Gateway
-    keys: KeyRing
     now: dt.datetime
     max_batch: int = 1000
-    operator: str | None = None
-    case: str | None = None
-    consent_ids: tuple[str, ...] = field(default_factory=tuple)
-    consent_store: ConsentStore | None = None
-    audit: AuditLog | None = None
+    matters: Mapping[str, Matter] = field(default_factory=dict)
     caller_names: Mapping[str, str] = field(default_factory=dict)
+
+
+def path_of(info: Info[Any, Any]) -> str:
+    """The response path of the field being resolved, as the audit trail records it."""
+    return ".".join(str(p) for p in info.path.as_list())

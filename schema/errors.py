@@ -1,38 +1,41 @@
-"""Coded errors of the GraphQL surface: the `extensions.code` values callers rely on.
+"""The one vocabulary of coded errors: every error a caller sees carries a stable
+`extensions.code`, and each code has exactly one class in the hub.
 
-    HubError (code, message)
-    ├── Unauthenticated     UNAUTHENTICATED    no or unknown API key
-    ├── Forbidden           FORBIDDEN          the caller may not do this
+    consent.errors.AccessDenied          access decisions (consent.enforcement)
     ├── PurposeRequired     PURPOSE_REQUIRED   X-Hub-Purpose missing for a data query
-    ├── ConsentRequired     CONSENT_REQUIRED   person data without a consent covering it
-    ├── ConsentInvalid      CONSENT_INVALID    a presented consent does not verify
-    ├── BadUserInput        BAD_USER_INPUT     an argument is wrong; the message names it
+    ├── Forbidden           FORBIDDEN          the caller or purpose may not have this
+    ├── ConsentRequired     CONSENT_REQUIRED   no presented consent covers it: ask the applicant
+    └── ConsentInvalid      CONSENT_INVALID    a presented consent is bad in itself
+    audit.errors.AuditUnavailable        AUDIT_UNAVAILABLE  the audit store cannot be written
+    HubError (here)                      the GraphQL surface and its HTTP endpoint
+    ├── Unauthenticated     UNAUTHENTICATED    no or unknown API key
+    ├── BadUserInput        BAD_USER_INPUT     an argument or header is wrong; the message names it
     ├── QueryTooComplex     QUERY_TOO_COMPLEX  depth, alias, token or size limit exceeded
     ├── RateLimited         RATE_LIMITED       the hub is at capacity; retry later
-    ├── AuditUnavailable    AUDIT_UNAVAILABLE  the audit store cannot be written: no data
-    ├── SourceFailed        SOURCE_UNAVAILABLE / SOURCE_INVALID  a person-data source failed
+    ├── SourceFailed        SOURCE_UNAVAILABLE / SOURCE_INVALID  a department did not answer
     └── InternalError       INTERNAL           anything else (details only in the hub's log)
 
-Messages say what happened and what to do; they never carry stack traces, SQL, source URLs or
-another subject's data.
+graphql-core's own errors are coded GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED by
+`schema.execute`. Messages say what happened and what to do; they never carry stack traces, SQL,
+source URLs or another subject's data.
 """
 
 from __future__ import annotations
 
+from audit.errors import AuditUnavailable
+from consent.errors import AccessDenied
+
 __all__ = [
     "CODES",
-    "AuditUnavailable",
     "BadUserInput",
-    "ConsentInvalid",
-    "ConsentRequired",
-    "Forbidden",
+    "CodedError",
     "HubError",
     "InternalError",
-    "PurposeRequired",
     "QueryTooComplex",
     "RateLimited",
     "SourceFailed",
     "Unauthenticated",
+    "coded",
 ]
 
 
@@ -48,22 +51,6 @@ class Unauthenticated(HubError):
     code = "UNAUTHENTICATED"
 
 
-class Forbidden(HubError):
-    code = "FORBIDDEN"
-
-
-class PurposeRequired(HubError):
-    code = "PURPOSE_REQUIRED"
-
-
-class ConsentRequired(HubError):
-    code = "CONSENT_REQUIRED"
-
-
-class ConsentInvalid(HubError):
-    code = "CONSENT_INVALID"
-
-
 class BadUserInput(HubError):
     code = "BAD_USER_INPUT"
 
@@ -76,23 +63,30 @@ class RateLimited(HubError):
     code = "RATE_LIMITED"
 
 
-class AuditUnavailable(HubError):
-    code = "AUDIT_UNAVAILABLE"
-
-
 class InternalError(HubError):
     code = "INTERNAL"
 
 
 class SourceFailed(HubError):
-    """Person data whose source did not answer: the field is null, and says why."""
+    """Subject data whose department did not answer: the field is null, and says why."""
 
     def __init__(self, status: str, message: str) -> None:
         super().__init__(message)
         self.code = f"SOURCE_{status}"  # SOURCE_UNAVAILABLE | SOURCE_INVALID
 
 
-CODES = frozenset(c.code for c in (
-    Unauthenticated, Forbidden, PurposeRequired, ConsentRequired, ConsentInvalid, BadUserInput,
-    QueryTooComplex, RateLimited, AuditUnavailable, InternalError,
-)) | {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "SOURCE_UNAVAILABLE", "SOURCE_INVALID"}
+CodedError = HubError | AccessDenied | AuditUnavailable
+
+
+def coded(error: BaseException) -> tuple[str, str] | None:
+    """(code, message) of a coded error, None for anything else."""
+    if isinstance(error, HubError | AccessDenied | AuditUnavailable):
+        return error.code, error.message
+    return None
+
+
+CODES = frozenset({
+    "UNAUTHENTICATED", "FORBIDDEN", "PURPOSE_REQUIRED", "CONSENT_REQUIRED", "CONSENT_INVALID",
+    "BAD_USER_INPUT", "QUERY_TOO_COMPLEX", "RATE_LIMITED", "AUDIT_UNAVAILABLE", "INTERNAL",
+    "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "SOURCE_UNAVAILABLE", "SOURCE_INVALID",
+})

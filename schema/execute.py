@@ -32,7 +32,7 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
-from schema.errors import CODES, HubError
+from schema.errors import CODES, coded
 from schema.limits import Limits, limit_rules
 
 __all__ = ["Executor", "Prepared", "format_error"]
@@ -168,8 +168,9 @@ def _validation_error(error: GraphQLError, document: DocumentNode) -> GraphQLErr
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     """The error as sent to the caller: coded, masked unless the code is a public one."""
     original = error.original_error
-    if isinstance(original, HubError):
-        code, message = original.code, original.message
+    known = coded(original) if original is not None else None
+    if known is not None:
+        code, message = known
     elif isinstance(original, GraphQLError) and (original.extensions or {}).get("code") in CODES:
         code, message = (original.extensions or {})["code"], error.message
     elif (error.extensions or {}).get("code") in CODES:

@@ -1,28 +1,26 @@
 """Person data for the portal: one typed field per data category, each behind consent.
 
-Every field decides first (`Gateway.authorize_person`: purpose, catalogue, consent) and only
-then loads from its source, so a denied field costs no source call and its error sits at its
-own path while the permitted fields resolve. A source that did not answer is an error, never an
-empty certificate.
+Every field asks the gateway (`Gateway.person`), which decides first (purpose, catalogue,
+consent) and only then loads from the category's source, so a denied field costs no source call
+and its error sits at its own path while the permitted fields resolve. A source that did not
+answer is an error, never an empty certificate.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable
-from typing import Any
+from typing import TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from connectors.base import Answer
-from consent.errors import ConsentError
-from schema.context import RequestContext
-from schema.errors import ConsentInvalid, ConsentRequired, Forbidden, HubError, SourceFailed
-from schema.records import PropertyRecord, Vehicle, to_graphql
+from schema.context import RequestContext, path_of
+from schema.records import PropertyRecord, Vehicle
 from schema.scalars import Money
 
 __all__ = ["PERSON_RECORD_TYPES", "Person"]
+
+T = TypeVar("T")
 
 
 @strawberry.type(description="户籍 household registration")
@@ -111,45 +109,17 @@ PERSON_RECORD_TYPES: dict[str, type] = {
     "credit_report": CreditReport, "vehicle": Vehicle,
 }
 
-_DENIALS: dict[str, type[HubError]] = {
-    "CONSENT_REQUIRED": ConsentRequired, "CONSENT_INVALID": ConsentInvalid,
-    "FORBIDDEN": Forbidden,
-}
+
+async def _one(info: Info[RequestContext, None], resident_id: str, category: str,
+               cls: type[T]) -> T | None:
+    records = await info.context.gateway.person(path_of(info), resident_id, category)
+    return cls(**records[0].values) if records else None
 
 
-def _path(info: Info[RequestContext, None]) -> str:
-    return ".".join(str(p) for p in info.path.as_list())
-
-
-def start(info: Info[RequestContext, None], resident_id: str, category: str
-          ) -> Awaitable[Answer] | None:
-    """Decide, then load (no await in between). Raise a coded error if denied."""
-    gateway = info.context.gateway
-    path = _path(info)
-    try:
-        gateway.authorize_person(resident_id, category)
-    except ConsentError as exc:
-        gateway.record_denied(path, exc.code)
-        raise _DENIALS[exc.code](exc.message) from None
-    source = gateway.sources.person_source(category)
-    if source is None:
-        gateway.record_denied(path, "SOURCE_UNAVAILABLE")
-        raise SourceFailed("UNAVAILABLE", f"no source is configured for {category} data")
-    gateway.record_released(path)
-    return gateway.load(source.name, resident_id)
-
-
-async def finish(pending: Awaitable[Answer] | None, category: str, *, many: bool) -> Any:
-    if pending is None:
-        return None
-    answer = await pending
-    if answer.status == "NOT_FOUND":
-        return [] if many else None
-    if answer.status != "OK":
-        raise SourceFailed(answer.status, f"the {category} source did not answer: "
-                           f"{answer.detail or answer.status}")
-    records = [to_graphql(r, PERSON_RECORD_TYPES) for r in answer.records]
-    return records if many else (records[0] if records else None)
+async def _many(info: Info[RequestContext, None], resident_id: str, category: str,
+                cls: type[T]) -> list[T]:
+    records = await info.context.gateway.person(path_of(info), resident_id, category)
+    return [cls(**r.values) for r in records or ()]
 
 
 @strawberry.type(description="Person data; every field is one data category and needs a "
@@ -160,51 +130,48 @@ class Person:
     @strawberry.field(description="household")
     async def household_registration(self, info: Info[RequestContext, None]
                                      ) -> HouseholdRegistration | None:
-        return await finish(start(info, self.id, "household"), "household", many=False)  # type: ignore[no-any-return]
+        return await _one(info, self.id, "household", HouseholdRegistration)
 
     @strawberry.field(description="residence_permit")
     async def residence_permit(self, info: Info[RequestContext, None]) -> ResidencePermit | None:
-        return await finish(start(info, self.id, "residence_permit"), "residence_permit",  # type: ignore[no-any-return]
-                            many=False)
+        return await _one(info, self.id, "residence_permit", ResidencePermit)
 
     @strawberry.field(description="property")
     async def property_certificates(self, info: Info[RequestContext, None]
                                     ) -> list[PropertyRecord] | None:
-        return await finish(start(info, self.id, "property"), "property", many=True)  # type: ignore[no-any-return]
+        return await _many(info, self.id, "property", PropertyRecord)
 
     @strawberry.field(description="social_insurance")
     async def social_insurance_record(self, info: Info[RequestContext, None]
                                       ) -> SocialInsuranceRecord | None:
-        return await finish(start(info, self.id, "social_insurance"), "social_insurance",  # type: ignore[no-any-return]
-                            many=False)
+        return await _one(info, self.id, "social_insurance", SocialInsuranceRecord)
 
     @strawberry.field(description="marriage")
     async def marriage(self, info: Info[RequestContext, None]) -> MarriageRecord | None:
-        return await finish(start(info, self.id, "marriage"), "marriage", many=False)  # type: ignore[no-any-return]
+        return await _one(info, self.id, "marriage", MarriageRecord)
 
     @strawberry.field(description="low_income")
     async def low_income_status(self, info: Info[RequestContext, None]) -> LowIncomeStatus | None:
-        return await finish(start(info, self.id, "low_income"), "low_income", many=False)  # type: ignore[no-any-return]
+        return await _one(info, self.id, "low_income", LowIncomeStatus)
 
     @strawberry.field(description="education")
     async def education(self, info: Info[RequestContext, None]) -> EducationRecord | None:
-        return await finish(start(info, self.id, "education"), "education", many=False)  # type: ignore[no-any-return]
+        return await _one(info, self.id, "education", EducationRecord)
 
     @strawberry.field(description="birth_certificate")
     async def birth_certificate(self, info: Info[RequestContext, None]
                                 ) -> BirthCertificate | None:
-        return await finish(start(info, self.id, "birth_certificate"), "birth_certificate",  # type: ignore[no-any-return]
-                            many=False)
+        return await _one(info, self.id, "birth_certificate", BirthCertificate)
 
     @strawberry.field(description="disability")
     async def disability_certificate(self, info: Info[RequestContext, None]
                                      ) -> DisabilityCertificate | None:
-        return await finish(start(info, self.id, "disability"), "disability", many=False)  # type: ignore[no-any-return]
+        return await _one(info, self.id, "disability", DisabilityCertificate)
 
     @strawberry.field(description="credit")
     async def credit_report(self, info: Info[RequestContext, None]) -> CreditReport | None:
-        return await finish(start(info, self.id, "credit"), "credit", many=False)  # type: ignore[no-any-return]
+        return await _one(info, self.id, "credit", CreditReport)
 
     @strawberry.field(description="vehicles")
     async def vehicles(self, info: Info[RequestContext, None]) -> list[Vehicle] | None:
-        return await finish(start(info, self.id, "vehicles"), "vehicles", many=True)  # type: ignore[no-any-return]
+        return await _many(info, self.id, "vehicles", Vehicle)

@@ -1,4 +1,4 @@
-"""The root Query of the checks surface. Resolvers decide, then load; they never fetch."""
+"""The root Query. Resolvers ask the gateway for data; they never decide, fetch or record."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import strawberry
 from strawberry.types import Info
 
-from connectors.catalogue import CheckKind as CheckKindCode
+from connectors.catalogue import CheckKind
 from schema.audit_api import (
     AuditEntryConnection,
     AuditFilter,
@@ -16,26 +16,22 @@ from schema.audit_api import (
     resolve_entries,
     resolve_verification,
 )
-from schema.checks import run_checks
+from schema.checks import CheckReport
 from schema.consents import MatterType, matters_of
-from schema.context import RequestContext
+from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 from schema.person import Person
 from schema.prefill import Prefill, resolve_prefill
 from schema.scalars import USCC, ResidentId
-from schema.types import CheckKind, ComplianceReport, Enterprise, Source, SourceStatus
+from schema.types import ComplianceReport, Enterprise, Source, SourceStatus
 
 __all__ = ["Query"]
 
 
 def _start_checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list[str]
-                  ) -> list[asyncio.Future[ComplianceReport]]:
-    ctx = info.context
-    code: CheckKindCode = kind.value
-    ctx.gateway.authorize_purpose(code, what=f"the {code} check")
-    ctx.gateway.record_released(".".join(str(p) for p in info.path.as_list()))
-    pending = run_checks(ctx.gateway, ctx.keys, code, usccs, ctx.now)
-    return [asyncio.ensure_future(p) for p in pending]  # type: ignore[arg-type]
+                  ) -> list[asyncio.Future[CheckReport]]:
+    pending = info.context.gateway.checks(path_of(info), kind, usccs)
+    return [asyncio.ensure_future(p) for p in pending]
 
 
 @strawberry.type
@@ -44,7 +40,7 @@ class Query:
     async def compliance_check(self, info: Info[RequestContext, None], kind: CheckKind,
                                uscc: USCC) -> ComplianceReport:
         (report,) = _start_checks(info, kind, [str(uscc)])
-        return ComplianceReport.of(await report)  # type: ignore[arg-type]
+        return ComplianceReport.of(await report)
 
     @strawberry.field(description="Up to 1000 enterprises; each source is called once per "
                                   "batch, not once per enterprise.")
@@ -57,14 +53,13 @@ class Query:
         if not usccs:
             raise BadUserInput("usccs: give at least one USCC")
         reports = await asyncio.gather(*_start_checks(info, kind, [str(u) for u in usccs]))
-        return [ComplianceReport.of(r) for r in reports]  # type: ignore[arg-type]
+        return [ComplianceReport.of(r) for r in reports]
 
     @strawberry.field(description="An enterprise by USCC (registration data needs a check "
                                   "purpose).")
     def enterprise(self, info: Info[RequestContext, None],
                    uscc: USCC) -> Enterprise | None:
-        info.context.gateway.authorize_any(frozenset(("IPO_COMPLIANCE", "BANKRUPTCY")),
-                                           what="enterprise data")
+        info.context.gateway.enterprise_scope()
         return Enterprise(uscc=uscc)
 
     @strawberry.field(description="Person data for the portal: every field needs a consent "
@@ -72,8 +67,8 @@ class Query:
     def person(self, info: Info[RequestContext, None],
                id: ResidentId) -> Person | None:
         gateway = info.context.gateway
-        gateway.person_matter()
-        gateway.subjects.add(gateway.subject_pseudonym(str(id)))
+        gateway.person_scope()
+        gateway.touch_person(str(id))
         return Person(id=str(id))
 
     @strawberry.field(description="Pre-fill the form of a 'one thing' matter from shared data.")
@@ -105,15 +100,10 @@ class Query:
 
     @strawberry.field(description="Catalogue and live state of every connector.")
     def sources(self, info: Info[RequestContext, None]) -> list[Source]:
-        sources = info.context.gateway.sources
-        out = []
-        for name, cfg in sources.configs.items():
-            state = sources.states[name]
-            out.append(Source(
-                name=name, department=cfg.department,
-                check=CheckKind(cfg.check) if cfg.check else None, domain=cfg.domain,
-                transport=cfg.transport, enabled=cfg.enabled, timeout_s=cfg.timeout_s,
-                max_batch=cfg.max_batch,
-                last_status=SourceStatus(state.last_status) if state.last_status else None,
-                consecutive_failures=state.consecutive_failures))
-        return out
+        return [Source(
+            name=cfg.name, department=cfg.department, check=cfg.check, domain=cfg.domain,
+            transport=cfg.transport, enabled=cfg.enabled, timeout_s=cfg.timeout_s,
+            max_batch=cfg.max_batch,
+            last_status=SourceStatus(state.last_status) if state.last_status else None,
+            consecutive_failures=state.consecutive_failures)
+            for cfg, state in info.context.gateway.source_states()]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Coroutine
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+from connectors.catalogue import CheckKind
 from connectors.identifiers import InvalidIdentifier, verify_uscc
 from schema.checks import CheckReport, DomainOutcome
-from schema.context import RequestContext
+from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 from schema.records import RecordType, Registration, to_graphql
 from schema.scalars import USCC
@@ -21,10 +20,7 @@ __all__ = ["CheckKind", "ComplianceReport", "DomainResult", "Enterprise", "Sourc
            "SourceStatus", "Verdict"]
 
 
-@strawberry.enum
-class CheckKind(Enum):
-    IPO_COMPLIANCE = "IPO_COMPLIANCE"
-    BANKRUPTCY = "BANKRUPTCY"
+strawberry.enum(CheckKind)  # the one CheckKind (connectors.catalogue), as a GraphQL enum
 
 
 @strawberry.enum(description="INCOMPLETE whenever any required domain did not answer.")
@@ -71,47 +67,25 @@ class Enterprise:
 
     @strawberry.field(description="Registered name, from the market registry (市场监管局).")
     async def name(self, info: Info[RequestContext, None]) -> str | None:
-        registration = await _registration(info, str(self.uscc))
-        return None if registration is None else registration.name
+        registration = await info.context.gateway.enterprise(path_of(info), str(self.uscc))
+        name = None if registration is None else registration.get("name")
+        return name if isinstance(name, str) else None
 
     @strawberry.field(description="注册登记基本信息 from the market registry.")
     async def registration(self, info: Info[RequestContext, None]) -> Registration | None:
-        return await _registration(info, str(self.uscc))
+        record = await info.context.gateway.enterprise(path_of(info), str(self.uscc))
+        if record is None:
+            return None
+        registration: Registration = to_graphql(record)
+        return registration
 
     @classmethod
     def resolve_reference(cls, info: Info[RequestContext, None], uscc: str) -> Enterprise:
-        _authorize_enterprise(info.context)
+        info.context.gateway.enterprise_scope()
         try:
             return cls(uscc=USCC(verify_uscc(uscc)))
         except InvalidIdentifier as exc:
             raise BadUserInput(f"representations: uscc {exc}") from None
-
-
-def _authorize_enterprise(ctx: RequestContext) -> None:
-    ctx.gateway.authorize_any(frozenset(("IPO_COMPLIANCE", "BANKRUPTCY")),
-                              what="enterprise data")
-
-
-def _registration(info: Info[RequestContext, None], uscc: str
-                  ) -> Coroutine[Any, Any, Registration | None]:
-    ctx = info.context
-    _authorize_enterprise(ctx)
-    source = next((c for c in ctx.gateway.sources.configs.values()
-                   if c.record == "registration" and c.enabled), None)
-
-    async def done() -> Registration | None:
-        if pending is None:
-            return None
-        answer = await pending
-        if answer.status != "OK" or not answer.records:
-            return None
-        registration: Registration = to_graphql(answer.records[0])
-        return registration
-
-    ctx.gateway.subjects.add(uscc)
-    ctx.gateway.record_released(".".join(str(p) for p in info.path.as_list()))
-    pending = ctx.gateway.load(source.name, uscc) if source else None
-    return done()
 
 
 @strawberry.type
@@ -137,7 +111,7 @@ class ComplianceReport:
 
     @classmethod
     def of(cls, r: CheckReport) -> ComplianceReport:
-        return cls(report_id=strawberry.ID(r.report_id), kind=CheckKind(r.kind),
+        return cls(report_id=strawberry.ID(r.report_id), kind=r.kind,
                    subject=Enterprise(uscc=USCC(r.uscc)), verdict=Verdict(r.verdict),
                    checked_at=r.checked_at, signature=r.signature, key_id=r.key_id,
                    signed=r.canonical, outcomes=r.outcomes)

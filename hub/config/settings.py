@@ -16,6 +16,7 @@ from typing import Any
 
 from connectors.config import SourceConfig
 from consent.catalogue import DEFAULT_MATTERS, Matter
+from consent.enforcement import Role
 from hub.config.errors import ConfigError
 from hub.config.matters import parse_matters
 from hub.config.sources import parse_sources
@@ -23,7 +24,7 @@ from schema.limits import Limits
 
 __all__ = ["ROLES", "CallerConfig", "ConfigError", "Settings", "hash_key", "load_settings"]
 
-ROLES = ("lead", "portal", "window", "auditor")
+ROLES: tuple[Role, ...] = ("lead", "portal", "window", "auditor")
 
 
 def hash_key(api_key: str) -> str:
@@ -35,7 +36,7 @@ def hash_key(api_key: str) -> str:
 class CallerConfig:
     name: str
     display: str
-    role: str
+    role: Role
     key_sha256: str
 
 
@@ -51,7 +52,6 @@ class Settings:
     port: int = 8000
     limits: Limits = field(default_factory=Limits)
     max_in_flight: int = 64
-    audit: bool = True
     checkpoint_every: int = 256
     checkpoint_seconds: float = 30.0
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -88,9 +88,10 @@ def _callers(raw: Mapping[str, Any]) -> tuple[CallerConfig, ...]:
         unknown = sorted(set(entry) - {"name", "role", "key_sha256"})
         if unknown:
             raise ConfigError(f"{where}.{unknown[0]}: unknown key")
-        role = _str(f"{where}.role", entry.get("role"))
-        if role not in ROLES:
-            raise ConfigError(f"{where}.role: {role!r} is not one of {', '.join(ROLES)}")
+        given = _str(f"{where}.role", entry.get("role"))
+        role = next((r for r in ROLES if r == given), None)
+        if role is None:
+            raise ConfigError(f"{where}.role: {given!r} is not one of {', '.join(ROLES)}")
         digest = _str(f"{where}.key_sha256", entry.get("key_sha256"))
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise ConfigError(f"{where}.key_sha256: must be 64 lower-case hex digits (the "
@@ -127,16 +128,18 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sections)})")
     hub = _table(raw, "hub")
-    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight", "audit",
+    if "audit" in hub:
+        raise ConfigError("hub.audit: auditing cannot be switched off; every request leaves an "
+                          "audit entry (remove the key)")
+    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight",
              "checkpoint_every", "checkpoint_seconds"}
     if set(hub) - known:
         raise ConfigError(f"hub.{sorted(set(hub) - known)[0]}: unknown key")
     base = path.parent
     keys_dir = base / _str("hub.keys_dir", hub.get("keys_dir", "keys"))
-    demo, audit = hub.get("demo", False), hub.get("audit", True)
-    for key, value in (("demo", demo), ("audit", audit)):
-        if not isinstance(value, bool):
-            raise ConfigError(f"hub.{key}: must be true or false")
+    demo = hub.get("demo", False)
+    if not isinstance(demo, bool):
+        raise ConfigError("hub.demo: must be true or false")
     seconds = hub.get("checkpoint_seconds", 30)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0.1 <= seconds <= 86400:
         raise ConfigError("hub.checkpoint_seconds: must be a number from 0.1 to 86400")
@@ -149,7 +152,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         store_url=store, demo=demo, host=_str("hub.host", hub.get("host", "127.0.0.1")),
         port=_int("hub.port", hub.get("port", 8000), 0, 65535), limits=_limits(raw),
         max_in_flight=_int("hub.max_in_flight", hub.get("max_in_flight", 64), 1, 100_000),
-        audit=audit, checkpoint_seconds=float(seconds),
+        checkpoint_seconds=float(seconds),
         checkpoint_every=_int("hub.checkpoint_every", hub.get("checkpoint_every", 256), 1,
                               1_000_000),
         environ=dict(os.environ if environ is None else environ),

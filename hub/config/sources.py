@@ -98,10 +98,7 @@ def _parse_one(name: str, raw: Any) -> SourceConfig:
 
 def _check_kind(r: TableReader) -> CheckKind | None:
     value = r.optional_choice("check", CHECK_KINDS)
-    for kind in CHECK_KINDS:
-        if value == kind:
-            return kind
-    return None
+    return None if value is None else CheckKind(value)
 
 
 def _replace(cfg: SourceConfig, **changes: Any) -> SourceConfig:

@@ -175,7 +175,8 @@ def test_reading_the_log_is_audited_and_it_verifies(app: HubHarness) -> None:
     assert verification["ok"] and verification["firstBadSeq"] is None
     assert verification["checkpoint"]["size"] >= 5
     (edge,) = entries(app, case="AUDIT-1")["edges"]
-    assert edge["node"]["caller"] == "auditor" and edge["node"]["released"] == ["audit"]
+    assert edge["node"]["caller"] == "auditor"
+    assert edge["node"]["released"] == ["auditVerification"]  # the path that was read
 
 
 ACCESS = """query($s: ResidentId!) { myAccessLog(subject: $s) { totalCount

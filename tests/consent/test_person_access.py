@@ -389,7 +389,7 @@ def test_prefill_fills_what_the_consent_covers(app: HubHarness,
     assert "household.address" in names
     assert any(n.startswith("property") and n.endswith(".certificate_no") for n in names)
     gaps = {g["category"]: g["code"] for g in prefill["gaps"]}
-    assert gaps["social_insurance"] == "CONSENT_INVALID"  # the consent does not cover it
+    assert gaps["social_insurance"] == "CONSENT_REQUIRED"  # not covered: ask the applicant
     assert prefill["filledShare"] == 0.5
     assert clean_sandbox.stats()["rsj_person_si"]["calls"] == 0
     r = app.post(PREFILL, {"m": "NEWBORN", "a": subject}, caller="portal",

@@ -1,0 +1,65 @@
+"""What a request did with subject data, as the audit trail records it: paths, never values.
+
+The gateway is the only writer (`Recorder`, private to it); when the request ends it hands
+over one frozen `Facts` and nothing else reads its state. Released paths are recorded when an
+answer was delivered; denied paths with the code that refused or failed them; every source call;
+every subject touched (USCCs and person pseudonyms, never a clear resident ID); per person
+subject the data categories released (the citizen's access log shows those).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from audit.entry import CallRecord, Denial
+from connectors.base import Call
+
+__all__ = ["Facts", "Recorder"]
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    calls: tuple[CallRecord, ...] = ()
+    subjects: tuple[str, ...] = ()
+    released: tuple[str, ...] = ()
+    denied: tuple[Denial, ...] = ()
+    consents: tuple[str, ...] = ()  # consents relied on (a use taken) or managed
+    subject_categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class Recorder:
+    """The mutable side of `Facts`, owned by one gateway."""
+
+    def __init__(self) -> None:
+        self._calls: list[CallRecord] = []
+        self._subjects: set[str] = set()
+        self._released: dict[str, None] = {}
+        self._denied: dict[Denial, None] = {}
+        self._consents: set[str] = set()
+        self._categories: dict[str, set[str]] = {}
+
+    def subject(self, subject: str) -> None:
+        self._subjects.add(subject)
+
+    def released(self, path: str, *, subject: str | None = None,
+                 category: str | None = None) -> None:
+        self._released[path] = None
+        if subject is not None and category is not None:
+            self._categories.setdefault(subject, set()).add(category)
+
+    def denied(self, path: str, code: str) -> None:
+        self._denied[Denial(path, code)] = None
+
+    def calls(self, calls: Iterable[Call]) -> None:
+        self._calls += [CallRecord(c.source, c.status, c.latency_ms, c.keys) for c in calls]
+
+    def consent(self, consent_id: str) -> None:
+        self._consents.add(consent_id)
+
+    def freeze(self, consents_taken: Iterable[str] = ()) -> Facts:
+        return Facts(
+            calls=tuple(self._calls), subjects=tuple(sorted(self._subjects)),
+            released=tuple(self._released), denied=tuple(self._denied),
+            consents=tuple(sorted(self._consents | set(consents_taken))),
+            subject_categories={s: tuple(sorted(c)) for s, c in self._categories.items()})

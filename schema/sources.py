@@ -1,0 +1,64 @@
+"""The configured sources of an app, their open connectors and their live state.
+
+Shared by every request of one app (never a global). Only the gateway fetches through the
+connectors; the catalogue query and `/readyz` read the configurations and the live state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from connectors.base import AnswerStatus, Call, Connector
+from connectors.config import SourceConfig
+
+__all__ = ["SourceSet", "SourceState"]
+
+
+@dataclass(slots=True)
+class SourceState:
+    """Live state of one source."""
+
+    last_status: AnswerStatus | None = None
+    last_at: float | None = None
+    consecutive_failures: int = 0
+    calls: int = 0
+    failures: int = 0
+    latency_ewma_ms: float = 0.0  # how long this source usually takes to answer
+
+    def record(self, call: Call) -> None:
+        self.calls += 1
+        if call.status == "OK":
+            self.latency_ewma_ms += 0.2 * (call.latency_ms - self.latency_ewma_ms)
+        self.last_status = call.status
+        self.last_at = time.time()
+        if call.status == "OK":
+            self.consecutive_failures = 0
+        else:
+            self.failures += 1
+            self.consecutive_failures += 1
+
+
+@dataclass(slots=True)
+class SourceSet:
+    configs: Mapping[str, SourceConfig]
+    connectors: Mapping[str, Connector]
+    states: dict[str, SourceState] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in self.configs:
+            self.states.setdefault(name, SourceState())
+
+    def person_source(self, category: str) -> SourceConfig | None:
+        return next((c for c in self.configs.values()
+                     if c.subject == "person" and c.domain == category and c.enabled), None)
+
+    def registry(self) -> SourceConfig | None:
+        """The market registry (注册登记基本信息): the source of enterprise registration."""
+        return next((c for c in self.configs.values()
+                     if c.record == "registration" and c.enabled), None)
+
+    def expected_ms(self, source: SourceConfig | None) -> float:
+        """How long `source` usually takes to answer (0 when none is configured)."""
+        return 0.0 if source is None else self.states[source.name].latency_ewma_ms
