@@ -20,6 +20,7 @@ from signing.canonical import canonical
 __all__ = [
     "GENESIS",
     "OUTCOMES",
+    "TIME_FORMAT",
     "AuditRecord",
     "CallRecord",
     "Denial",

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Index,
     Integer,
@@ -103,12 +104,12 @@ def open_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
     event.listen(reader.sync_engine, "connect", _sqlite_connect)
 
     @event.listens_for(writer.sync_engine, "begin")
-    def _begin_immediate(conn: object) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    def _begin_immediate(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(reader.sync_engine, "begin")
-    def _begin(conn: object) -> None:
-        conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return writer, reader
 
@@ -121,7 +122,7 @@ def open_sync_sqlite(path: str) -> Engine:
     event.listen(engine, "connect", _sqlite_connect)
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn: object) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    def _begin_immediate(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

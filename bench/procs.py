@@ -91,13 +91,15 @@ class HubProcess:
                 text = _drop_key(text, source, key)
             text = text.replace(header, header + extra)
         config = (f'[hub]\nport = {self.port}\nkeys_dir = "keys"\n'
-                  f'audit = {"true" if audit else "false"}\nmax_in_flight = {max_in_flight}\n'
+                  f'max_in_flight = {max_in_flight}\n'
                   f'checkpoint_every = 1000\n\n'
                   f'[callers.xzsp]\nname = "bench"\nrole = "lead"\n'
                   f'key_sha256 = "{hash_key(API_KEY)}"\n\n' + text)
         (self.workdir / "hub.toml").write_text(config)
+        # Without auditing: the same app with a null audit sink injected (bench.null_audit).
+        command = (["-m", "hub", "serve", "--config"] if audit else ["-m", "bench.null_audit"])
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hub", "serve", "--config", str(self.workdir / "hub.toml")],
+            [sys.executable, *command, str(self.workdir / "hub.toml")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}/graphql"
         deadline = time.monotonic() + 60

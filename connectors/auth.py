@@ -20,6 +20,9 @@ from connectors.errors import CredentialError
 
 __all__ = [
     "AUTH_SCHEMES",
+    "HMAC_KEY_HEADER",
+    "HMAC_SIGNATURE_HEADER",
+    "HMAC_TIMESTAMP_HEADER",
     "resolve_credential",
     "sign",
     "signed_headers",

@@ -20,7 +20,7 @@ from connectors.config import SourceConfig
 from connectors.errors import SourceInvalid
 from connectors.records import RECORD_TYPES, FieldSpec, FieldValue, Record
 
-__all__ = ["Parsed", "parse_body", "parse_timestamp", "to_record"]
+__all__ = ["CHINA", "Parsed", "parse_body", "parse_timestamp", "to_record"]
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 # key → list of raw records, or None when the department does not know the subject.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = ["RECORD_TYPES", "FieldKind", "FieldSpec", "FieldValue", "Record"]
 
@@ -42,7 +42,8 @@ def _f(spec: str) -> tuple[FieldSpec, ...]:
     for item in spec.split():
         name, kind = item.split(":")
         required = not kind.endswith("?")
-        out.append(FieldSpec(name, kind.rstrip("?"), required))  # type: ignore[arg-type]
+        out.append(FieldSpec(name, next(k for k in get_args(FieldKind) if k == kind.rstrip("?")),
+                             required))
     return tuple(out)
 
 

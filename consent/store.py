@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     Column,
     DateTime,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
@@ -97,14 +99,18 @@ class ConsentStore:
         return await self.get(consent_id)
 
 
-def _consent(row: object) -> Consent:
-    r = row
+def _aware_required(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _consent(row: Row[Any]) -> Consent:
+    r = row._mapping
     return Consent(
-        id=r.id, subject=r.subject, grantee=r.grantee, purpose=r.purpose,  # type: ignore[attr-defined]
-        categories=tuple(c for c in r.categories.split(",") if c),  # type: ignore[attr-defined]
-        valid_from=_aware(r.valid_from), valid_until=_aware(r.valid_until),  # type: ignore[attr-defined,arg-type]
-        fetch_type=r.fetch_type, max_uses=r.max_uses,  # type: ignore[attr-defined]
-        created_at=_aware(r.created_at), key_id=r.key_id,  # type: ignore[attr-defined,arg-type]
-        signature=r.signature, uses=r.uses,  # type: ignore[attr-defined]
-        revoked_at=_aware(r.revoked_at),  # type: ignore[attr-defined]
+        id=r["id"], subject=r["subject"], grantee=r["grantee"], purpose=r["purpose"],
+        categories=tuple(c for c in r["categories"].split(",") if c),
+        valid_from=_aware_required(r["valid_from"]),
+        valid_until=_aware_required(r["valid_until"]), fetch_type=r["fetch_type"],
+        max_uses=r["max_uses"], created_at=_aware_required(r["created_at"]),
+        key_id=r["key_id"], signature=r["signature"], uses=r["uses"],
+        revoked_at=_aware(r["revoked_at"]),
     )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from hub.commands import audit_cmd, check_cmd, keys_cmd, report_cmd, sandbox_cmd, serve_cmd
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:

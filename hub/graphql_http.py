@@ -34,7 +34,7 @@ from schema.execute import Executor, format_error
 from schema.facts import Facts
 from schema.gateway import Gateway, Services
 
-__all__ = ["AuditSink", "GraphQLEndpoint"]
+__all__ = ["CHINA", "GRAPHQL_RESPONSE", "JSON", "AuditSink", "GraphQLEndpoint"]
 
 log = logging.getLogger("hub.http")
 

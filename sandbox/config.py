@@ -17,7 +17,7 @@ from sandbox.render import envelope_names, field_names
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
 
-__all__ = ["render_config", "source_table", "toml_value"]
+__all__ = ["DISABLED_BY_DEFAULT", "render_config", "source_table", "toml_value"]
 
 DISABLED_BY_DEFAULT = ("culture_tourism",)  # "纳入条件成熟时": included when conditions mature
 

@@ -17,7 +17,17 @@ from typing import Any
 
 from connectors.identifiers import make_resident_id, make_uscc
 
-__all__ = ["AS_OF", "IPO_RATES", "EnterpriseProfile", "PersonProfile", "World"]
+__all__ = [
+    "AS_OF",
+    "AUTHORITY",
+    "IPO_RATES",
+    "OUTSIDE_REGIONS",
+    "REGIONS",
+    "TODAY",
+    "EnterpriseProfile",
+    "PersonProfile",
+    "World",
+]
 
 AS_OF = dt.datetime(2026, 11, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 TODAY = AS_OF.date()

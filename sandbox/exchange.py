@@ -18,7 +18,7 @@ from sandbox.departments import SourceSpec
 from sandbox.faults import SQL_MODES, Fault, FaultError
 from sandbox.render import envelope_names, field_names, render_record
 
-__all__ = ["ExchangeDatabase", "database_file"]
+__all__ = ["AS_OF_COLUMN", "ExchangeDatabase", "database_file"]
 
 AS_OF_COLUMN = "gxsj"  # 更新时间: when the department last pushed the row
 

@@ -36,7 +36,7 @@ from sandbox.faults import Fault, FaultError, parse_fault
 from sandbox.render import envelope_names, render_body
 from sandbox.samples import samples
 
-__all__ = ["Sandbox", "SourceStats", "credential_of"]
+__all__ = ["CLOCK_SKEW_MS", "Sandbox", "SourceStats", "credential_of"]
 
 CLOCK_SKEW_MS = 300_000
 

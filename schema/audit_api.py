@@ -22,8 +22,20 @@ from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 
-__all__ = ["AuditEntry", "AuditEntryConnection", "AuditFilter", "AuditVerification",
-           "resolve_access_log", "resolve_entries", "resolve_verification"]
+__all__ = [
+    "MAX_PAGE",
+    "AuditEntry",
+    "AuditEntryConnection",
+    "AuditEntryEdge",
+    "AuditFilter",
+    "AuditVerification",
+    "CheckpointType",
+    "PageInfo",
+    "SourceCall",
+    "resolve_access_log",
+    "resolve_entries",
+    "resolve_verification",
+]
 
 MAX_PAGE = 200
 

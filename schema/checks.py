@@ -22,8 +22,22 @@ from connectors.config import SourceConfig
 from connectors.records import Record
 from signing.canonical import canonical
 
-__all__ = ["CheckReport", "DomainOutcome", "DomainStatus", "PlanItem", "Signer", "Verdict",
-           "outcome", "plan", "sign_report", "verdict"]
+__all__ = [
+    "FAILED",
+    "CheckReport",
+    "DomainOutcome",
+    "DomainStatus",
+    "PlanItem",
+    "Signer",
+    "Verdict",
+    "is_finding",
+    "outcome",
+    "plan",
+    "record_document",
+    "report_document",
+    "sign_report",
+    "verdict",
+]
 
 Verdict = Literal["CLEAN", "FINDINGS", "INCOMPLETE"]
 DomainStatus = Literal["OK", "NOT_FOUND", "UNAVAILABLE", "INVALID", "DENIED", "DISABLED"]

@@ -19,8 +19,15 @@ from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 from schema.scalars import ResidentId
 
-__all__ = ["ConsentType", "FetchType", "GrantConsentInput", "MatterType", "Mutation",
-           "matters_of"]
+__all__ = [
+    "ConsentStatus",
+    "ConsentType",
+    "FetchType",
+    "GrantConsentInput",
+    "MatterType",
+    "Mutation",
+    "matters_of",
+]
 
 
 @strawberry.enum

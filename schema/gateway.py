@@ -52,7 +52,7 @@ from schema.sources import SourceSet, SourceState
 from signing.canonical import canonical
 from signing.keys import KeyRing
 
-__all__ = ["Gateway", "Services"]
+__all__ = ["ENTERPRISE_PURPOSES", "Gateway", "Services"]
 
 ENTERPRISE_PURPOSES = frozenset({CheckKind.IPO_COMPLIANCE.value, CheckKind.BANKRUPTCY.value})
 Outcome = Answer | AccessDenied  # what a person-data load gives: an answer, or a refused use

@@ -18,7 +18,19 @@ from schema.context import RequestContext, path_of
 from schema.records import PropertyRecord, Vehicle
 from schema.scalars import Money
 
-__all__ = ["PERSON_RECORD_TYPES", "Person"]
+__all__ = [
+    "PERSON_RECORD_TYPES",
+    "BirthCertificate",
+    "CreditReport",
+    "DisabilityCertificate",
+    "EducationRecord",
+    "HouseholdRegistration",
+    "LowIncomeStatus",
+    "MarriageRecord",
+    "Person",
+    "ResidencePermit",
+    "SocialInsuranceRecord",
+]
 
 T = TypeVar("T")
 

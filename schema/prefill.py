@@ -21,7 +21,7 @@ from consent.errors import AccessDenied
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput, SourceFailed
 
-__all__ = ["Prefill", "resolve_prefill"]
+__all__ = ["Prefill", "PrefillField", "PrefillGap", "resolve_prefill"]
 
 
 @strawberry.type(description="One pre-filled form field, with where its value came from.")

@@ -10,7 +10,18 @@ import strawberry
 from connectors.records import Record
 from schema.scalars import Money
 
-__all__ = ["ENTERPRISE_RECORD_TYPES", "RecordType", "to_graphql"]
+__all__ = [
+    "ENTERPRISE_RECORD_TYPES",
+    "Contribution",
+    "CustomsAccount",
+    "PropertyRecord",
+    "RecordType",
+    "Registration",
+    "TaxAccount",
+    "Vehicle",
+    "Violation",
+    "to_graphql",
+]
 
 
 @strawberry.type(description="An administrative penalty (行政处罚) on record.")

@@ -15,7 +15,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
 
-__all__ = ["SCALAR_MAP", "USCC", "Money", "ResidentId"]
+__all__ = ["CHINA", "SCALAR_MAP", "USCC", "Money", "ResidentId"]
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 

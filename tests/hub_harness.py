@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.testclient import TestClient
 
 from hub.app import create_app
@@ -41,7 +41,7 @@ class HubHarness:
     def post(self, query: str, variables: dict[str, Any] | None = None, *,
              caller: str | None = "xzsp", purpose: str | None = "IPO_COMPLIANCE",
              headers: dict[str, str] | None = None,
-             accept: str = "application/graphql-response+json") -> httpx.Response:
+             accept: str = "application/graphql-response+json") -> httpx2.Response:
         sent = {"Accept": accept, **(headers or {})}
         if caller is not None:
             sent["Authorization"] = f"Bearer {self.api_keys[caller]}"

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import orjson
 
 
@@ -33,7 +33,7 @@ class SandboxProcess:
                 raise RuntimeError((workdir / "sandbox.log").read_text())
             time.sleep(0.05)
         self.url = orjson.loads(ready.read_bytes())["control_url"]
-        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self.client = httpx2.Client(base_url=self.url, timeout=30)
         self.config_text = self.client.get("/_sandbox/config").text
         self.config: dict[str, Any] = tomllib.loads(self.config_text)
         self.samples: dict[str, Any] = self.client.get("/_sandbox/samples").json()
@@ -58,6 +58,8 @@ class SandboxProcess:
         return next(p["id"] for p in self.samples["persons"] if set(tags) <= set(p["tags"]))
 
     def stop(self) -> None:
+        if hasattr(self, "client"):
+            self.client.close()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:

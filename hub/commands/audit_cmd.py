@@ -20,7 +20,7 @@ from hub.config.errors import ConfigError
 from hub.config.settings import load_settings
 from signing.keys import KeyRing, KeysError, load_public_keys
 
-__all__ = ["register"]
+__all__ = ["register", "run_export", "run_verify", "run_verify_export"]
 
 
 def register(sub: Any) -> None:

@@ -12,7 +12,7 @@ import orjson
 from connectors.identifiers import InvalidIdentifier, verify_uscc
 from hub.client import ClientError, find_hub
 
-__all__ = ["CHECK_QUERY", "register"]
+__all__ = ["CHECK_QUERY", "KINDS", "register", "render_table", "run_check"]
 
 KINDS = {"ipo": "IPO_COMPLIANCE", "bankruptcy": "BANKRUPTCY"}
 

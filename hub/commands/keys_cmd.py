@@ -11,7 +11,7 @@ from typing import Any
 from hub.config.settings import hash_key
 from signing.keys import KeysError, init_keys
 
-__all__ = ["register"]
+__all__ = ["register", "run_api_key", "run_init"]
 
 
 def register(sub: Any) -> None:

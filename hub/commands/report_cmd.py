@@ -12,7 +12,7 @@ import orjson
 from signing.canonical import CanonicalError, canonical
 from signing.keys import KeysError, SignatureInvalid, load_public_keys, verify_signature
 
-__all__ = ["register", "verify_report_file"]
+__all__ = ["ReportInvalid", "register", "run_verify", "verify_report_file"]
 
 
 def register(sub: Any) -> None:

@@ -27,7 +27,7 @@ from sandbox.faults import FaultError, parse_assignment
 from sandbox.server import Sandbox
 from signing.keys import init_keys
 
-__all__ = ["register"]
+__all__ = ["register", "run_demo", "run_serve"]
 
 
 def register(sub: Any) -> None:

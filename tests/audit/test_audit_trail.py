@@ -135,7 +135,10 @@ def test_auditor_filters_and_pages(app: HubHarness, clean_sandbox: SandboxProces
     assert by_uscc["totalCount"] == 3
     assert {e["node"]["outcome"] for e in by_uscc["edges"]} == {"ALLOWED"}
     assert entries(app, purpose="SCHOOL_ENROLMENT", outcome="PARTIAL")["totalCount"] >= 1
-    assert entries(app, outcome="DENIED")["totalCount"] >= 0
+    app.post(PERSON, {"id": subject}, caller="fgw", purpose="SCHOOL_ENROLMENT")  # refused
+    denied = entries(app, outcome="DENIED")
+    assert denied["totalCount"] >= 1
+    assert {e["node"]["outcome"] for e in denied["edges"]} == {"DENIED"}
     first = app.post(ENTRIES, {"f": {"caller": "fgw"}, "first": 2}, caller="auditor",
                      purpose=None).json()["data"]["auditEntries"]
     assert len(first["edges"]) == 2 and first["pageInfo"]["hasNextPage"]

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import orjson
 import pytest
 
@@ -53,13 +53,13 @@ def test_demo_writes_demo_json_with_every_caller(demo: Path) -> None:
     info = orjson.loads((demo / "demo.json").read_bytes())
     assert set(info["callers"]) >= {"fgw", "xzsp", "court", "portal", "auditor"}
     assert info["graphql_url"].endswith("/graphql")
-    assert httpx.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).status_code == 200
+    assert httpx2.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).status_code == 200
     assert (demo / "keys" / "signing.pem").exists()
 
 
 def test_check_prints_18_rows_and_the_report_verifies(demo: Path, tmp_path: Path) -> None:
     info = orjson.loads((demo / "demo.json").read_bytes())
-    samples = httpx.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
+    samples = httpx2.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
     uscc = next(e["uscc"] for e in samples["enterprises"] if "findings:tax" in e["tags"])
     out = tmp_path / "report.json"
     run = hub_cmd("check", "ipo", uscc, "--home", str(demo), "--out", str(out))
@@ -85,7 +85,7 @@ def test_check_prints_18_rows_and_the_report_verifies(demo: Path, tmp_path: Path
 
 def test_check_as_a_caller_not_allowed(demo: Path) -> None:
     info = orjson.loads((demo / "demo.json").read_bytes())
-    samples = httpx.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
+    samples = httpx2.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
     uscc = samples["enterprises"][0]["uscc"]
     run = hub_cmd("check", "bankruptcy", uscc, "--home", str(demo), "--as", "fgw")
     assert run.returncode == 1 and "FORBIDDEN" in run.stderr
@@ -154,13 +154,13 @@ def test_serve_runs_from_a_config_file(sandbox: SandboxProcess, tmp_path: Path) 
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                if httpx2.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.1)
-        r = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ sources { name } }"},
+        r = httpx2.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ sources { name } }"},
                        headers={"Authorization": "Bearer secret-key-123"})
         assert len(r.json()["data"]["sources"]) == len(sandbox.config["sources"])
     finally:

@@ -8,7 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -142,7 +142,7 @@ def test_control_api_rejects_bad_faults(sandbox: SandboxProcess) -> None:
 def test_stats_count_and_reset(clean_sandbox: SandboxProcess) -> None:
     table = clean_sandbox.config["sources"]["scjg_penalties"]
     uscc = clean_sandbox.enterprise("clean")
-    r = httpx.post(table["url"], json={"codes": [uscc, uscc]},
+    r = httpx2.post(table["url"], json={"codes": [uscc, uscc]},
                    headers={"X-App-Key": table["credential"].removeprefix("value:")})
     assert r.status_code == 200 and r.json()["code"] == 0
     stats = clean_sandbox.stats()["scjg_penalties"]
@@ -155,10 +155,10 @@ def test_departments_refuse_oversized_batches_and_missing_keys(
         clean_sandbox: SandboxProcess) -> None:
     table = clean_sandbox.config["sources"]["tgb_penalties"]  # map envelope, batch of 50
     secret = table["credential"].removeprefix("value:")
-    r = httpx.get(table["url"], params={"q": ",".join(["X"] * 51), "appkey": secret},
+    r = httpx2.get(table["url"], params={"q": ",".join(["X"] * 51), "appkey": secret},
                   headers={"X-App-Key": secret})
     assert r.status_code == 400 and "at most 50" in r.json()["msg"]
-    r = httpx.get(table["url"], headers={"X-App-Key": secret})
+    r = httpx2.get(table["url"], headers={"X-App-Key": secret})
     assert r.status_code == 400 and "no subject keys" in r.json()["msg"]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import orjson
@@ -116,18 +115,20 @@ def test_findings_win_over_a_missing_domain(quick_hub: HubHarness,
 
 def test_a_hanging_source_costs_only_its_timeout(sandbox: SandboxProcess, clean_sandbox: SandboxProcess,
                                                  tmp_path: Path) -> None:
-    """`hang` on one source (timeout 1.5 s): the answer arrives within timeout + 1 s."""
+    """`hang` on one source (timeout 1.5 s): that domain alone is UNAVAILABLE, cut at its
+    timeout (the wall-clock cost is measured in the benchmark, `faults.*`)."""
     harness = HubHarness(sandbox, tmp_path, sources={"xf_penalties": {"timeout_s": 1.5}})
     try:
         clean_sandbox.fault("xf_penalties", "hang")
-        started = time.monotonic()
         report = check(harness, clean_sandbox.enterprise("clean"))
-        elapsed = time.monotonic() - started
     finally:
         harness.close()
     fire = next(d for d in report["domains"] if d["domain"] == "fire_safety")
     assert fire["status"] == "UNAVAILABLE" and "1.5 s" in fire["detail"]
-    assert elapsed < 1.5 + 1.0
+    assert report["verdict"] == "INCOMPLETE"
+    others = [d for d in report["domains"] if d["domain"] not in ("fire_safety",
+                                                                   "culture_tourism")]
+    assert {d["status"] for d in others} <= {"OK", "NOT_FOUND"}
 
 
 def test_a_thousand_enterprises_make_ceil_calls_per_source(hub: HubHarness,
