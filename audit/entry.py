@@ -93,9 +93,11 @@ class AuditRecord:
     denied: list[Denial] = field(default_factory=list)
     sources: list[CallRecord] = field(default_factory=list)
     query_hash: str | None = None
+    requests: int | None = None  # set: an aggregate of that many requests refused alike
 
     def body(self, seq: int, prev_hash: str) -> dict[str, Any]:
-        return {
+        extra: dict[str, Any] = {} if self.requests is None else {"requests": self.requests}
+        return extra | {
             "seq": seq, "time": format_time(self.time), "requestId": self.request_id,
             "caller": self.caller, "operator": self.operator, "case": self.case,
             "purpose": self.purpose, "consentIds": sorted(set(self.consent_ids)),

@@ -33,7 +33,7 @@ def main(config: str) -> None:
     settings = load_settings(Path(config))
     uvicorn.run(create_app(settings, audit_sink=NullAuditSink()), host=settings.host,
                 port=settings.port, log_level="warning", timeout_keep_alive=75,
-                access_log=False, limit_concurrency=settings.max_in_flight * 4)
+                access_log=False)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,10 @@ from starlette.routing import Route
 
 from audit.log import AuditLog
 from connectors.registry import Connectors
+from hub.admission import Admission, Quota
 from hub.config.settings import Settings
 from hub.graphql_http import AuditSink, GraphQLEndpoint
+from hub.quota_redis import RedisBuckets
 from hub.store import Store, open_store
 from schema.build import build_schema
 from schema.execute import Executor
@@ -54,18 +56,28 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
                                     checkpoint_every=settings.checkpoint_every,
                                     checkpoint_seconds=settings.checkpoint_seconds)
         connectors = await Connectors.open(settings.sources, settings.environ)
+        buckets = RedisBuckets(settings.redis_url) if settings.redis_url else None
         try:
-            sources = SourceSet({c.name: c for c in settings.sources}, connectors)
+            sources = SourceSet({c.name: c for c in settings.sources}, connectors,
+                                breaker_failures=settings.breaker_failures,
+                                breaker_reset_s=settings.breaker_reset_s)
             services = Services(sources, settings.matters, keys, store.consents, audit)
             schema = build_schema()
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
+            quotas = {c.name: Quota(c.rate, c.burst) for c in settings.callers
+                      if c.rate is not None and c.burst is not None}
+            admission = Admission(settings.max_in_flight, quotas, buckets)
             endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
-                                       graphiql)
+                                       graphiql, admission)
             holder["state"] = HubState(keys, sources, endpoint, store)
             yield
         finally:
-            holder.pop("state", None)
+            current = holder.pop("state", None)
+            if current is not None:
+                await current.endpoint.aclose()  # audits the last shed requests
+            if buckets is not None:
+                await buckets.aclose()
             await connectors.aclose()
             await audit.close()
             await store.close()
@@ -91,7 +103,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
         body = {"status": "ready" if store_ok else "unready",
                 "store": "reachable" if store_ok else "unreachable", "sources": {
             name: {"enabled": sources.configs[name].enabled, "last_status": s.last_status,
-                   "consecutive_failures": s.consecutive_failures}
+                   "consecutive_failures": s.consecutive_failures, "circuit": s.breaker.state}
             for name, s in sources.states.items()}}
         return JSONResponse(body, status_code=200 if store_ok else 503)
 
@@ -103,10 +115,14 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
                  "# TYPE hub_source_calls_total counter"]
         failures = ["# HELP hub_source_failures_total Calls that did not give a usable answer.",
                     "# TYPE hub_source_failures_total counter"]
+        circuits = ["# HELP hub_source_circuit_transitions_total Circuit breaker state changes.",
+                    "# TYPE hub_source_circuit_transitions_total counter"]
         for name, s in state().sources.states.items():
             lines.append(f'hub_source_calls_total{{source="{name}"}} {s.calls}')
             failures.append(f'hub_source_failures_total{{source="{name}"}} {s.failures}')
-        return PlainTextResponse("\n".join(lines + failures) + "\n",
+            circuits.append(f'hub_source_circuit_transitions_total{{source="{name}"}} '
+                            f'{s.breaker.transitions}')
+        return PlainTextResponse("\n".join(lines + failures + circuits) + "\n",
                                  media_type="text/plain; version=0.0.4")
 
     return Starlette(

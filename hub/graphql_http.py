@@ -10,10 +10,13 @@ happened); `application/json` gets 200 for GraphQL errors.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import logging
+import math
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -23,9 +26,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from audit.entry import AuditRecord
+from audit.entry import AuditRecord, Denial
 from audit.errors import AuditUnavailable
 from consent.enforcement import Caller, load_presented
+from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
 from hub.trail import RequestMeta, Trail
 from schema.context import RequestContext
@@ -62,13 +66,14 @@ class AuditSink(Protocol):
 
 class GraphQLEndpoint:
     def __init__(self, settings: Settings, executor: Executor, services: Services,
-                 audit: AuditSink, graphiql_html: str | None) -> None:
+                 audit: AuditSink, graphiql_html: str | None, admission: Admission) -> None:
         self.settings = settings
         self.services = services
         self.audit = audit
         self.executor = executor
         self.graphiql_html = graphiql_html
-        self._in_flight = 0
+        self.admission = admission
+        self._flusher: asyncio.Task[None] | None = None
         self._callers = {
             c.key_sha256: Caller(c.name, c.display, c.role, frozenset(
                 code for code, m in settings.matters.items() if c.name in m.callers))
@@ -78,24 +83,33 @@ class GraphQLEndpoint:
     async def __call__(self, request: Request) -> Response:
         request_id = self._request_id(request)
         media = _media_type(request)
-        if media is None:
-            return Response(status_code=406, content=b"send Accept: application/json or "
-                            b"application/graphql-response+json",
-                            headers={"X-Request-Id": request_id})
-        if (request.method == "GET" and self.graphiql_html is not None
-                and "text/html" in request.headers.get("accept", "")
-                and "query" not in request.query_params):
-            return HTMLResponse(self.graphiql_html)
+        if not self.admission.enter():
+            # Shed at once, before any other work: waits would only pile up into timeouts.
+            # Audited as one aggregate entry per caller and second (`_flush_shed`).
+            self._shed(request, "RATE_LIMITED")
+            body = _errors(RateLimited(f"the hub is at capacity ({self.admission.in_flight} "
+                                       "operations in flight); retry in a second"))
+            return Response(orjson.dumps(body), status_code=503, media_type=media or JSON,
+                            headers={"X-Request-Id": request_id, "Retry-After": "1"})
+        try:
+            return await self._admitted(request, request_id, media)
+        finally:
+            self.admission.leave()  # only once the audit entry is committed
+
+    async def _admitted(self, request: Request, request_id: str, media: str | None
+                        ) -> Response:
         trail = Trail(dt.datetime.now(CHINA), request_id)
         facts: Facts | None = None
-        if self._in_flight >= self.settings.max_in_flight:
-            # Admission control: shed load at once rather than let waits pile up to timeouts.
-            status, headers = 503, {"Retry-After": "1"}
-            body: dict[str, Any] = _errors(RateLimited(
-                f"the hub is at capacity ({self._in_flight} operations in flight); retry in a "
-                "second"))
+        headers: dict[str, str] = {}
+        page = (request.method == "GET" and self.graphiql_html is not None
+                and "text/html" in request.headers.get("accept", "")
+                and "query" not in request.query_params)
+        if media is None:
+            status, body = 406, _errors(BadUserInput(
+                "send Accept: application/json or application/graphql-response+json"))
+        elif page:
+            status, body = 200, {}  # the GraphiQL page: no data, still on the record
         else:
-            self._in_flight += 1
             try:
                 status, body, headers, facts = await self._handle(request, media, trail)
             except (SQLAlchemyError, OSError) as exc:
@@ -105,8 +119,6 @@ class GraphQLEndpoint:
                 body = {"errors": [{"message": f"internal error; quote request id {request_id} "
                                                "to the hub's operators",
                                     "extensions": {"code": "INTERNAL"}}]}
-            finally:
-                self._in_flight -= 1
         try:
             await self.audit.append(trail.record(body, self.settings.matters, facts))
         except AuditUnavailable as exc:
@@ -115,8 +127,52 @@ class GraphQLEndpoint:
             body = {"data": None, "errors": [{
                 "message": f"{exc}; no data was released, try again later",
                 "extensions": {"code": exc.code}}]}
+        headers = {"X-Request-Id": request_id, **headers}
+        if media is None:
+            return Response(status_code=status, content=b"send Accept: application/json or "
+                            b"application/graphql-response+json", headers=headers)
+        if page and status == 200 and self.graphiql_html is not None:
+            return HTMLResponse(self.graphiql_html, headers=headers)
         return Response(orjson.dumps(body), status_code=status, media_type=media,
-                        headers={"X-Request-Id": request_id, **headers})
+                        headers=headers)
+
+    # -- shed requests -------------------------------------------------------------------------
+
+    def _shed(self, request: Request, code: str) -> None:
+        caller = self._callers.get(hash_key(_bearer(request))) if _bearer(request) else None
+        self.admission.shed.add(caller.name if caller else None, code, time.time())
+        if self._flusher is None:
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_shed(),
+                                                                   name="shed-ledger")
+
+    async def _flush_shed(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            await self.flush_shed(time.time())
+
+    async def flush_shed(self, before: float) -> None:
+        """Append one aggregate audit entry per (caller, second, code) of shed requests."""
+        for caller, second, code, count in self.admission.shed.take(before):
+            moment = dt.datetime.fromtimestamp(second, CHINA)
+            record = AuditRecord(time=moment, request_id=f"shed-{second}-{caller or 'anon'}-"
+                                 f"{code.lower()}", outcome="FAILED", caller=caller,
+                                 denied=[Denial("", code)], requests=count)
+            try:
+                await self.audit.append(record)
+            except AuditUnavailable:
+                log.error("could not audit %d shed requests of %s at %s", count, caller,
+                          moment.isoformat())
+
+    async def aclose(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            try:
+                await self._flusher
+            except asyncio.CancelledError:
+                pass
+            self._flusher = None
+        await self.flush_shed(float("inf"))
+        await self.admission.aclose()
 
     async def _handle(self, request: Request, media: str, trail: Trail
                       ) -> tuple[int, dict[str, Any], dict[str, str], Facts | None]:
@@ -124,13 +180,18 @@ class GraphQLEndpoint:
         try:
             caller = self._authenticate(request)
             trail.caller = caller.name
+            trail.meta = meta = _meta(request)
+            wait = await self.admission.quota_wait(caller.name)
+            if wait > 0:
+                raise _Refusal(429, RateLimited(
+                    f"{caller.name} is over its quota; retry in {math.ceil(wait)} s"),
+                    {"Retry-After": str(math.ceil(wait))})
             query, variables, operation_name = await self._read(request)
             prepared = self.executor.prepare(query)
             trail.query_hash = prepared.query_hash
             if request.method == "GET" and prepared.is_mutation(operation_name):
                 raise _Refusal(405, BadUserInput("mutations are only accepted over POST"),
                                {"Allow": "POST"})
-            trail.meta = meta = _meta(request)
         except _Refusal as refusal:
             headers = dict(refusal.headers)
             if refusal.status == 401:
@@ -166,12 +227,11 @@ class GraphQLEndpoint:
         return uuid.uuid4().hex
 
     def _authenticate(self, request: Request) -> Caller:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = _bearer(request)
+        if not token:
             raise _Refusal(401, Unauthenticated(
                 "send Authorization: Bearer <api key> with every request"))
-        digest = hash_key(token.strip())
+        digest = hash_key(token)
         for known, caller in self._callers.items():
             if hmac.compare_digest(known, digest):
                 return caller
@@ -218,6 +278,11 @@ class GraphQLEndpoint:
         if name is not None and not isinstance(name, str):
             raise _Refusal(400, BadUserInput("operationName must be a string"))
         return query, variables, name
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _errors(error: HubError) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -53,6 +54,11 @@ from signing.canonical import canonical
 from signing.keys import KeyRing
 
 __all__ = ["ENTERPRISE_PURPOSES", "Gateway", "Services"]
+
+def _circuit_open(department: str, retry_s: float) -> str:
+    return (f"{department}接口连续失败，已暂停调用（熔断），约 {max(1, round(retry_s))} 秒后自动"
+            "重试 (circuit open: the source failed repeatedly and is not being called)")
+
 
 ENTERPRISE_PURPOSES = frozenset({CheckKind.IPO_COMPLIANCE.value, CheckKind.BANKRUPTCY.value})
 Outcome = Answer | AccessDenied  # what a person-data load gives: an answer, or a refused use
@@ -246,16 +252,27 @@ class Gateway:
         person = connector.config.subject == "person"
 
         async def batch(keys: list[str]) -> list[Outcome]:
+            breaker = state.breaker
+            if not breaker.admit(time.monotonic()):
+                # Open circuit: answer at once, call nobody, spend no consent.
+                open_ = Answer("UNAVAILABLE", detail=_circuit_open(connector.config.department,
+                                                                   breaker.retry_in(
+                                                                       time.monotonic())))
+                return [open_] * len(keys)
             refused: dict[str, AccessDenied] = {}
             if person:
                 refused = await self._take_uses(source, keys)
             asked = [k for k in keys if k not in refused]
-            answers: dict[str, Answer] = {}
-            if asked:
-                result = await connector.fetch(asked)
-                self._calls(state, result.calls)
-                answers = result.answers
-            return [refused[k] if k in refused else answers[k] for k in keys]
+            if not asked:
+                breaker.release()
+                return [refused[k] for k in keys]
+            result = await connector.fetch(asked)
+            if result.calls:
+                breaker.record(all(c.status == "OK" for c in result.calls), time.monotonic())
+            else:  # nothing went out (the keys timed out waiting for a free connection)
+                breaker.release()
+            self._calls(state, result.calls)
+            return [refused[k] if k in refused else result.answers[k] for k in keys]
 
         return batch
 

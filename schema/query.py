@@ -105,5 +105,5 @@ class Query:
             transport=cfg.transport, enabled=cfg.enabled, timeout_s=cfg.timeout_s,
             max_batch=cfg.max_batch,
             last_status=SourceStatus(state.last_status) if state.last_status else None,
-            consecutive_failures=state.consecutive_failures)
+            consecutive_failures=state.consecutive_failures, circuit=state.breaker.state)
             for cfg, state in info.context.gateway.source_states()]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from connectors.base import AnswerStatus, Call, Connector
 from connectors.config import SourceConfig
+from schema.breaker import Breaker
 
 __all__ = ["SourceSet", "SourceState"]
 
@@ -26,6 +27,7 @@ class SourceState:
     calls: int = 0
     failures: int = 0
     latency_ewma_ms: float = 0.0  # how long this source usually takes to answer
+    breaker: Breaker = field(default_factory=Breaker)
 
     def record(self, call: Call) -> None:
         self.calls += 1
@@ -45,10 +47,13 @@ class SourceSet:
     configs: Mapping[str, SourceConfig]
     connectors: Mapping[str, Connector]
     states: dict[str, SourceState] = field(default_factory=dict)
+    breaker_failures: int = 5
+    breaker_reset_s: float = 10.0
 
     def __post_init__(self) -> None:
         for name in self.configs:
-            self.states.setdefault(name, SourceState())
+            self.states.setdefault(name, SourceState(
+                breaker=Breaker(self.breaker_failures, self.breaker_reset_s)))
 
     def person_source(self, category: str) -> SourceConfig | None:
         return next((c for c in self.configs.values()

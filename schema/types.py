@@ -129,3 +129,5 @@ class Source:
     max_batch: int
     last_status: SourceStatus | None
     consecutive_failures: int
+    circuit: str = strawberry.field(description="CLOSED, OPEN (not being called) or HALF_OPEN "
+                                                "(one probe allowed)")

@@ -21,6 +21,7 @@ class HubHarness:
     def __init__(self, sandbox: SandboxProcess, home: Path, *,
                  sources: dict[str, dict[str, Any]] | None = None, demo: bool = False,
                  limits: Limits | None = None, store_url: str | None = None,
+                 quotas: dict[str, tuple[float, int]] | None = None,
                  **settings_changes: Any) -> None:
         self.sandbox = sandbox
         configs = {c.name: c for c in parse_sources(sandbox.config["sources"])}
@@ -30,9 +31,14 @@ class HubHarness:
             init_keys(home / "keys")
         settings, self.api_keys = demo_settings(home, list(configs.values()),
                                                 host="127.0.0.1", port=0)
+        callers = tuple(dataclasses.replace(c, rate=quotas[c.name][0], burst=quotas[c.name][1])
+                        if quotas and c.name in quotas else c for c in settings.callers)
+        # Tests break sources on purpose, one after another; circuit breakers opening across
+        # tests would make them depend on their order. tests/schema/test_breaker.py sets its own.
+        settings_changes.setdefault("breaker_failures", 1000)
         settings = dataclasses.replace(settings, demo=demo, limits=limits or Limits(),
                                        store_url=store_url or settings.store_url,
-                                       **settings_changes)
+                                       callers=callers, **settings_changes)
         self.settings = settings
         self.app = create_app(settings)
         self.client = TestClient(self.app, raise_server_exceptions=True)

@@ -130,9 +130,9 @@ def run_serve(args: argparse.Namespace) -> int:
     os.environ["HUB_CONFIG"] = str(args.config.resolve())
     # uvloop and httptools when installed (loop/http "auto"); a long keep-alive so that
     # department systems and load balancers reuse connections instead of racing a close.
-    # limit_concurrency: a backstop under the hub's own admission control (RATE_LIMITED at
-    # max_in_flight): past it uvicorn answers 503 before any work, so overload cannot pile up.
+    # No limit_concurrency: uvicorn's own 503 is plain text and leaves no audit entry; the
+    # hub's admission control sheds overload itself, as GraphQL JSON, on the record.
     uvicorn.run("hub.asgi:app_from_env", factory=True, host=settings.host, port=settings.port,
                 workers=args.workers, log_level="warning", timeout_keep_alive=75,
-                access_log=False, limit_concurrency=settings.max_in_flight * 4)
+                access_log=False)
     return 0

@@ -38,6 +38,8 @@ class CallerConfig:
     display: str
     role: Role
     key_sha256: str
+    rate: float | None = None  # requests per second this caller may make (None: no quota)
+    burst: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     limits: Limits = field(default_factory=Limits)
+    redis_url: str | None = None  # per-caller quota buckets shared by every hub process
     max_in_flight: int = 64
     checkpoint_every: int = 256
     checkpoint_seconds: float = 30.0
+    breaker_failures: int = 5  # consecutive failed fetches that open a source's circuit
+    breaker_reset_s: float = 10.0  # how long an open circuit waits before a probe
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -68,6 +73,13 @@ def _int(where: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"{where}: must be a whole number from {low} to {high}, got {value!r}")
     return value
+
+
+def _seconds(where: str, value: Any, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ConfigError(f"{where}: must be a number of seconds from {low:g} to {high:g}, "
+                          f"got {value!r}")
+    return float(value)
 
 
 def _str(where: str, value: Any) -> str:
@@ -85,7 +97,7 @@ def _callers(raw: Mapping[str, Any]) -> tuple[CallerConfig, ...]:
         where = f"callers.{name}"
         if not isinstance(entry, Mapping):
             raise ConfigError(f"{where}: must be a table")
-        unknown = sorted(set(entry) - {"name", "role", "key_sha256"})
+        unknown = sorted(set(entry) - {"name", "role", "key_sha256", "rate", "burst"})
         if unknown:
             raise ConfigError(f"{where}.{unknown[0]}: unknown key")
         given = _str(f"{where}.role", entry.get("role"))
@@ -96,21 +108,46 @@ def _callers(raw: Mapping[str, Any]) -> tuple[CallerConfig, ...]:
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             raise ConfigError(f"{where}.key_sha256: must be 64 lower-case hex digits (the "
                               "SHA-256 of the caller's API key)")
+        rate, burst = _quota(where, entry)
         out.append(CallerConfig(name, _str(f"{where}.name", entry.get("name", name)), role,
-                                digest))
+                                digest, rate, burst))
     if len({c.key_sha256 for c in out}) != len(out):
         raise ConfigError("callers: two callers share one API key")
     return tuple(out)
 
 
+def _quota(where: str, entry: Mapping[str, Any]) -> tuple[float | None, int | None]:
+    rate = entry.get("rate")
+    if rate is None:
+        if "burst" in entry:
+            raise ConfigError(f"{where}.burst: give a rate (requests per second) with a burst")
+        return None, None
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.01 <= rate <= 100_000:
+        raise ConfigError(f"{where}.rate: must be a number of requests per second from 0.01 to "
+                          f"100000, got {rate!r}")
+    burst = _int(f"{where}.burst", entry.get("burst", max(1, int(rate * 2))), 1, 1_000_000)
+    return float(rate), burst
+
+
+def _redis_url(raw: Mapping[str, Any]) -> str | None:
+    value = _table(raw, "limits").get("redis_url")
+    if value is None:
+        return None
+    url = _str("limits.redis_url", value)
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"limits.redis_url: {url!r} is not a redis:// or rediss:// URL")
+    return url
+
+
 def _limits(raw: Mapping[str, Any]) -> Limits:
-    table = _table(raw, "limits")
+    table = {k: v for k, v in _table(raw, "limits").items() if k != "redis_url"}
     defaults = Limits()
     bounds = {"max_depth": (2, 100), "max_aliases": (0, 1000), "max_tokens": (100, 100_000),
               "max_batch": (1, 10_000), "max_body_bytes": (1024, 64 * 2**20)}
     unknown = sorted(set(table) - set(bounds))
     if unknown:
-        raise ConfigError(f"limits.{unknown[0]}: unknown key (known: {', '.join(bounds)})")
+        raise ConfigError(f"limits.{unknown[0]}: unknown key (known: {', '.join(bounds)}, "
+                          "redis_url)")
     values = {k: _int(f"limits.{k}", table.get(k, getattr(defaults, k)), *b)
               for k, b in bounds.items()}
     return Limits(**values)
@@ -131,7 +168,8 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     if "audit" in hub:
         raise ConfigError("hub.audit: auditing cannot be switched off; every request leaves an "
                           "audit entry (remove the key)")
-    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight",
+    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight", "breaker_failures",
+             "breaker_reset_s",
              "checkpoint_every", "checkpoint_seconds"}
     if set(hub) - known:
         raise ConfigError(f"hub.{sorted(set(hub) - known)[0]}: unknown key")
@@ -151,8 +189,12 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         keys_dir=keys_dir,
         store_url=store, demo=demo, host=_str("hub.host", hub.get("host", "127.0.0.1")),
         port=_int("hub.port", hub.get("port", 8000), 0, 65535), limits=_limits(raw),
+        redis_url=_redis_url(raw),
         max_in_flight=_int("hub.max_in_flight", hub.get("max_in_flight", 64), 1, 100_000),
         checkpoint_seconds=float(seconds),
+        breaker_failures=_int("hub.breaker_failures", hub.get("breaker_failures", 5), 1, 1000),
+        breaker_reset_s=_seconds("hub.breaker_reset_s", hub.get("breaker_reset_s", 10), 0.1,
+                                 3600),
         checkpoint_every=_int("hub.checkpoint_every", hub.get("checkpoint_every", 256), 1,
                               1_000_000),
         environ=dict(os.environ if environ is None else environ),

@@ -1,0 +1,185 @@
+"""Admission control: overload is shed at once as GraphQL JSON and audited; quotas per caller;
+the adaptive limit follows the event loop's lag."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from audit.log import AuditLog
+from audit.search import SearchFilter
+from hub.admission import LagLimit, LocalBuckets, Quota, ShedLedger
+from tests.hub_harness import CHECK, HubHarness
+from tests.sandbox_process import SandboxProcess
+
+# -- the parts, as pure functions ---------------------------------------------------------------
+
+
+def test_the_limit_shrinks_when_the_loop_lags_and_grows_only_when_binding() -> None:
+    limit = LagLimit(64, floor=2)
+    assert limit.limit == 64
+    limit.observe(0.050)
+    assert limit.limit == 48
+    for _ in range(40):
+        limit.observe(0.050)
+    assert limit.limit == 2  # never below the floor
+    limit.observe(0.0)
+    assert limit.limit == 2  # not binding: no reason to grow
+    assert not limit.admits(2)
+    limit.observe(0.0)
+    assert limit.limit == 3
+    limit.observe(0.005)  # between the thresholds: hold
+    assert limit.limit == 3
+    for _ in range(100):
+        limit.admits(10**6)
+        limit.observe(0.0)
+    assert limit.limit == 64  # never above the ceiling
+
+
+async def test_local_buckets_allow_a_burst_then_pace() -> None:
+    buckets, quota = LocalBuckets(), Quota(rate=2.0, burst=3)
+    assert [await buckets.take("fgw", quota, 100.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert await buckets.take("fgw", quota, 100.0) == pytest.approx(0.5)
+    assert await buckets.take("xzsp", quota, 100.0) == 0.0  # per caller
+    assert await buckets.take("fgw", quota, 100.6) == 0.0  # refilled 1.2 tokens
+    assert await buckets.take("fgw", quota, 100.6) > 0
+
+
+def test_the_shed_ledger_aggregates_per_caller_and_second() -> None:
+    ledger = ShedLedger()
+    for t in (10.1, 10.5, 10.9, 11.2):
+        ledger.add("fgw", "RATE_LIMITED", t)
+    ledger.add(None, "RATE_LIMITED", 10.3)
+    assert ledger.take(11.0) == [("fgw", 10, "RATE_LIMITED", 3),
+                                 (None, 10, "RATE_LIMITED", 1)]
+    assert ledger.take(11.0) == []
+    assert ledger.take(12.0) == [("fgw", 11, "RATE_LIMITED", 1)]
+
+
+async def test_redis_buckets_are_shared_between_processes() -> None:
+    url = os.environ.get("HUB_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("HUB_TEST_REDIS_URL is not set; .ci/run sets it to the machine's Redis")
+    from hub.quota_redis import RedisBuckets
+
+    prefix = f"hub:test:{time.time_ns()}:"
+    one, two = RedisBuckets(url, prefix=prefix), RedisBuckets(url, prefix=prefix)
+    try:
+        quota, now = Quota(rate=1.0, burst=2), time.time()
+        assert await one.take("fgw", quota, now) == 0.0
+        assert await two.take("fgw", quota, now) == 0.0
+        assert await one.take("fgw", quota, now) > 0  # the burst is spent across both
+        assert await two.take("fgw", quota, now + 1.5) == 0.0
+    finally:
+        await one.aclose()
+        await two.aclose()
+
+
+async def test_an_unreachable_redis_fails_open() -> None:
+    from hub.quota_redis import RedisBuckets
+
+    buckets = RedisBuckets("redis://127.0.0.1:1/0")
+    try:
+        assert await buckets.take("fgw", Quota(1.0, 1), time.time()) == 0.0
+    finally:
+        await buckets.aclose()
+
+
+# -- through the app ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tight(sandbox: SandboxProcess, tmp_path: Path) -> Iterator[HubHarness]:
+    harness = HubHarness(sandbox, tmp_path, max_in_flight=1, quotas={"court": (0.01, 1)})
+    yield harness
+    harness.close()
+
+
+def shed_entries(harness: HubHarness) -> list[dict[str, Any]]:
+    async def read() -> list[dict[str, Any]]:
+        log = await AuditLog.open(harness.settings.store_url, None)
+        try:
+            rows, _, _ = await log.search(SearchFilter(outcome="FAILED"), first=200,
+                                          before_seq=None)
+        finally:
+            await log.close()
+        return [body for _, body, _ in rows if body["requestId"].startswith("shed-")]
+
+    return asyncio.run(read())
+
+
+def test_a_request_counts_until_its_audit_entry_is_committed(
+        tight: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    """One in flight is blocked at its audit append (the store's write lock is held): a second
+    request is shed at once with 503 RATE_LIMITED as GraphQL JSON, and that is audited."""
+    uscc = clean_sandbox.enterprise("clean")
+    store = tight.settings.store_url.removeprefix("sqlite+aiosqlite:///")
+    blocker = sqlite3.connect(store, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    first: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: first.update(r=tight.post(
+        CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc})))
+    try:
+        thread.start()
+        http = sum(1 for t in clean_sandbox.config["sources"].values()
+                   if t.get("check") == "IPO_COMPLIANCE" and t["transport"] != "sql"
+                   and t.get("enabled", True))
+        deadline = time.monotonic() + 30
+        while clean_sandbox.total_calls() < http:  # the check ran; its entry now waits
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        second = tight.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc},
+                            headers={"X-Hub-Case": "SHED-1"})
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        thread.join(30)
+    assert second.status_code == 503 and second.headers["Retry-After"] == "1"
+    assert second.headers["content-type"].startswith("application/graphql-response+json")
+    (error,) = second.json()["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED" and "capacity" in error["message"]
+    assert first["r"].json()["data"]["complianceCheck"]["verdict"] == "CLEAN"
+    tight.close()  # flushes the shed ledger
+    (shed,) = shed_entries(tight)
+    assert shed["caller"] == "xzsp" and shed["requests"] == 1
+    assert shed["denied"] == [{"path": "", "code": "RATE_LIMITED"}]
+
+
+def test_a_caller_over_its_quota_gets_429(tight: HubHarness,
+                                          clean_sandbox: SandboxProcess) -> None:
+    uscc = clean_sandbox.enterprise("clean")
+    ok = tight.post(CHECK, {"kind": "BANKRUPTCY", "uscc": uscc}, caller="court",
+                    purpose="BANKRUPTCY")
+    assert ok.status_code == 200
+    calls = clean_sandbox.total_calls()
+    over = tight.post(CHECK, {"kind": "BANKRUPTCY", "uscc": uscc}, caller="court",
+                      purpose="BANKRUPTCY", headers={"X-Hub-Case": "QUOTA-1"})
+    assert over.status_code == 429 and int(over.headers["Retry-After"]) >= 1
+    assert over.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "court is over its quota" in over.json()["errors"][0]["message"]
+    assert clean_sandbox.total_calls() == calls  # refused before any work
+    other = tight.post(CHECK, {"kind": "BANKRUPTCY", "uscc": uscc}, purpose="BANKRUPTCY")
+    assert other.status_code == 200  # another caller's bucket
+    r = tight.post('query { auditEntries(filter: {case: "QUOTA-1"}) { edges { node { caller '
+                   'outcome denied } } } }', caller="auditor", purpose=None)
+    (edge,) = r.json()["data"]["auditEntries"]["edges"]
+    assert edge["node"] == {"caller": "court", "outcome": "FAILED",
+                            "denied": [": RATE_LIMITED"]}
+
+
+def test_a_406_is_audited(tight: HubHarness) -> None:
+    r = tight.client.post("/graphql", json={"query": "{ sources { name } }"},
+                          headers={"Accept": "text/csv", "X-Request-Id": "not-acceptable-1"})
+    assert r.status_code == 406
+    found = tight.post('query { auditEntries(first: 5) { edges { node { requestId denied } } } }',
+                       caller="auditor", purpose=None).json()
+    nodes = [e["node"] for e in found["data"]["auditEntries"]["edges"]]
+    assert {"requestId": "not-acceptable-1", "denied": [": BAD_USER_INPUT"]} in nodes
