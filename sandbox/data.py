@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.identifiers import make_resident_id, make_uscc
+from sandbox.identities import resident_id, uscc
 
 __all__ = [
     "AS_OF",
@@ -209,7 +209,7 @@ class World:
         self.usccs: list[str] = []
         for i in range(enterprises):
             serial = 10_000_000 + (offset + i * 104_729) % 89_999_999
-            self.usccs.append(make_uscc(regions[i % len(regions)][:4] + "00", serial))
+            self.usccs.append(uscc(regions[i % len(regions)][:4] + "00", f"{serial:08d}"))
         self.uscc_index = {u: i for i, u in enumerate(self.usccs)}
         self.person_ids: list[str] = []
         self.person_index: dict[str, int] = {}
@@ -219,7 +219,7 @@ class World:
                 local = id_rng.random() < 0.92
                 region = id_rng.choice(regions) if local else id_rng.choice(OUTSIDE_REGIONS)
                 born = _date_between(id_rng, dt.date(1945, 1, 1), dt.date(2025, 12, 31))
-                rid = make_resident_id(region, born, id_rng.randrange(1, 999))
+                rid = resident_id(region, born, id_rng.randrange(1, 999))
                 if rid not in self.person_index:
                     break
             self.person_index[rid] = i

@@ -35,9 +35,9 @@ async def test_rows_become_records(clean_sandbox: SandboxProcess) -> None:
 
 
 async def test_absent_rows_follow_the_declared_meaning(clean_sandbox: SandboxProcess) -> None:
-    from connectors.identifiers import make_uscc
+    from tests.identifier_oracle import unknown_uscc
 
-    stranger = make_uscc("110100", 12345678)
+    stranger = unknown_uscc("110100", 12345678)
     assert (await fetch(clean_sandbox, CONTRIB, [stranger]))[stranger].status == "NOT_FOUND"
     known = clean_sandbox.enterprise("clean")
     answer = (await fetch(clean_sandbox, CONTRIB, [known]))[known]

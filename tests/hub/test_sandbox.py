@@ -13,10 +13,11 @@ import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
 from connectors.catalogue import PERSON_CATEGORIES, domains_of
-from connectors.identifiers import verify_resident_id, verify_uscc
+from connectors.identifiers import verify_resident_id
 from sandbox.data import IPO_RATES, World
 from sandbox.departments import SOURCES
 from tests.connectors.helpers import open_connectors
+from tests.identifier_oracle import oracle_org, oracle_ric, oracle_uscc
 from tests.sandbox_process import SandboxProcess
 
 
@@ -30,10 +31,11 @@ def test_every_generated_identifier_passes_its_check_character(world: World) -> 
     assert len(world.usccs) == 10_000 and len(set(world.usccs)) == 10_000
     assert len(world.person_ids) == 50_000 and len(set(world.person_ids)) == 50_000
     for code in world.usccs:
-        assert verify_uscc(code) == code
+        assert oracle_uscc(code[:17]) == code and oracle_org(code[8:16]) == code[8:17]
         assert stdnum_uscc.is_valid(code)
     today = dt.date(2026, 11, 28)
     for rid in world.person_ids:
+        assert oracle_ric(rid[:17]) == rid
         assert verify_resident_id(rid, today=today) == rid
 
 
