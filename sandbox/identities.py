@@ -25,10 +25,12 @@ __all__ = ["organisation_code", "resident_id", "uscc"]
 
 _CODE = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100 code characters, valued 0..30
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # GB 11714 values letters 10..35
+_RIC_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 2^(18-i) mod 11, i = 1..17
+_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 3^(i-1) mod 31, i = 1..17
 
 
 def _ric_check(first17: str) -> str:
-    total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(first17))
+    total = sum(int(d) * w for d, w in zip(first17, _RIC_WEIGHTS, strict=True))
     value = (12 - total % 11) % 11
     return "X" if value == 10 else str(value)
 
@@ -51,7 +53,7 @@ def uscc(region: str, body: str, *, authority: str = "9", category: str = "1") -
     if len(region) != 6 or not region.isdigit():
         raise ValueError("a region code has 6 digits")
     partial = authority + category + region + organisation_code(body)
-    total = sum(_CODE.index(c) * pow(3, i, 31) for i, c in enumerate(partial))
+    total = sum(_CODE.index(c) * w for c, w in zip(partial, _USCC_WEIGHTS, strict=True))
     return partial + _CODE[(31 - total % 31) % 31]
 
 
