@@ -55,7 +55,7 @@ class SourceConfig:
     # the department's roster, and held subjects with no rows have no records.
     absent: str = "not_found"
     subjects_table: str = ""
-    max_age_s: float | None = None  # data older than this read STALE; None: not declared
+    max_age_s: float | None = None  # older data are stale (UNAVAILABLE); None: not declared
     date_format: str = "iso"
     money_unit: str = "yuan"
     bool_style: str = "bool"

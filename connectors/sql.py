@@ -4,7 +4,7 @@ The department publishes a view; the hub selects the agreed columns for a batch 
 A subject the department does not hold is NOT_FOUND, never an empty OK: either the department
 publishes a roster of the subjects it holds (`subjects_table`), or every subject it holds has a
 row (`absent = "not_found"`). Each answer carries its data time, the oldest push time
-(`as_of_column`) of the subject's rows, and reads STALE past the source's `max_age`.
+(`as_of_column`) of the subject's rows, and is stale past the source's `max_age`.
 Identifiers come from validated configuration and keys are bound parameters, so no value ever
 reaches the SQL text. Connections are pooled; for SQLite a fetch first checks that the file is
 still there (the department may take it away), and waits on locks no longer than the timeout.

@@ -36,7 +36,7 @@ _HOSPITALS = ["新乡市中心医院", "新乡医学院第一附属医院", "新
               "新乡医学院第三附属医院"]
 _SCHOOLS = ["河南师范大学", "新乡医学院", "河南科技学院", "新乡学院", "郑州大学", "河南大学", "武汉大学"]
 _MAJORS = ["计算机科学与技术", "临床医学", "汉语言文学", "会计学", "机械工程", "法学", "化学", "护理学"]
-UNKNOWN_COUNT = 20
+_UNKNOWN_COUNT = 20
 
 
 @dataclass(slots=True)
@@ -69,7 +69,7 @@ class World:
         unknown_rng = rng_for(seed, "unknown")
         self.unknown_usccs = [
             uscc(unknown_rng.choice(regions), f"MA{unknown_rng.randrange(10**6):06d}")
-            for _ in range(UNKNOWN_COUNT)]
+            for _ in range(_UNKNOWN_COUNT)]
         self.person_ids: list[str] = []
         self.person_index: dict[str, int] = {}
         id_rng = rng_for(seed, "ric")

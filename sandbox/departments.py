@@ -48,7 +48,7 @@ class SourceSpec:
     roster: str = ""
     absent: Literal["roster", "not_found"] = "roster"
     refresh_h: int = 0  # 0: live data; else the department refreshes every so many hours
-    max_age: str = "1d"  # what the integrator declares: older data reads STALE
+    max_age: str = "1d"  # what the integrator declares: older data are stale
 
 
 def _violations(slot: str) -> Selector:

@@ -32,7 +32,8 @@ from sandbox.synth import (
     vehicle,
 )
 
-__all__ = ["AUTHORITY", "IPO_RATES", "STATUS_TAGS", "EnterpriseProfile", "make_enterprise"]
+__all__ = ["AUTHORITY", "IPO_RATES", "STATUS_TAGS", "EnterpriseProfile", "enterprise_name",
+           "make_enterprise"]
 
 # Share of enterprises with at least one penalty, per IPO penalty slot. Most are clean, a few
 # percent have penalties in a domain, some in several. (住房公积金缴存 is read from the fund

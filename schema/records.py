@@ -12,6 +12,7 @@ from schema.scalars import Money
 
 __all__ = [
     "ENTERPRISE_RECORD_TYPES",
+    "Arrears",
     "Contribution",
     "CustomsAccount",
     "PropertyRecord",

@@ -1,4 +1,4 @@
-"""The answer protocol: data older than a source's declared max_age read STALE."""
+"""The answer protocol: data older than a source's declared max_age are stale (UNAVAILABLE)."""
 
 from __future__ import annotations
 
@@ -16,19 +16,20 @@ DAY = 86400.0
 
 @pytest.mark.parametrize(("now", "status"), [
     (AS_OF + dt.timedelta(days=1), "OK"),
-    (AS_OF + dt.timedelta(days=1, microseconds=1), "STALE"),
+    (AS_OF + dt.timedelta(days=1, microseconds=1), "UNAVAILABLE"),
     (AS_OF - dt.timedelta(hours=1), "OK"),  # a department clock ahead of ours is not stale
 ])
 def test_boundary_of_max_age(now: dt.datetime, status: str) -> None:
     record = Record("violation", {"decision_no": "x"})
     answer = check_age(Answer("OK", (record,), as_of=AS_OF), DAY, now)
-    assert answer.status == status
+    assert answer.status == status and answer.stale == (status != "OK")
     assert answer.records == (record,) and answer.as_of == AS_OF
 
 
 def test_not_found_ages_too() -> None:
     answer = check_age(Answer("NOT_FOUND", as_of=AS_OF), DAY, AS_OF + dt.timedelta(days=2))
-    assert answer.status == "STALE" and "max_age" in (answer.detail or "")
+    assert answer.status == "UNAVAILABLE" and answer.stale
+    assert "max_age" in (answer.detail or "")
 
 
 @pytest.mark.parametrize("answer", [
