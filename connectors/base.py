@@ -1,12 +1,17 @@
 """The connector protocol: fetch the records of many subject keys in one call.
 
 A connector never raises for what a department does. `fetch` answers every key it was given with
-an `Answer` — OK with records, NOT_FOUND, UNAVAILABLE or INVALID with a plain-words reason — and
-reports each call it made to the department (`Call`), for the audit trail and the metrics.
+an `Answer` — OK with records (none when the department holds the subject but has no record of
+it), NOT_FOUND (the subject is not the department's: it does not hold it), UNAVAILABLE or
+INVALID with a plain-words reason — and reports each call it made to the department (`Call`),
+for the audit trail and the metrics. An answer whose data are older than the source's declared
+`max_age` is stale: UNAVAILABLE with `stale` set, its records and data time kept (so that it
+counts like an unavailable source, and a report can say STALE and show what was said).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +20,7 @@ from typing import Literal, Protocol
 from connectors.config import SourceConfig
 from connectors.records import Record
 
-__all__ = ["Answer", "AnswerStatus", "Call", "Connector", "FetchResult", "chunked"]
+__all__ = ["Answer", "AnswerStatus", "Call", "Connector", "FetchResult", "check_age", "chunked"]
 
 AnswerStatus = Literal["OK", "NOT_FOUND", "UNAVAILABLE", "INVALID"]
 
@@ -27,6 +32,7 @@ class Answer:
     detail: str | None = None
     as_of: dt.datetime | None = None
     latency_ms: float | None = None
+    stale: bool = False  # older than max_age: reads UNAVAILABLE, records kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +66,19 @@ class Connector(Protocol):
 def chunked(keys: Sequence[str], size: int) -> list[list[str]]:
     unique = list(dict.fromkeys(keys))
     return [unique[i:i + size] for i in range(0, len(unique), size)]
+
+
+def check_age(answer: Answer, max_age_s: float | None, now: dt.datetime) -> Answer:
+    """The answer, or a stale one when its data time is more than `max_age_s` before `now`.
+
+    Only OK and NOT_FOUND answers age; an answer that carries no data time cannot be checked
+    and is returned as it is (an SQL source dates its rows with `as_of_column`)."""
+    if max_age_s is None or answer.as_of is None or answer.status not in ("OK", "NOT_FOUND"):
+        return answer
+    if (now - answer.as_of).total_seconds() <= max_age_s:
+        return answer
+    hours = max_age_s / 3600
+    return dataclasses.replace(
+        answer, status="UNAVAILABLE", stale=True,
+        detail=f"the data are as of {answer.as_of.isoformat()}, older than the {hours:g} h "
+               "this source may be behind (max_age)")

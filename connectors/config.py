@@ -50,7 +50,12 @@ class SourceConfig:
     dsn: str = ""
     table: str = ""
     as_of_column: str = ""
-    absent: str = "empty"
+    # SQL: how a subject the department does not hold is recognised. "not_found": it has no
+    # row (every subject held has one at least); "empty" with `subjects_table`: it is not in
+    # the department's roster, and held subjects with no rows have no records.
+    absent: str = "not_found"
+    subjects_table: str = ""
+    max_age_s: float | None = None  # older data are stale (UNAVAILABLE); None: not declared
     date_format: str = "iso"
     money_unit: str = "yuan"
     bool_style: str = "bool"

@@ -1,11 +1,23 @@
-"""Enterprise and person identifiers: normalisation, verification and generation.
+"""Enterprise and person identifiers: normalisation and verification against their standards.
 
 The unified social credit code (统一社会信用代码, USCC, GB 32100-2015) identifies an enterprise;
-the resident identity number (居民身份证号码, GB 11643) identifies a person. Both arrive from
-humans, so input is normalised first (NFKC folds full-width digits, whitespace and separators go,
-letters are upper-cased) and then verified. `stdnum.cn.ric.validate` is not used for resident
-IDs: it rejects valid numbers whose region code was created after the birth year and accepts
-future birth dates, so the check digit comes from stdnum and the date is checked here.
+its characters 9–17 are the organisation code (组织机构代码, GB 11714-1997) with a check
+character of their own. The resident identity number (居民身份证号码, GB 11643-1999) identifies a
+person. Both arrive from humans, so input is normalised first (NFKC folds full-width digits,
+whitespace and separators go, letters are upper-cased) and then verified.
+
+The check characters are computed here from the published rules, not by `python-stdnum`:
+`stdnum.cn.ric.calc_check_digit` takes the full 18-character number and drops its last
+character (given the 17 digits it weighs only 16), and `stdnum.cn.ric.validate` refuses region
+codes created after the birth year and accepts future birth dates.
+
+- GB 11643: ISO 7064 MOD 11-2 over the 17 digits, weights 2^(17-i) mod 11
+  (7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2); check = "10X98765432"[sum mod 11].
+- GB 32100: characters valued by their place in 0-9 A-H J-N P-R T U W-Y (31 characters),
+  weights 3^(i-1) mod 31 (1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28);
+  check value = (31 - sum mod 31) mod 31.
+- GB 11714: digits 0–9 and letters A–Z valued 10–35, weights 3 7 9 10 5 8 4 2;
+  check value = 11 - sum mod 11, where 10 is written X and 11 is written 0.
 """
 
 from __future__ import annotations
@@ -13,20 +25,28 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-from stdnum.cn import ric as _ric
-from stdnum.cn import uscc as _uscc
-
 __all__ = [
     "InvalidIdentifier",
-    "make_resident_id",
-    "make_uscc",
     "normalise",
+    "organisation_check_character",
+    "resident_id_check_character",
+    "uscc_check_character",
+    "verify_organisation_code",
     "verify_resident_id",
     "verify_uscc",
 ]
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# GB 32100 table 1: registration authorities (登记管理部门代码). 1 机构编制, 2 外交, 3 司法行政,
+# 4 文化, 5 民政, 6 旅游, 7 宗教, 8 工会, 9 市场监管 (工商), A 中央军委改革和编制办公室,
+# N 农业农村, Y 其他.
+_USCC_AUTHORITIES = "123456789ANY"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_BODY = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_RIC_CHECK = "10X98765432"
+_EARLIEST_BIRTH = dt.date(1800, 1, 1)  # GB 11643's own example is born in 1880
 
 
 class InvalidIdentifier(ValueError):
@@ -39,6 +59,52 @@ def normalise(unverified: str) -> str:
     return "".join(c for c in folded if not c.isspace() and c not in "-_").upper()
 
 
+def uscc_check_character(first17: str) -> str:
+    """The GB 32100 check character of the first 17 characters of a USCC."""
+    if len(first17) != 17 or any(c not in _USCC_ALPHABET for c in first17):
+        raise InvalidIdentifier("a USCC check character is computed over 17 code characters")
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def organisation_check_character(body: str) -> str:
+    """The GB 11714 check character of the 8-character body of an organisation code."""
+    if len(body) != 8 or any(c not in _ORG_BODY for c in body):
+        raise InvalidIdentifier("an organisation code body is 8 digits or capital letters")
+    total = sum(_ORG_BODY.index(c) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
+    value = 11 - total % 11
+    return "X" if value == 10 else "0" if value == 11 else str(value)
+
+
+def resident_id_check_character(first17: str) -> str:
+    """The GB 11643 (ISO 7064 MOD 11-2) check character of the first 17 digits."""
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
+        raise InvalidIdentifier("a resident ID check character is computed over 17 digits")
+    total = sum(int(c) * w for c, w in zip(first17, _RIC_WEIGHTS, strict=True))
+    return _RIC_CHECK[total % 11]
+
+
+def verify_organisation_code(unverified: str) -> str:
+    """Return the canonical organisation code (9 characters, GB 11714) or raise."""
+    code = normalise(unverified)
+    if len(code) != 9:
+        raise InvalidIdentifier(
+            f"an organisation code has 9 characters (8 and a check character), this one has "
+            f"{len(code)}"
+        )
+    if any(c not in _ORG_BODY for c in code[:8]) or code[8] not in "0123456789X":
+        raise InvalidIdentifier(
+            "an organisation code is 8 digits or capital letters followed by a digit or X"
+        )
+    expected = organisation_check_character(code[:8])
+    if code[8] != expected:
+        raise InvalidIdentifier(
+            f"the check character of this organisation code is wrong (expected {expected}); "
+            "check the code for a typing error"
+        )
+    return code
+
+
 def verify_uscc(unverified: str) -> str:
     """Return the canonical USCC or raise `InvalidIdentifier` saying what is wrong."""
     code = normalise(unverified)
@@ -46,19 +112,34 @@ def verify_uscc(unverified: str) -> str:
         raise InvalidIdentifier(
             f"a unified social credit code has 18 characters, this one has {len(code)}"
         )
-    if not code[:8].isdigit() or not code[:8].isascii():
-        raise InvalidIdentifier("the first 8 characters of a USCC must be digits")
-    bad = [c for c in code[8:] if c not in _USCC_ALPHABET]
+    bad = [c for c in code if c not in _USCC_ALPHABET]
     if bad:
         raise InvalidIdentifier(
             f"character {bad[0]!r} is not allowed in a USCC (I, O, Z, S and V are never used)"
         )
-    expected = _uscc.calc_check_digit(code[:17])
+    if code[0] not in _USCC_AUTHORITIES:
+        raise InvalidIdentifier(
+            f"{code[0]!r} is not a registration authority code (the first character of a "
+            f"USCC is one of {' '.join(_USCC_AUTHORITIES)})"
+        )
+    if code[1] not in "123456789":
+        raise InvalidIdentifier("the second character of a USCC (the entity category) is a "
+                                "digit 1-9")
+    if not code[2:8].isdigit():
+        raise InvalidIdentifier("characters 3-8 of a USCC (the region code) must be digits")
+    expected = uscc_check_character(code[:17])
     if code[17] != expected:
         raise InvalidIdentifier(
             f"the check character of this USCC is wrong (expected {expected}); "
             "check the code for a typing error"
         )
+    try:
+        verify_organisation_code(code[8:17])
+    except InvalidIdentifier:
+        raise InvalidIdentifier(
+            "characters 9-17 of this USCC are not a valid organisation code (GB 11714); "
+            "check the code for a typing error"
+        ) from None
     return code
 
 
@@ -79,32 +160,14 @@ def verify_resident_id(unverified: str, *, today: dt.date) -> str:
         raise InvalidIdentifier(
             "the birth date in this resident identity number is not a real date"
         ) from None
-    if born > today or born.year < 1900:
+    if born > today or born < _EARLIEST_BIRTH:
         raise InvalidIdentifier(
-            "the birth date in this resident identity number is outside 1900..today"
+            "the birth date in this resident identity number is outside 1800..today"
         )
-    expected = _ric.calc_check_digit(number[:17])
+    expected = resident_id_check_character(number[:17])
     if number[17] != expected:
         raise InvalidIdentifier(
             f"the check character of this resident identity number is wrong (expected "
             f"{expected}); check the number for a typing error"
         )
     return number
-
-
-def make_uscc(region: str, serial: int, *, authority: str = "9", kind: str = "1") -> str:
-    """Build a valid USCC whose organisation code (GB 11714) is derived from `serial`."""
-    body = f"{serial:08d}"
-    if len(body) != 8:
-        raise ValueError("serial must have at most 8 digits")
-    org_total = sum(int(c) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
-    org_check = (11 - org_total % 11) % 11
-    org = body + ("X" if org_check == 10 else str(org_check))
-    partial = f"{authority}{kind}{region}{org}"
-    return partial + _uscc.calc_check_digit(partial)
-
-
-def make_resident_id(region: str, born: dt.date, sequence: int) -> str:
-    """Build a valid resident ID; odd sequences are male, even female (GB 11643)."""
-    partial = f"{region}{born:%Y%m%d}{sequence:03d}"
-    return partial + _ric.calc_check_digit(partial)

@@ -142,11 +142,13 @@ def to_record(cfg: SourceConfig, raw: Mapping[str, Any]) -> Record:
     """Map one department record onto the source's hub record type."""
     values: dict[str, FieldValue] = {}
     for spec in RECORD_TYPES[cfg.record]:
-        value = raw.get(cfg.fields[spec.name])
+        # An optional field the department does not provide may be left out of the mapping.
+        column = cfg.fields.get(spec.name)
+        value = None if column is None else raw.get(column)
         if value is None or value == "":
             if spec.required:
                 raise SourceInvalid(f"a {cfg.record} record has no {spec.name} "
-                                    f"(department field {cfg.fields[spec.name]!r})")
+                                    f"(department field {column!r})")
             values[spec.name] = None
             continue
         values[spec.name] = _convert(cfg, spec, value)

@@ -9,6 +9,7 @@ Request building and answer parsing are pure (`build_request`, `parse.parse_body
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,7 +20,7 @@ import orjson
 from yarl import URL
 
 from connectors.auth import signed_headers
-from connectors.base import Answer, Call, FetchResult, chunked
+from connectors.base import Answer, Call, FetchResult, check_age, chunked
 from connectors.config import SourceConfig
 from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
 from connectors.parse import parse_body, to_record
@@ -101,12 +102,14 @@ class RestConnector:
             parsed, as_of = parse_body(cfg, raw, keys)
             latency = (time.perf_counter() - started) * 1000
             answers = {}
+            now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
             for key, records in parsed.items():
                 if records is None:
-                    answers[key] = Answer("NOT_FOUND", as_of=as_of, latency_ms=latency)
+                    answer = Answer("NOT_FOUND", as_of=as_of, latency_ms=latency)
                 else:
-                    answers[key] = Answer("OK", tuple(to_record(cfg, r) for r in records),
-                                          as_of=as_of, latency_ms=latency)
+                    answer = Answer("OK", tuple(to_record(cfg, r) for r in records),
+                                    as_of=as_of, latency_ms=latency)
+                answers[key] = check_age(answer, cfg.max_age_s, now)
             return answers, Call(cfg.name, "OK", latency, len(keys))
         except TimeoutError:
             failure: SourceFailure = SourceUnavailable(

@@ -1,6 +1,10 @@
 """SQL connector: a department's front-end exchange database (前置库) read with SQLAlchemy.
 
 The department publishes a view; the hub selects the agreed columns for a batch of subject keys.
+A subject the department does not hold is NOT_FOUND, never an empty OK: either the department
+publishes a roster of the subjects it holds (`subjects_table`), or every subject it holds has a
+row (`absent = "not_found"`). Each answer carries its data time, the oldest push time
+(`as_of_column`) of the subject's rows, and is stale past the source's `max_age`.
 Identifiers come from validated configuration and keys are bound parameters, so no value ever
 reaches the SQL text. Connections are pooled; for SQLite a fetch first checks that the file is
 still there (the department may take it away), and waits on locks no longer than the timeout.
@@ -11,15 +15,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, make_url, text
+from sqlalchemy import TextClause, bindparam, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from connectors.base import Answer, Call, FetchResult, chunked
+from connectors.base import Answer, Call, FetchResult, check_age, chunked
 from connectors.config import SourceConfig
 from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
 from connectors.parse import parse_timestamp, to_record
@@ -45,9 +49,11 @@ def _sqlite_file(dsn: str) -> Path | None:
 
 
 class SqlConnector:
-    def __init__(self, config: SourceConfig, engine: AsyncEngine) -> None:
+    def __init__(self, config: SourceConfig, engine: AsyncEngine,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.config = config
         self.engine = engine
+        self._clock = clock
         self._cap = asyncio.Semaphore(config.concurrency)
         columns = [config.key_field, *dict.fromkeys(config.fields.values())]
         if config.as_of_column:
@@ -60,6 +66,14 @@ class SqlConnector:
             f"SELECT {', '.join(columns)} FROM {config.table} "
             f"WHERE {config.key_field} IN :keys"
         ).bindparams(bindparam("keys", expanding=True))
+        self._roster: TextClause | None = None
+        if config.subjects_table:
+            roster_cols = [config.key_field] + ([config.as_of_column] if config.as_of_column
+                                                else [])
+            self._roster = text(
+                f"SELECT {', '.join(roster_cols)} FROM {config.subjects_table} "
+                f"WHERE {config.key_field} IN :keys"
+            ).bindparams(bindparam("keys", expanding=True))
 
     async def fetch(self, keys: Sequence[str]) -> FetchResult:
         result = FetchResult()
@@ -85,9 +99,13 @@ class SqlConnector:
                     raise SourceUnavailable(f"{cfg.department}'s exchange database cannot be "
                                             "opened (its file is gone)")
                 async with self.engine.connect() as conn:
+                    held = None
+                    if self._roster is not None:
+                        held = {r[0]: (r[1] if len(r) > 1 else None) for r in
+                                (await conn.execute(self._roster, {"keys": keys})).all()}
                     rows = (await conn.execute(self._query, {"keys": keys})).all()
             answers = self._answers(keys, [dict(zip(self._columns, r, strict=True))
-                                           for r in rows], started)
+                                           for r in rows], held, started)
             return answers, Call(cfg.name, "OK", _ms(started), len(keys))
         except TimeoutError:
             failure: SourceFailure = SourceUnavailable(
@@ -104,29 +122,47 @@ class SqlConnector:
         answer = Answer(failure.status, detail=str(failure), latency_ms=latency)
         return dict.fromkeys(keys, answer), Call(cfg.name, failure.status, latency, len(keys))
 
-    def _answers(self, keys: list[str], rows: list[Mapping[str, Any]], started: float
-                 ) -> dict[str, Answer]:
+    def _answers(self, keys: list[str], rows: list[Mapping[str, Any]],
+                 held: Mapping[str, Any] | None, started: float) -> dict[str, Answer]:
+        """Answers per key; `held` is the roster's key → push time, None without a roster."""
         cfg = self.config
+        wanted = set(keys)
         grouped: dict[str, list[Mapping[str, Any]]] = {}
-        as_of: dt.datetime | None = None
+        dated: dict[str, dt.datetime] = {}
+
+        def date(key: str, value: Any, what: str) -> None:
+            if cfg.as_of_column:
+                moment = parse_timestamp(value, what)
+                dated[key] = min(dated.get(key, moment), moment)
+
+        for key, pushed in (held or {}).items():
+            if key not in wanted:
+                raise SourceInvalid("the exchange database's roster returned a subject the "
+                                    "hub did not ask for")
+            date(key, pushed, "the roster's update time")
         for row in rows:
             key = row[cfg.key_field]
-            if key not in keys:
+            if key not in wanted:
                 raise SourceInvalid("the exchange database returned a subject the hub did "
                                     "not ask for")
+            if held is not None and key not in held:
+                raise SourceInvalid("the exchange database has records of a subject its "
+                                    "roster does not list")
             grouped.setdefault(key, []).append(row)
-            if cfg.as_of_column:
-                moment = parse_timestamp(row[cfg.as_of_column], "the row's update time")
-                as_of = moment if as_of is None else min(as_of, moment)
+            date(key, row[cfg.as_of_column] if cfg.as_of_column else None, "the row's update time")
+        oldest = min(dated.values(), default=None)
         latency = _ms(started)
+        now = self._clock()
         out = {}
         for key in keys:
             found = grouped.get(key)
-            if found is None and cfg.absent == "not_found":
-                out[key] = Answer("NOT_FOUND", as_of=as_of, latency_ms=latency)
+            known = key in held if held is not None else found is not None
+            if known:
+                answer = Answer("OK", tuple(to_record(cfg, r) for r in found or ()),
+                                as_of=dated.get(key, oldest), latency_ms=latency)
             else:
-                out[key] = Answer("OK", tuple(to_record(cfg, r) for r in found or ()),
-                                  as_of=as_of, latency_ms=latency)
+                answer = Answer("NOT_FOUND", as_of=oldest, latency_ms=latency)
+            out[key] = check_age(answer, cfg.max_age_s, now)
         return out
 
 

@@ -45,13 +45,17 @@ def source_table(sandbox: Sandbox, spec: SourceSpec) -> dict[str, Any]:
         "timeout_s": 3.0 if spec.latency_ms >= 200 else 2.0,
         "max_batch": spec.max_batch, "concurrency": spec.concurrency,
         "date_format": spec.date_format, "money_unit": spec.money_unit,
-        "bool_style": spec.bool_style,
+        "bool_style": spec.bool_style, "max_age": spec.max_age,
     }
     secret = sandbox.sources[spec.name].secret
     if spec.transport == "sql":
         path = database_file(sandbox.data_dir, spec).resolve()
         table.update(dsn=f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true", table=spec.path,
-                     key_field=names["key"], as_of_column=AS_OF_COLUMN, absent=spec.absent)
+                     key_field=names["key"], as_of_column=AS_OF_COLUMN)
+        if spec.roster:
+            table["subjects_table"] = spec.roster
+        else:
+            table["absent"] = spec.absent
     else:
         table.update(url=sandbox.url_of(spec.name), auth=spec.auth, credential=f"value:{secret}",
                      key_param=names["param"], key_field=names["key"],

@@ -43,7 +43,12 @@ class SourceSpec:
     concurrency: int = 16  # calls in flight a department allows this application
     latency_ms: int = 80
     path: str = "/api/query"
-    absent: Literal["empty", "not_found"] = "empty"  # SQL: what no row means
+    # SQL: how "not our subject" is told from "no records": a roster view of the subjects the
+    # department holds, or (absent = not_found) one row at least for every subject it holds.
+    roster: str = ""
+    absent: Literal["roster", "not_found"] = "roster"
+    refresh_h: int = 0  # 0: live data; else the department refreshes every so many hours
+    max_age: str = "1d"  # what the integrator declares: older data are stale
 
 
 def _violations(slot: str) -> Selector:
@@ -71,8 +76,17 @@ def _person(category: str) -> Selector:
     return select
 
 
-def _contribution(scheme: str) -> Selector:
+def _contribution(scheme: str, *, collector: bool = False) -> Selector:
+    """Contributions as the assessing department holds them, or as the tax bureau collects."""
+    if collector:
+        return _ent(lambda e: [e.collected[scheme]])
     return _ent(lambda e: [e.contributions[scheme]])
+
+
+def _ipo_arrears(name: str, department: str, domain: str, record: str, select: Selector,
+                 **kw: Any) -> SourceSpec:
+    return SourceSpec(name, department, "enterprise", "IPO_COMPLIANCE", domain, record,
+                      kw.pop("transport", "rest-batch"), select, **kw)
 
 
 def _ipo(name: str, department: str, domain: str, slot: str | None = None,
@@ -93,7 +107,7 @@ def _pp(name: str, department: str, category: str, record: str, **kw: Any) -> So
 
 
 SOURCES: tuple[SourceSpec, ...] = (
-    # IPO compliance: 17 domains, 18 sources.
+    # IPO compliance: 17 domains, 19 sources.
     _ipo("cgj_penalties", "市城管局", "urban_management", latency_ms=60, envelope="list",
          dialect="pinyin", path="/cgj/api/v1/xzcf/batch"),
     _ipo("zrzy_penalties", "市资源规划局", "planning_resources", latency_ms=140, envelope="map",
@@ -117,9 +131,11 @@ SOURCES: tuple[SourceSpec, ...] = (
     _ipo("bdc_penalties", "不动产登记和交易中心", "housing_construction",
          slot="housing_construction.realestate", latency_ms=95, envelope="hits",
          dialect="camel", auth="app-key-query", path="/bdc/open/cfxx"),
-    _ipo("gjj_penalties", "市住房公积金管理中心", "housing_fund", transport="sql",
-         envelope="sql", dialect="pinyin", date_format="compact", money_unit="fen",
-         bool_style="digit", max_batch=500, path="v_gjj_xzcf"),
+    # 住房公积金缴存: the fund centre's contributions and arrears, not its penalties.
+    _ipo_arrears("gjj_deposit", "市住房公积金管理中心", "housing_fund", "contribution",
+                 _contribution("housing_fund"), transport="sql", envelope="sql",
+                 dialect="pinyin", date_format="compact", money_unit="fen", max_batch=500,
+                 path="v_gjj_jcqk", roster="v_gjj_dwml", refresh_h=24, max_age="2d"),
     _ipo("kjj_penalties", "市科技局", "science_tech", transport="rest-single", envelope="single",
          latency_ms=60, dialect="pinyin", concurrency=32, auth="app-key-query",
          path="/kjj/api/wgjl"),
@@ -127,27 +143,31 @@ SOURCES: tuple[SourceSpec, ...] = (
          dialect="prefixed", date_format="slash", path="/jtj/service/xzcf"),
     _ipo("sw_penalties", "市税务局", "tax", latency_ms=180, envelope="map", dialect="upper",
          auth="hmac-sha256", money_unit="yuan_str", path="/tax/dzswj/wfwz"),
+    # 合法纳税 also asks for taxes owed (欠税), not only for penalties.
+    _ipo_arrears("sw_tax_arrears", "市税务局", "tax", "arrears", _ent(lambda e: e.tax_arrears),
+                 latency_ms=170, envelope="map", dialect="upper", auth="hmac-sha256",
+                 money_unit="yuan_str", path="/tax/dzswj/qsxx"),
     _ipo("ip_penalties", "市市场监管局", "intellectual_property", latency_ms=75,
          envelope="hits", dialect="prefixed", path="/scjg/zscq/qqcf"),
     _ipo("slj_penalties", "市水利局", "water", transport="sql", envelope="sql", dialect="upper",
-         bool_style="digit",
-         max_batch=500, path="V_SL_WFXX"),
+         bool_style="digit", max_batch=500, path="V_SL_WFXX", roster="V_SL_QYML",
+         refresh_h=168, max_age="8d"),
     _ipo("xf_penalties", "市消防救援支队", "fire_safety", latency_ms=160, envelope="list",
          dialect="pinyin", auth="hmac-sha256", bool_style="zh", path="/xf/api/jdjc/cf"),
     _ipo("tgb_penalties", "市通管办", "telecom", latency_ms=220, envelope="map", dialect="camel",
          date_format="epoch_ms", max_batch=50, path="/tgb/api/penalty"),
     # Bankruptcy information: 9 items, 11 sources.
     _bk("ga_ent_vehicles", "市公安局", "vehicles", "vehicle", _ent(lambda e: e.vehicles),
-        latency_ms=120, envelope="list", dialect="pinyin", auth="hmac-sha256",
+        refresh_h=24, max_age="2d", latency_ms=120, envelope="list", dialect="pinyin", auth="hmac-sha256",
         path="/ga/jj/dwcl"),
     _bk("bdc_land", "不动产登记和交易中心", "real_estate", "property",
-        _ent(lambda e: e.land), latency_ms=100, envelope="hits", dialect="pinyin",
+        _ent(lambda e: e.land), refresh_h=24, max_age="2d", latency_ms=100, envelope="hits", dialect="pinyin",
         auth="app-key-query", path="/bdc/open/qlxx"),
     _bk("rsj_si_contrib", "市人社局", "social_insurance", "contribution",
         _contribution("social_insurance"), latency_ms=85, envelope="list", dialect="camel",
         money_unit="fen", path="/rsj/shbx/dwjf"),
     _bk("sw_si_contrib", "市税务局", "social_insurance", "contribution",
-        _contribution("social_insurance"), latency_ms=170, envelope="map", dialect="upper",
+        _contribution("social_insurance", collector=True), latency_ms=170, envelope="map", dialect="upper",
         auth="hmac-sha256", path="/tax/sbf/dwjf"),
     _bk("scjg_registration", "市市场监管局", "registration", "registration",
         _ent(lambda e: [e.registration]), latency_ms=65, envelope="list", dialect="pinyin",
@@ -156,20 +176,21 @@ SOURCES: tuple[SourceSpec, ...] = (
         _contribution("medical_insurance"), latency_ms=110, envelope="hits",
         dialect="prefixed", date_format="compact", path="/ybj/api/dwcb"),
     _bk("sw_medical_contrib", "市税务局", "medical_insurance", "contribution",
-        _contribution("medical_insurance"), latency_ms=175, envelope="map", dialect="upper",
+        _contribution("medical_insurance", collector=True), latency_ms=175, envelope="map", dialect="upper",
         auth="hmac-sha256", path="/tax/ybf/dwjf"),
     _bk("bdc_buildings", "不动产登记和交易中心", "buildings", "property",
-        _ent(lambda e: e.buildings), latency_ms=105, envelope="hits", dialect="camel",
+        _ent(lambda e: e.buildings), refresh_h=24, max_age="2d", latency_ms=105, envelope="hits", dialect="camel",
         auth="app-key-query", path="/bdc/open/fwxx"),
     _bk("gjj_contrib", "市住房公积金管理中心", "housing_fund", "contribution",
         _contribution("housing_fund"), transport="sql", envelope="sql", dialect="pinyin",
         date_format="compact", money_unit="fen", max_batch=500, absent="not_found",
-        path="v_gjj_dwjc"),
+        path="v_gjj_dwjc", refresh_h=24, max_age="2d"),
     _bk("sw_tax_account", "市税务局", "tax", "tax_account", _ent(lambda e: [e.tax]),
         latency_ms=190, envelope="map", dialect="upper", auth="hmac-sha256",
         path="/tax/dzswj/nsxx"),
     _bk("hg_customs", "新乡海关", "customs", "customs_account",
-        _ent(lambda e: [] if e.customs is None else [e.customs]), latency_ms=240,
+        # Customs knows only the enterprises registered with it (报关单位备案).
+        _ent(lambda e: None if e.customs is None else [e.customs]), latency_ms=240,
         envelope="list", dialect="camel", date_format="slash", max_batch=50,
         auth="app-key-header", auth_header="X-Customs-AppKey", path="/customs/api/enterprise"),
     # Person data for the portal's certificate-free matters.

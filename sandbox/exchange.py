@@ -2,21 +2,26 @@
 
 Some departments do not offer an API; they push their data into an exchange database that
 consumers read with SQL. The sandbox writes one SQLite file per department, with a base table
-per source and a view (the published interface) that the hub reads. Faults act on the file the
+per source and a view (the published interface) that the hub reads, and, where the source has
+one, a roster view (名录) of the subjects the department holds, so that "no rows" can be told
+apart from "not our subject". Every row carries the time of the push (`gxsj`), the data date the
+hub reports and checks against the source's declared `max_age`. Faults act on the file the
 way they would in production: `down` takes the file away, `hang` holds an exclusive lock, `error`
 drops the published view, `garbage` republishes it with columns that are not the agreed ones.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from sandbox.data import AS_OF, World
+from sandbox.data import World
 from sandbox.departments import SourceSpec
 from sandbox.faults import SQL_MODES, Fault, FaultError
-from sandbox.render import envelope_names, field_names, render_record
+from sandbox.render import data_time, envelope_names, field_names, render_record
+from sandbox.synth import CHINA
 
 __all__ = ["AS_OF_COLUMN", "ExchangeDatabase", "database_file"]
 
@@ -41,7 +46,8 @@ class ExchangeDatabase:
         self.data_dir = data_dir
         self._locks: dict[str, sqlite3.Connection] = {}
 
-    def build(self) -> None:
+    def build(self, now: dt.datetime | None = None) -> None:
+        pushed_at = now or dt.datetime.now(CHINA)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for spec in self.specs.values():
             path = database_file(self.data_dir, spec)
@@ -52,13 +58,13 @@ class ExchangeDatabase:
             con = sqlite3.connect(tmp)
             try:
                 con.execute("PRAGMA journal_mode=DELETE")
-                self._fill(con, spec)
+                self._fill(con, spec, data_time(spec, pushed_at).isoformat())
                 con.commit()
             finally:
                 con.close()
             tmp.replace(path)
 
-    def _fill(self, con: sqlite3.Connection, spec: SourceSpec) -> None:
+    def _fill(self, con: sqlite3.Connection, spec: SourceSpec, pushed: str) -> None:
         names = field_names(spec)
         key = envelope_names(spec)["key"]
         columns = [key, *names.values(), AS_OF_COLUMN]
@@ -66,13 +72,23 @@ class ExchangeDatabase:
         con.execute(f"CREATE TABLE {table} ({', '.join(columns)})")
         con.execute(f"CREATE INDEX ix_{table} ON {table} ({key})")
         rows = []
+        held = []
         for uscc in self.world.usccs:
-            for record in spec.select(self.world, uscc) or []:
+            records = spec.select(self.world, uscc)
+            if records is None:
+                continue
+            held.append((uscc, pushed))
+            for record in records:
                 rendered = render_record(spec, record)
-                rows.append((uscc, *(rendered[n] for n in names.values()), AS_OF.isoformat()))
+                rows.append((uscc, *(rendered[n] for n in names.values()), pushed))
         marks = ", ".join("?" for _ in columns)
         con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         con.execute(self._view_sql(spec, "ok"))
+        if spec.roster:
+            roster = "t_" + spec.roster.lower().removeprefix("v_")
+            con.execute(f"CREATE TABLE {roster} ({key} PRIMARY KEY, {AS_OF_COLUMN})")
+            con.executemany(f"INSERT INTO {roster} VALUES (?, ?)", held)
+            con.execute(f"CREATE VIEW {spec.roster} AS SELECT {key}, {AS_OF_COLUMN} FROM {roster}")
 
     def _view_sql(self, spec: SourceSpec, mode: str) -> str:
         table = _table(spec)

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.records import RECORD_TYPES
-from sandbox.data import AS_OF
 from sandbox.departments import SourceSpec
+from sandbox.synth import CHINA
 
-__all__ = ["envelope_names", "field_names", "render_body", "render_record"]
+__all__ = ["data_time", "envelope_names", "field_names", "render_body", "render_record"]
 
 _PINYIN = {
     "decision_no": "cfjdswh", "authority": "cfjg", "decided_on": "cfrq", "summary": "wfss",
@@ -36,7 +36,30 @@ _PINYIN = {
     "graduated_on": "byrq", "born_on": "cssj", "hospital": "csyy", "mother_name": "mqxm",
     "father_name": "fqxm", "grade": "dj", "report_no": "bgbh", "overdue_accounts": "yqzhs",
     "outstanding_loans": "dkye", "reported_on": "bgrq",
+    "violation_type": "wflx", "penalty_kind": "cfzl", "major_violation": "sfzdwf", "fine_paid": "fkyjn",
+    "rectified_on": "zgwcrq", "vin": "clsbdh", "seized": "sfcf", "seized_by": "cfdw",
+    "mortgagee": "dyqr", "unit_no": "bdcdyh", "mortgage_amount": "bdbzqse",
+    "arrears_months": "qfys", "arrears_from": "qfqsny", "arrears_to": "qfzzny", "late_fee": "znj",
+    "personal_part": "grzhbf", "liability_ref": "qfhdh", "arrears_since": "qsqsny",
+    "item": "szmc", "period_from": "ssqq", "period_to": "ssqz", "months": "ys",
+    "assessed_on": "hdrq", "status_on": "ztbgrq", "registration_authority": "djjg",
 }
+
+
+def data_time(spec: SourceSpec, now: dt.datetime) -> dt.datetime:
+    """When the department's data were last refreshed, as it says in its answers.
+
+    Live sources answer from their production data (now); the others refresh every
+    `refresh_h` hours, at 02:00 China time, daily runs every day and weekly ones on Monday."""
+    local = now.astimezone(CHINA).replace(microsecond=0)
+    if spec.refresh_h <= 0:
+        return local
+    run = local.replace(hour=2, minute=0, second=0)
+    if run > local:
+        run -= dt.timedelta(days=1)
+    if spec.refresh_h >= 168:
+        run -= dt.timedelta(days=run.weekday())
+    return run
 
 
 def _camel(name: str) -> str:
@@ -86,7 +109,7 @@ def _value(spec: SourceSpec, kind: str, value: Any) -> Any:
         if spec.date_format == "slash":
             return f"{value:%Y/%m/%d}"
         if spec.date_format == "epoch_ms":
-            moment = dt.datetime.combine(value, dt.time(), AS_OF.tzinfo)
+            moment = dt.datetime.combine(value, dt.time(), CHINA)
             return int(moment.timestamp() * 1000)
         return value.isoformat()
     if kind == "month":
@@ -113,12 +136,12 @@ def render_record(spec: SourceSpec, record: Mapping[str, Any]) -> dict[str, Any]
             for f in RECORD_TYPES[spec.record]}
 
 
-def render_body(spec: SourceSpec, answers: Sequence[tuple[str, list[dict[str, Any]] | None]]
-                ) -> dict[str, Any]:
+def render_body(spec: SourceSpec, answers: Sequence[tuple[str, list[dict[str, Any]] | None]],
+                data_as_of: dt.datetime) -> dict[str, Any]:
     """The department's JSON answer for (subject key, records or None if unknown) pairs."""
     names = envelope_names(spec)
     key, recs = names["key"], names["records"]
-    as_of = AS_OF.isoformat()
+    as_of = data_as_of.isoformat()
     if spec.envelope == "list":
         items = [{key: k, "exists": r is not None,
                   recs: [render_record(spec, x) for x in (r or [])]} for k, r in answers]

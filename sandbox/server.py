@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import random
@@ -33,8 +34,9 @@ from sandbox.data import World
 from sandbox.departments import SOURCES, SourceSpec
 from sandbox.exchange import ExchangeDatabase
 from sandbox.faults import Fault, FaultError, parse_fault
-from sandbox.render import envelope_names, render_body
+from sandbox.render import data_time, envelope_names, render_body
 from sandbox.samples import samples
+from sandbox.synth import CHINA
 
 __all__ = ["CLOCK_SKEW_MS", "Sandbox", "SourceStats", "credential_of"]
 
@@ -231,7 +233,7 @@ class Sandbox:
             answers = [(self._other(spec, k), r) for k, r in answers]
         else:
             answers = [(k, self._select(spec, k)) for k in keys]
-        return _json(render_body(spec, answers))
+        return _json(render_body(spec, answers, data_time(spec, dt.datetime.now(CHINA))))
 
     def _select(self, spec: SourceSpec, key: str) -> list[dict[str, Any]] | None:
         return spec.select(self.world, key)

@@ -1,30 +1,52 @@
-"""`hub check ipo|bankruptcy USCC`: a lead department's one-shot check from the terminal."""
+"""`hub check ipo|bankruptcy USCC`: a lead department's one-shot check from the terminal.
+
+Prints one row per domain and source, with the rows that make the verdict FINDINGS marked (and
+coloured on a terminal) and their records summarised under them; headings in Chinese with
+`--lang zh` (the default when `LANG` starts with zh) or English. The table is read from the
+signed document itself, so what the clerk sees is what was signed. `--out` writes the signed
+report, `--pdf` prints the 核查结果告知书.
+
+Exit status: 0 CLEAN, 10 FINDINGS, 11 INCOMPLETE, 12 SUBJECT_UNKNOWN; 1 the hub refused or
+failed the check; 2 bad input or no hub to ask.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
 from connectors.identifiers import InvalidIdentifier, verify_uscc
 from hub.client import ClientError, find_hub
+from hub.report.labels import KIND_TITLES, Lang, conclusion, summarise, verdict_text, word
+from hub.report.view import DomainView, ReportInvalid, ReportView
 
-__all__ = ["CHECK_QUERY", "KINDS", "register", "render_table", "run_check"]
+__all__ = ["CHECK_QUERY", "DEFAULT_VERIFY_BASE", "EXIT_CODES", "KINDS", "default_lang", "register",
+           "render_table", "run_check"]
 
 KINDS = {"ipo": "IPO_COMPLIANCE", "bankruptcy": "BANKRUPTCY"}
+EXIT_CODES = {"CLEAN": 0, "FINDINGS": 10, "INCOMPLETE": 11, "SUBJECT_UNKNOWN": 12}
+DEFAULT_VERIFY_BASE = "http://127.0.0.1:8000"
+_SHOWN = 5  # records summarised under a row; the rest are counted
+_RED, _BOLD, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
 
 CHECK_QUERY = """
 query Check($kind: CheckKind!, $uscc: USCC!) {
-  complianceCheck(kind: $kind, uscc: $uscc) {
-    reportId kind verdict checkedAt signature keyId document
-    subject { uscc }
-    domains { domain title department source status detail latencyMs records { __typename } }
-  }
+  complianceCheck(kind: $kind, uscc: $uscc) { verdict signature keyId document }
 }
 """
+
+
+def default_lang(environ: dict[str, str] | None = None) -> Lang:
+    env = os.environ if environ is None else environ
+    value = env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG") or ""
+    return "zh" if value.lower().startswith("zh") else "en"
 
 
 def register(sub: Any) -> None:
@@ -32,15 +54,22 @@ def register(sub: Any) -> None:
     p.add_argument("kind", choices=sorted(KINDS))
     p.add_argument("uscc")
     p.add_argument("--out", type=Path, help="write the signed report (JSON) here")
+    p.add_argument("--pdf", type=Path, help="print the 核查结果告知书 (PDF) here")
+    p.add_argument("--lang", choices=("zh", "en"), default=None,
+                   help="language of the table (default: zh when LANG starts with zh)")
+    p.add_argument("--verify-base", default=os.environ.get("HUB_PUBLIC_URL", DEFAULT_VERIFY_BASE),
+                   help="public base URL the QR code points /verify at (else HUB_PUBLIC_URL)")
     p.add_argument("--url", help="the hub's GraphQL URL (else HUB_URL, else the demo)")
     p.add_argument("--api-key", help="the caller's API key (else HUB_API_KEY, else the demo)")
     p.add_argument("--home", type=Path, default=Path(".hub"))
     p.add_argument("--as", dest="caller", default="xzsp", help="demo caller (default xzsp)")
-    p.add_argument("--case", help="case number for X-Hub-Case")
+    p.add_argument("--case", help="case number for X-Hub-Case, e.g. (2026)豫07破1号 "
+                   "(sent as percent-encoded UTF-8)")
     p.set_defaults(run=run_check)
 
 
 def run_check(args: argparse.Namespace) -> int:
+    lang: Lang = args.lang or default_lang()
     try:
         uscc = verify_uscc(args.uscc)
     except InvalidIdentifier as exc:
@@ -49,7 +78,12 @@ def run_check(args: argparse.Namespace) -> int:
     kind = KINDS[args.kind]
     headers = {"X-Hub-Purpose": kind}
     if args.case:
-        headers["X-Hub-Case"] = args.case
+        if len(args.case) > 64 or any(unicodedata.category(c) == "Cc" for c in args.case):
+            print("hub check: --case is up to 64 characters of text, with no control characters",
+                  file=sys.stderr)
+            return 2
+        # Header values are ASCII: the case number travels as percent-encoded UTF-8.
+        headers["X-Hub-Case"] = quote(args.case, safe="")
     try:
         client = find_hub(args.url, args.api_key, args.home, args.caller)
         answer = client.query(CHECK_QUERY, {"kind": kind, "uscc": uscc}, headers)
@@ -62,13 +96,24 @@ def run_check(args: argparse.Namespace) -> int:
             code = error.get("extensions", {}).get("code", "?")
             print(f"hub check: {code}: {error.get('message')}", file=sys.stderr)
         return 1
-    print(render_table(report))
-    if args.out:
+    try:
         signed = {"report": orjson.loads(report["document"]), "signature": report["signature"],
                   "keyId": report["keyId"]}
+        view = ReportView.from_signed(signed)
+    except (orjson.JSONDecodeError, KeyError, TypeError, ReportInvalid) as exc:
+        print(f"hub check: the hub's report cannot be read ({exc})", file=sys.stderr)
+        return 1
+    print(render_table(view, lang, colour=sys.stdout.isatty()))
+    if args.out:
         args.out.write_bytes(orjson.dumps(signed, option=orjson.OPT_INDENT_2))
-        print(f"signed report written to {args.out} (verify: hub report verify {args.out})")
-    return 0
+        print(("签名报告已写入" if lang == "zh" else "signed report written to")
+              + f" {args.out} (hub report verify {args.out})")
+    if args.pdf:
+        from hub.report.pdf import render_pdf
+
+        args.pdf.write_bytes(render_pdf(view, verify_base=args.verify_base))
+        print(("告知书已写入" if lang == "zh" else "告知书 (PDF) written to") + f" {args.pdf}")
+    return EXIT_CODES.get(view.verdict, 1)
 
 
 def _width(text: str) -> int:
@@ -79,18 +124,39 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def render_table(report: dict[str, Any]) -> str:
-    rows = [("domain", "title", "department", "status", "records", "ms", "detail")]
-    for d in report["domains"]:
-        ms = "" if d["latencyMs"] is None else f"{d['latencyMs']:.0f}"
-        rows.append((d["domain"], d["title"], d["department"], d["status"],
-                     str(len(d["records"])), ms, d["detail"] or ""))
-    widths = [max(_width(r[i]) for r in rows) for i in range(6)]
-    lines = [f"{report['kind']} check of {report['subject']['uscc']}  report {report['reportId']}",
-             ""]
-    for row in rows:
-        lines.append("  ".join(_pad(c, w) for c, w in zip(row[:6], widths, strict=True))
-                     + "  " + row[6])
-    lines += ["", f"verdict: {report['verdict']}   checked at {report['checkedAt']}   "
-              f"signed by key {report['keyId']}"]
+def _causes_findings(d: DomainView) -> bool:
+    return d.status == "OK" and bool(d.findings)
+
+
+def render_table(view: ReportView, lang: Lang = "en", *, colour: bool = False) -> str:
+    """The check as a table; rows that cause FINDINGS start with '!' and list their records."""
+    zh = lang == "zh"
+    head = ("", word("domain", lang), word("department", lang), word("conclusion", lang),
+            word("records", lang), word("as_of", lang))
+    rows = [head]
+    for d in view.domains:
+        mark = "!" if _causes_findings(d) else ""
+        rows.append((mark, d.title if zh else d.domain, d.department, conclusion(d, lang),
+                     str(len(d.records)), d.as_of[:16].replace("T", " ")))
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
+    kind = KIND_TITLES.get(view.kind, {}).get(lang, view.kind)
+    subject = " ".join(p for p in (view.name, view.uscc) if p)
+    lines = [f"{kind}: {subject}  {word('report', lang)} {view.report_no}", ""]
+    for row, dom in zip(rows, [None, *view.domains], strict=True):
+        line = "  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip()
+        highlight = dom is not None and _causes_findings(dom)
+        lines.append(f"{_BOLD}{_RED}{line}{_RESET}" if highlight and colour else line)
+        if dom is None:
+            continue
+        shown = dom.findings if highlight else ()
+        indent = " " * (widths[0] + 2)
+        lines += [f"{indent}- {summarise(r)}" for r in shown[:_SHOWN]]
+        if len(shown) > _SHOWN:
+            more = len(shown) - _SHOWN
+            lines.append(f"{indent}  … {more} " + ("条未列出" if zh else "more"))
+        if dom.status in ("UNAVAILABLE", "INVALID", "STALE") and dom.detail:
+            lines.append(f"{indent}  {word('detail', lang)}: {dom.detail}")
+    lines += ["", f"{word('verdict', lang)}: {view.verdict} ({verdict_text(view.verdict, lang)})"
+              f"   {word('checked_at', lang)} {view.checked_at}   "
+              f"{word('signed_by', lang)} {view.key_id}"]
     return "\n".join(lines)

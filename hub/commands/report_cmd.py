@@ -1,18 +1,26 @@
-"""`hub report verify report.json`: check a signed report offline, with only the public key."""
+"""`hub report verify|pdf|html report.json`: check a signed report offline, or print its 告知书.
+
+`verify` checks the signature with nothing but the hub's public key. `pdf` and `html` render the
+核查结果告知书 (A4, Chinese) of a report that verifies; `--unverified` renders one whose key is
+not at hand, and says so on the terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from hub.report.view import ReportInvalid as ReportUnreadable
+from hub.report.view import ReportView
 from signing.canonical import CanonicalError, canonical
 from signing.keys import KeysError, SignatureInvalid, load_public_keys, verify_signature
 
-__all__ = ["ReportInvalid", "register", "run_verify", "verify_report_file"]
+__all__ = ["ReportInvalid", "register", "run_print", "run_verify", "verify_report_file"]
 
 
 def register(sub: Any) -> None:
@@ -25,6 +33,19 @@ def register(sub: Any) -> None:
                         "/.well-known/hub-keys); default <home>/keys/hub-keys.json")
     verify.add_argument("--home", type=Path, default=Path(".hub"))
     verify.set_defaults(run=run_verify)
+    for verb, what in (("pdf", "PDF"), ("html", "HTML")):
+        printer = verbs.add_parser(verb, help=f"print the 核查结果告知书 of a signed report as {what}")
+        printer.add_argument("file", type=Path)
+        printer.add_argument("--out", type=Path, required=True, help=f"the {what} file to write")
+        printer.add_argument("--keys", type=Path, default=None,
+                             help="the hub's public keys; default <home>/keys/hub-keys.json")
+        printer.add_argument("--home", type=Path, default=Path(".hub"))
+        printer.add_argument("--unverified", action="store_true",
+                             help="render even without the public key to verify it")
+        printer.add_argument("--verify-base",
+                             default=os.environ.get("HUB_PUBLIC_URL", "http://127.0.0.1:8000"),
+                             help="public base URL the QR code points /verify at")
+        printer.set_defaults(run=run_print, format=verb)
 
 
 class ReportInvalid(Exception):
@@ -61,4 +82,33 @@ def run_verify(args: argparse.Namespace) -> int:
     print(f"valid: report {report.get('reportId')} ({report.get('kind')} of "
           f"{report.get('subject', {}).get('uscc')}, verdict {report.get('verdict')}, "
           f"checked at {report.get('checkedAt')})")
+    return 0
+
+
+def run_print(args: argparse.Namespace) -> int:
+    keys = args.keys or args.home / "keys" / "hub-keys.json"
+    try:
+        if args.unverified and not keys.exists():
+            print(f"hub report: {keys} not found; rendering WITHOUT verifying the signature",
+                  file=sys.stderr)
+            signed = orjson.loads(args.file.read_bytes())
+        else:
+            verify_report_file(args.file, keys)
+            signed = orjson.loads(args.file.read_bytes())
+        view = ReportView.from_signed(signed)
+    except ReportInvalid as exc:
+        print(f"hub report: INVALID: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, orjson.JSONDecodeError, ReportUnreadable) as exc:
+        print(f"hub report: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "pdf":
+        from hub.report.pdf import render_pdf
+
+        args.out.write_bytes(render_pdf(view, verify_base=args.verify_base))
+    else:
+        from hub.report.html import render_html
+
+        args.out.write_text(render_html(view, verify_base=args.verify_base), encoding="utf-8")
+    print(f"{args.out}: 核查结果告知书 {view.report_no}, verification code {view.code}")
     return 0

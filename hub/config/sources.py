@@ -26,7 +26,8 @@ from hub.config.reader import TableReader
 
 __all__ = ["parse_sources"]
 
-_KNOWN = set(SourceConfig.__dataclass_fields__) - {"name", "extra"}
+_KNOWN = (set(SourceConfig.__dataclass_fields__) - {"name", "extra", "max_age_s"}) | {"max_age"}
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_sources(table: Any) -> tuple[SourceConfig, ...]:
@@ -61,7 +62,7 @@ def _parse_one(name: str, raw: Any) -> SourceConfig:
             isinstance(k, str) and isinstance(v, str) and v for k, v in fields.items()):
         raise ConfigError(f"{where}.fields: a table of hub field = department field (strings)")
     specs = RECORD_TYPES[record]
-    missing = [f.name for f in specs if f.name not in fields]
+    missing = [f.name for f in specs if f.required and f.name not in fields]
     if missing:
         raise ConfigError(f"{where}.fields: no department field given for {missing[0]!r} "
                           f"of record type {record}")
@@ -78,13 +79,28 @@ def _parse_one(name: str, raw: Any) -> SourceConfig:
         date_format=r.choice("date_format", DATE_FORMATS, "iso"),
         money_unit=r.choice("money_unit", MONEY_UNITS, "yuan"),
         bool_style=r.choice("bool_style", BOOL_STYLES, "bool"),
-        absent=r.choice("absent", ("empty", "not_found"), "empty"),
+        max_age_s=_duration(r, "max_age"),
     )
     if transport == "sql":
+        subjects = _identifier(r, "subjects_table", required=False)
+        absent = r.choice("absent", ("empty", "not_found"), "empty" if subjects else "not_found")
+        if absent == "empty" and not subjects:
+            raise ConfigError(
+                f"{where}.absent: \"empty\" cannot tell a subject the department does not hold "
+                "from one with no records; declare subjects_table (the view listing the subjects "
+                "it holds) or absent = \"not_found\" (every subject it holds has a row)")
+        if absent == "not_found" and subjects:
+            raise ConfigError(f"{where}.absent: with subjects_table, a subject outside the "
+                              "roster is not found and one in it with no rows has no records; "
+                              "remove absent")
         return _replace(cfg, dsn=r.string("dsn"), table=_identifier(r, "table"),
                         key_field=_identifier(r, "key_field"),
                         as_of_column=_identifier(r, "as_of_column", required=False),
+                        absent=absent, subjects_table=subjects,
                         fields=_checked_columns(where, fields))
+    if "absent" in raw or "subjects_table" in raw:
+        raise ConfigError(f"{where}.{'absent' if 'absent' in raw else 'subjects_table'}: only "
+                          "for SQL sources; a REST source says itself which subjects it knows")
     url = r.string("url")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -94,6 +110,24 @@ def _parse_one(name: str, raw: Any) -> SourceConfig:
                     app_id=r.string("app_id", name), credential=r.string("credential"),
                     key_param=r.string("key_param"), key_field=r.string("key_field"),
                     records_field=r.string("records_field", "records"))
+
+
+def _duration(r: TableReader, key: str) -> float | None:
+    """A duration like "90s", "30m", "36h" or "2d" (or a number of seconds), or None."""
+    value = r.raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif (isinstance(value, str) and len(value) > 1 and value[-1] in _DURATION_UNITS
+          and value[:-1].isascii() and value[:-1].isdigit()):
+        seconds = float(int(value[:-1]) * _DURATION_UNITS[value[-1]])
+    else:
+        raise ConfigError(f"{r.where}.{key}: {value!r} is not a duration; write e.g. \"36h\" "
+                          "or \"2d\" (units s, m, h, d)")
+    if not 60 <= seconds <= 400 * 86400:
+        raise ConfigError(f"{r.where}.{key}: must be from 1 minute to 400 days, got {value!r}")
+    return seconds
 
 
 def _check_kind(r: TableReader) -> CheckKind | None:

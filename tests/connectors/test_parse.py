@@ -122,3 +122,38 @@ def test_infinite_and_non_numeric_money() -> None:
         to_record(cfg, {**RECORD, "fkje": "Infinity"})
     with pytest.raises(SourceInvalid, match="not an amount"):
         to_record(cfg, {**RECORD, "fkje": "twelve"})
+
+
+def test_optional_fields_left_out_of_the_mapping_read_as_not_said() -> None:
+    """A department that does not hold 重大违法 etc. leaves them unmapped: null, never "no"."""
+    rec = to_record(CFG, RECORD)
+    assert rec.values["major_violation"] is None and rec.values["rectified_on"] is None
+
+
+def test_violation_details_are_converted() -> None:
+    fields = {**FIELDS, "violation_type": "wflx", "penalty_kind": "cfzl",
+              "major_violation": "sfzdwf", "fine_paid": "fkyjn", "rectified_on": "zgwcrq"}
+    cfg = dataclasses.replace(CFG, fields=fields, bool_style="digit")
+    raw = {**RECORD, "sfzg": "1", "wflx": "偷税", "cfzl": "罚款", "sfzdwf": "1", "fkyjn": "0",
+           "zgwcrq": "2024-06-30"}
+    values = to_record(cfg, raw).values
+    assert values["major_violation"] is True and values["fine_paid"] is False
+    assert values["rectified_on"] == dt.date(2024, 6, 30) and values["violation_type"] == "偷税"
+    with pytest.raises(SourceInvalid, match="major_violation"):
+        to_record(cfg, {**raw, "sfzdwf": "yes"})
+
+
+def test_arrears_lines_are_converted() -> None:
+    fields = {"item": "SZ", "period_from": "SSQQ", "period_to": "SSQZ", "months": "YS",
+              "arrears_amount": "QFJE", "late_fee": "ZNJ", "liability_ref": "REF",
+              "assessed_on": "HDRQ"}
+    cfg = dataclasses.replace(CFG, record="arrears", fields=fields, money_unit="yuan_str",
+                              date_format="compact")
+    raw = {"SZ": "增值税", "SSQQ": "202601", "SSQZ": "202606", "YS": "6", "QFJE": "1,200.50",
+           "ZNJ": "30.01", "REF": "新税通〔2026〕12号", "HDRQ": "20260720"}
+    values = to_record(cfg, raw).values
+    assert values["period_from"] == "2026-01" and values["period_to"] == "2026-06"
+    assert values["months"] == 6 and values["arrears_amount"] == 120050
+    assert values["late_fee"] == 3001 and values["assessed_on"] == dt.date(2026, 7, 20)
+    with pytest.raises(SourceInvalid, match="period_to"):
+        to_record(cfg, {**raw, "SSQZ": "202613"})

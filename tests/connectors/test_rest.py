@@ -58,9 +58,9 @@ async def test_findings_are_mapped_to_violation_records(clean_sandbox: SandboxPr
 
 
 async def test_unknown_subject_is_not_found(clean_sandbox: SandboxProcess) -> None:
-    from connectors.identifiers import make_uscc
+    from tests.identifier_oracle import unknown_uscc
 
-    stranger = make_uscc("110100", 12345678)
+    stranger = unknown_uscc("110100", 12345678)
     assert (await fetch_one(clean_sandbox, BATCH, stranger)).status == "NOT_FOUND"
     assert (await fetch_one(clean_sandbox, SINGLE, stranger)).status == "NOT_FOUND"
 
@@ -118,9 +118,9 @@ async def test_flaky_zero_never_fails(clean_sandbox: SandboxProcess) -> None:
 async def test_batch_of_500_makes_ceil_calls(clean_sandbox: SandboxProcess) -> None:
     """500 keys to a batch source: ceil(500 / batch size) calls, counted by the sandbox."""
     world_usccs = [e["uscc"] for e in clean_sandbox.samples["enterprises"]]
-    from connectors.identifiers import make_uscc
+    from tests.identifier_oracle import unknown_uscc
 
-    keys = (world_usccs + [make_uscc("410700", 20_000_000 + i) for i in range(500)])[:500]
+    keys = (world_usccs + [unknown_uscc("410700", 20_000_000 + i) for i in range(500)])[:500]
     configs = source_configs(clean_sandbox)
     for name in (BATCH, "scjg_penalties", "tgb_penalties", "bdc_penalties"):
         connectors = await Connectors.open([configs[name]])

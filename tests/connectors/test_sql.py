@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pytest
 
 from connectors.base import Answer
+from connectors.sql import SqlConnector, open_engine
 from tests.connectors.helpers import open_connectors, source_configs
+from tests.identifier_oracle import unknown_uscc
 from tests.sandbox_process import SandboxProcess
 
-PENALTIES = "gjj_penalties"  # absent row means no violation
+DEPOSIT = "gjj_deposit"  # a roster view says which enterprises the fund centre holds
+WATER = "slj_penalties"  # roster; most enterprises held have no row
 CONTRIB = "gjj_contrib"  # absent row means the centre does not know the enterprise
 
 
@@ -26,23 +30,64 @@ async def fetch(sandbox: SandboxProcess, name: str, keys: list[str], **overrides
 
 async def test_rows_become_records(clean_sandbox: SandboxProcess) -> None:
     uscc = clean_sandbox.enterprise("findings:housing_fund")
-    answer = (await fetch(clean_sandbox, PENALTIES, [uscc]))[uscc]
+    answer = (await fetch(clean_sandbox, DEPOSIT, [uscc]))[uscc]
     assert answer.status == "OK"
+    (record,) = answer.records
+    assert record.type == "contribution" and record.get("scheme") == "housing_fund"
+    assert int(record.get("arrears_amount") or 0) > 0 and record.get("status") == "欠缴"
+    assert str(record.get("liability_ref")).startswith("GJJQJ")
+    water = clean_sandbox.enterprise("findings:water")
+    answer = (await fetch(clean_sandbox, WATER, [water]))[water]
     assert answer.records and answer.records[0].type == "violation"
-    assert str(answer.records[0].get("decision_no")).startswith("新公积金罚")
+    assert str(answer.records[0].get("decision_no")).startswith("新水罚")
+
+
+@pytest.mark.parametrize("source", [DEPOSIT, WATER, CONTRIB])
+async def test_not_our_subject_is_not_found_and_held_without_rows_is_empty(
+        clean_sandbox: SandboxProcess, source: str) -> None:
+    """Every SQL source tells "not ours" (NOT_FOUND) from "held, no record" (OK, empty)."""
+    unknown = next(e["uscc"] for e in clean_sandbox.samples["enterprises"]
+                   if "unknown" in e["tags"])
+    stranger = unknown_uscc("110100", 12345678)
     clean = clean_sandbox.enterprise("clean")
-    assert (await fetch(clean_sandbox, PENALTIES, [clean]))[clean].status == "OK"
+    answers = await fetch(clean_sandbox, source, [unknown, stranger, clean])
+    assert answers[unknown].status == "NOT_FOUND" and answers[stranger].status == "NOT_FOUND"
+    assert answers[clean].status == "OK"
+    expected = 0 if source == WATER else 1
+    assert len(answers[clean].records) == expected
 
 
-async def test_absent_rows_follow_the_declared_meaning(clean_sandbox: SandboxProcess) -> None:
-    from connectors.identifiers import make_uscc
+async def test_answers_carry_the_push_time(clean_sandbox: SandboxProcess) -> None:
+    """The data date of an SQL answer is the department's push time (gxsj), per subject."""
+    clean = clean_sandbox.enterprise("clean")
+    before = dt.datetime.now(dt.UTC)
+    for source, period in ((DEPOSIT, dt.timedelta(days=1)), (WATER, dt.timedelta(days=7))):
+        answer = (await fetch(clean_sandbox, source, [clean]))[clean]
+        assert answer.as_of is not None and answer.as_of.utcoffset() == dt.timedelta(hours=8)
+        assert before - period - dt.timedelta(minutes=5) < answer.as_of <= before
+        assert (answer.as_of.hour, answer.as_of.minute) == (2, 0)
 
-    stranger = make_uscc("110100", 12345678)
-    assert (await fetch(clean_sandbox, CONTRIB, [stranger]))[stranger].status == "NOT_FOUND"
-    known = clean_sandbox.enterprise("clean")
-    answer = (await fetch(clean_sandbox, CONTRIB, [known]))[known]
-    assert answer.status == "OK"
-    assert answer.records[0].get("scheme") == "housing_fund"
+
+@pytest.mark.parametrize(("past_max_age", "status"), [(dt.timedelta(0), "OK"),
+                                                      (dt.timedelta(seconds=1), "UNAVAILABLE")])
+async def test_data_older_than_max_age_is_stale(clean_sandbox: SandboxProcess,
+                                                past_max_age: dt.timedelta, status: str) -> None:
+    """A push older than the declared max_age is stale: UNAVAILABLE, records kept."""
+    uscc = clean_sandbox.enterprise("findings:housing_fund")
+    config = source_configs(clean_sandbox)[DEPOSIT]
+    assert config.max_age_s == 2 * 86400
+    fresh = (await fetch(clean_sandbox, DEPOSIT, [uscc]))[uscc]
+    assert fresh.status == "OK" and fresh.as_of is not None
+    moment = fresh.as_of + dt.timedelta(days=2) + past_max_age
+    connector = SqlConnector(config, open_engine(config), clock=lambda: moment)
+    try:
+        answer = (await connector.fetch([uscc])).answers[uscc]
+    finally:
+        await connector.engine.dispose()
+    assert answer.status == status and answer.stale == (status != "OK")
+    assert answer.records == fresh.records and answer.as_of == fresh.as_of
+    if answer.stale:
+        assert "max_age" in (answer.detail or "")
 
 
 async def test_batches_are_chunked(clean_sandbox: SandboxProcess) -> None:
@@ -62,7 +107,7 @@ async def test_batches_are_chunked(clean_sandbox: SandboxProcess) -> None:
     ("error", "UNAVAILABLE", "refused the query"),
     ("garbage", "INVALID", "does not have the agreed columns"),
 ])
-@pytest.mark.parametrize("source", [PENALTIES, CONTRIB, "slj_penalties"])
+@pytest.mark.parametrize("source", [DEPOSIT, CONTRIB, WATER])
 async def test_fault_modes(clean_sandbox: SandboxProcess, source: str, mode: str, status: str,
                            reason: str) -> None:
     uscc = clean_sandbox.enterprise("clean")
@@ -76,12 +121,12 @@ async def test_fault_modes(clean_sandbox: SandboxProcess, source: str, mode: str
 
 def test_sql_sources_refuse_faults_they_cannot_take(clean_sandbox: SandboxProcess) -> None:
     r = clean_sandbox.client.post("/_sandbox/faults",
-                                  json={"source": PENALTIES, "mode": "slow:100"})
+                                  json={"source": DEPOSIT, "mode": "slow:100"})
     assert r.status_code == 400
     assert "exchange database" in r.json()["error"]
 
 
 def test_sql_config_is_read_only_and_bound(sandbox: SandboxProcess) -> None:
-    config = source_configs(sandbox)[PENALTIES]
+    config = source_configs(sandbox)[DEPOSIT]
     assert "mode=ro" in config.dsn
     assert config.table.isidentifier()

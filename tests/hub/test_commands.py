@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import orjson
@@ -57,21 +61,37 @@ def test_demo_writes_demo_json_with_every_caller(demo: Path) -> None:
     assert (demo / "keys" / "signing.pem").exists()
 
 
-def test_check_prints_18_rows_and_the_report_verifies(demo: Path, tmp_path: Path) -> None:
+IPO_DOMAINS = {"urban_management", "planning_resources", "labour", "environment",
+               "market_regulation", "health", "culture_tourism", "emergency",
+               "housing_construction", "housing_fund", "science_tech", "transport", "tax",
+               "intellectual_property", "water", "fire_safety", "telecom"}
+
+
+def demo_samples(demo: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     info = orjson.loads((demo / "demo.json").read_bytes())
     samples = httpx2.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
-    uscc = next(e["uscc"] for e in samples["enterprises"] if "findings:tax" in e["tags"])
+    return info, samples["enterprises"]
+
+
+def test_check_with_findings_exits_10_marks_the_rows_and_verifies(demo: Path,
+                                                                  tmp_path: Path) -> None:
+    _, ents = demo_samples(demo)
+    uscc = next(e["uscc"] for e in ents if "findings:tax" in e["tags"])
     out = tmp_path / "report.json"
-    run = hub_cmd("check", "ipo", uscc, "--home", str(demo), "--out", str(out))
-    assert run.returncode == 0, run.stderr
-    rows = [line for line in run.stdout.splitlines()
-            if line.split(" ")[0] in {"urban_management", "planning_resources", "labour",
-                                      "environment", "market_regulation", "health",
-                                      "culture_tourism", "emergency", "housing_construction",
-                                      "housing_fund", "science_tech", "transport", "tax",
-                                      "intellectual_property", "water", "fire_safety",
-                                      "telecom"}]
-    assert len(rows) == 18
+    run = hub_cmd("check", "ipo", uscc, "--home", str(demo), "--out", str(out), "--lang", "en")
+    assert run.returncode == 10, run.stderr
+    lines = run.stdout.splitlines()
+    rows = [line for line in lines if line.lstrip("! ").split(" ")[0] in IPO_DOMAINS]
+    assert len(rows) == 19
+    marked = [line for line in rows if line.startswith("!")]
+    assert any(line.lstrip("! ").startswith("tax ") for line in marked)
+    assert all("finding(s)" in line for line in marked)
+    report = orjson.loads(out.read_bytes())["report"]
+    penalty = next(r for d in report["domains"] if d["source"] == "sw_penalties"
+                   for r in d["records"])
+    summary = next(line for line in lines if penalty["decision_no"] in line)
+    assert summary.lstrip().startswith("- ") and penalty["summary"] in summary
+    assert f"处罚：{penalty['penalty_kind']}" in summary
     assert "verdict: FINDINGS" in run.stdout
     ok = hub_cmd("report", "verify", str(out), "--home", str(demo))
     assert ok.returncode == 0 and ok.stdout.startswith("valid:")
@@ -81,6 +101,85 @@ def test_check_prints_18_rows_and_the_report_verifies(demo: Path, tmp_path: Path
     out.write_bytes(bytes(raw))
     bad = hub_cmd("report", "verify", str(out), "--home", str(demo))
     assert bad.returncode == 1 and "INVALID" in bad.stderr
+
+
+def test_check_headings_follow_lang(demo: Path) -> None:
+    _, ents = demo_samples(demo)
+    uscc = next(e["uscc"] for e in ents if "clean" in e["tags"])
+    zh = hub_cmd("check", "ipo", uscc, "--home", str(demo), env={"LANG": "zh_CN.UTF-8",
+                                                                  "LC_ALL": ""})
+    assert zh.returncode == 0, zh.stderr
+    assert "领域" in zh.stdout and "核查部门" in zh.stdout and "核查结论: CLEAN (未发现问题)" in zh.stdout
+    assert "企业合法纳税情况" in zh.stdout and not any(
+        line.startswith("!") for line in zh.stdout.splitlines())
+    en = hub_cmd("check", "ipo", uscc, "--home", str(demo), env={"LANG": "C.UTF-8",
+                                                                  "LC_ALL": ""})
+    assert "department" in en.stdout and "verdict: CLEAN (no findings)" in en.stdout
+    forced = hub_cmd("check", "ipo", uscc, "--home", str(demo), "--lang", "zh",
+                     env={"LANG": "C.UTF-8", "LC_ALL": ""})
+    assert "核查部门" in forced.stdout
+
+
+def test_check_incomplete_exits_11(demo: Path) -> None:
+    info, ents = demo_samples(demo)
+    uscc = next(e["uscc"] for e in ents if "clean" in e["tags"])
+    faults = info["sandbox_url"] + "/_sandbox/faults"
+    httpx2.post(faults, json={"source": "cgj_penalties", "mode": "error"}).raise_for_status()
+    try:
+        run = hub_cmd("check", "ipo", uscc, "--home", str(demo), "--lang", "en")
+    finally:
+        httpx2.post(info["sandbox_url"] + "/_sandbox/reset").raise_for_status()
+    assert run.returncode == 11, run.stdout + run.stderr
+    assert "verdict: INCOMPLETE" in run.stdout and "no answer" in run.stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_check_pdf_prints_the_notice(demo: Path, tmp_path: Path) -> None:
+    _, ents = demo_samples(demo)
+    sample = next(e for e in ents if "assets:vehicles" in e["tags"] and "clean" in e["tags"])
+    pdf = tmp_path / "notice.pdf"
+    run = hub_cmd("check", "bankruptcy", sample["uscc"], "--home", str(demo), "--as", "court",
+                  "--pdf", str(pdf))
+    assert run.returncode == 0, run.stderr
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert sample["name"] in text and "车辆" in text and "海关税款缴纳、货物通关" in text
+
+
+class _OneAnswer(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_check_subject_unknown_exits_12(tmp_path: Path) -> None:
+    """The hub's SUBJECT_UNKNOWN verdict (answered here by a stand-in hub) exits 12."""
+    document = {"reportId": "r1", "kind": "IPO_COMPLIANCE", "verdict": "SUBJECT_UNKNOWN",
+                "checkedAt": "2026-11-28T10:00:00+08:00", "subject": {"uscc": "x"},
+                "domains": []}
+    _OneAnswer.body = orjson.dumps({"data": {"complianceCheck": {
+        "verdict": "SUBJECT_UNKNOWN", "signature": "c2ln", "keyId": "k",
+        "document": orjson.dumps(document).decode()}}})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OneAnswer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        run = hub_cmd("check", "ipo", "91350100M000100Y43", "--lang", "zh", "--url",
+                      f"http://127.0.0.1:{server.server_address[1]}/graphql", "--api-key", "k")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run.returncode == 12, run.stderr
+    assert "登记机关无此企业" in run.stdout
 
 
 def test_check_as_a_caller_not_allowed(demo: Path) -> None:

@@ -28,7 +28,7 @@ def check(hub: HubHarness, uscc: str, kind: str = "IPO_COMPLIANCE", caller: str 
 def test_clean_enterprise_is_clean(hub: HubHarness, clean_sandbox: SandboxProcess) -> None:
     report = check(hub, clean_sandbox.enterprise("clean"))
     assert report["verdict"] == "CLEAN"
-    assert len(report["domains"]) == 18
+    assert len(report["domains"]) == 19
     assert [d["domain"] for d in report["domains"]][:3] == [
         "urban_management", "planning_resources", "labour"]
     statuses = {d["domain"]: d["status"] for d in report["domains"]}
@@ -36,7 +36,11 @@ def test_clean_enterprise_is_clean(hub: HubHarness, clean_sandbox: SandboxProces
     assert set(statuses.values()) == {"OK"}
     disabled = next(d for d in report["domains"] if d["domain"] == "culture_tourism")
     assert "switched off" in disabled["detail"]
-    assert all(d["records"] == [] for d in report["domains"])
+    # 住房公积金缴存 reads the fund centre's contribution account: present, nothing owed.
+    fund = next(d for d in report["domains"] if d["domain"] == "housing_fund")
+    assert [(r["__typename"], r["arrearsAmount"]) for r in fund["records"]] == [
+        ("Contribution", "0.00")]
+    assert all(d["records"] == [] for d in report["domains"] if d["domain"] != "housing_fund")
 
 
 def test_findings_are_reported_with_their_violations(hub: HubHarness,
@@ -47,7 +51,8 @@ def test_findings_are_reported_with_their_violations(hub: HubHarness,
     assert report["verdict"] == "FINDINGS"
     with_records = {d["source"] for d in report["domains"] if d["records"]}
     assert len(with_records) >= 2
-    violation = next(r for d in report["domains"] for r in d["records"])
+    violation = next(r for d in report["domains"] for r in d["records"]
+                     if r["__typename"] == "Violation")
     assert violation["__typename"] == "Violation"
     assert violation["decisionNo"] and violation["authority"] and violation["summary"]
     assert violation["amount"] is None or "." in violation["amount"]
@@ -99,7 +104,7 @@ def test_a_faulty_source_is_never_clean(quick_hub: HubHarness, clean_sandbox: Sa
 @pytest.mark.parametrize("mode", ["down", "hang", "garbage", "error"])
 def test_a_faulty_sql_source_is_never_clean(quick_hub: HubHarness,
                                             clean_sandbox: SandboxProcess, mode: str) -> None:
-    clean_sandbox.fault("gjj_penalties", mode)
+    clean_sandbox.fault("gjj_deposit", mode)
     report = check(quick_hub, clean_sandbox.enterprise("clean"))
     fund = next(d for d in report["domains"] if d["domain"] == "housing_fund")
     assert fund["status"] in ("UNAVAILABLE", "INVALID")

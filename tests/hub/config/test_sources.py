@@ -66,10 +66,10 @@ def test_stray_field_is_named(sandbox: SandboxProcess) -> None:
 
 def test_sql_identifiers_must_be_plain(sandbox: SandboxProcess) -> None:
     with pytest.raises(ConfigError, match=r"table: .* is not a plain SQL identifier"):
-        parse_sources(with_change(sandbox, "gjj_penalties", table="v; DROP TABLE x"))
-    fields = dict(sandbox.config["sources"]["gjj_penalties"]["fields"], summary="a b")
-    with pytest.raises(ConfigError, match=r"fields\.summary: 'a b' is not a plain SQL column"):
-        parse_sources(with_change(sandbox, "gjj_penalties", fields=fields))
+        parse_sources(with_change(sandbox, "gjj_deposit", table="v; DROP TABLE x"))
+    fields = dict(sandbox.config["sources"]["gjj_deposit"]["fields"], scheme="a b")
+    with pytest.raises(ConfigError, match=r"fields\.scheme: 'a b' is not a plain SQL column"):
+        parse_sources(with_change(sandbox, "gjj_deposit", fields=fields))
 
 
 def test_empty_sources_and_non_table() -> None:
@@ -90,3 +90,41 @@ async def test_unresolvable_credentials(sandbox: SandboxProcess, credential: str
     (config,) = parse_sources(with_change(sandbox, "cgj_penalties", credential=credential))
     with pytest.raises(CredentialError, match=re.escape("sources.cgj_penalties.credential: " + says)):
         await Connectors.open([config], environ={})
+
+
+@pytest.mark.parametrize(("name", "change", "says"), [
+    ("gjj_contrib", {"absent": "empty"}, "absent: \"empty\" cannot tell"),
+    ("gjj_deposit", {"absent": "not_found"}, "absent: with subjects_table"),
+    ("gjj_deposit", {"subjects_table": "v; DROP"}, "subjects_table: 'v; DROP' is not a plain"),
+    ("cgj_penalties", {"subjects_table": "v_x"}, "subjects_table: only for SQL sources"),
+    ("cgj_penalties", {"absent": "not_found"}, "absent: only for SQL sources"),
+    ("cgj_penalties", {"max_age": "2 days"}, "max_age: '2 days' is not a duration"),
+    ("cgj_penalties", {"max_age": "2w"}, "max_age: '2w' is not a duration"),
+    ("cgj_penalties", {"max_age": True}, "max_age: True is not a duration"),
+    ("cgj_penalties", {"max_age": "10s"}, "max_age: must be from 1 minute to 400 days"),
+    ("cgj_penalties", {"max_age": "401d"}, "max_age: must be from 1 minute to 400 days"),
+])
+def test_bad_freshness_and_absence_declarations(sandbox: SandboxProcess, name: str,
+                                                change: dict[str, Any], says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_sources(with_change(sandbox, name, **change))
+    assert f"sources.{name}.{says}" in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("90m", 5400.0), ("36h", 129600.0), ("2d", 172800.0), (3600, 3600.0), (None, None)])
+def test_max_age_durations(sandbox: SandboxProcess, value: Any, seconds: float | None) -> None:
+    (config,) = parse_sources(with_change(sandbox, "cgj_penalties", max_age=value))
+    assert config.max_age_s == seconds
+
+
+def test_optional_fields_may_be_left_unmapped(sandbox: SandboxProcess) -> None:
+    """A department without 重大违法 or 整改日期 still configures; required fields may not be left."""
+    fields = dict(sandbox.config["sources"]["cgj_penalties"]["fields"])
+    for optional in ("major_violation", "rectified_on", "fine_paid"):
+        fields.pop(optional)
+    (config,) = parse_sources(with_change(sandbox, "cgj_penalties", fields=fields))
+    assert "major_violation" not in config.fields
+    fields.pop("rectified")
+    with pytest.raises(ConfigError, match="no department field given for 'rectified'"):
+        parse_sources(with_change(sandbox, "cgj_penalties", fields=fields))

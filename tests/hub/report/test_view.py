@@ -1,0 +1,121 @@
+"""Reading a signed report for printing: shapes old and new, bad files, the verification code."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import pytest
+
+from hub.report.html import render_html
+from hub.report.labels import conclusion, money, summarise
+from hub.report.view import DomainView, ReportInvalid, ReportView, verification_code
+
+TODAY_DOC: dict[str, Any] = {  # what `hub check --out` writes before the report fields
+    "report": {
+        "reportId": "0f3c", "kind": "BANKRUPTCY", "verdict": "FINDINGS",
+        "checkedAt": "2026-11-28T10:00:00+08:00", "requestedBy": "court",
+        "subject": {"uscc": "9141070020299025X1"},
+        "domains": [{
+            "domain": "registration", "title": "注册登记基本信息", "department": "市市场监管局",
+            "source": "scjg_registration", "status": "OK", "asOf": None, "latencyMs": 3.0,
+            "detail": None, "records": [{
+                "type": "registration", "name": "新乡市瑞丰机械制造有限公司",
+                "legal_representative": "王伟", "registered_capital": 500000000,
+                "established_on": "2009-10-15", "status": "吊销", "address": "红旗区",
+                "business_scope": "机械", "status_on": "2025-01-02"}]}]},
+    "signature": "c2lnbmF0dXJl", "keyId": "k1"}
+
+
+def test_verification_code_is_the_published_derivation() -> None:
+    """First 8 base32 characters of SHA-256 over the signature text (as documented)."""
+    signature = "3q2+7w=="
+    digest = hashlib.sha256(b"3q2+7w==").digest()
+    assert verification_code(signature) == base64.b32encode(digest).decode()[:8]
+    assert len(verification_code(signature)) == 8
+    assert verification_code(signature) != verification_code("3q2+7x==")
+
+
+def test_todays_document_renders_with_the_registry_name() -> None:
+    view = ReportView.from_signed(TODAY_DOC)
+    assert view.report_no == "0f3c" and view.name == "新乡市瑞丰机械制造有限公司"
+    assert view.status == "吊销" and view.registered_on == "2009-10-15"
+    assert view.since == "" and view.case == ""
+
+
+def test_new_report_fields_are_used_when_present() -> None:
+    report = {**TODAY_DOC["report"], "reportNo": "XXHC-2026-000123",
+              "subject": {"uscc": "9141070020299025X1", "name": "甲公司", "status": "存续",
+                          "registeredOn": "2001-02-03"},
+              "period": {"since": "2023-11-28", "until": "2026-11-28"},
+              "case": "(2026)豫07破1号", "operator": "张三"}
+    report["domains"] = [{**report["domains"][0], "legalBasis": "《企业破产法》第二十五条",
+                          "disputed": True, "asOf": "2026-11-28T02:00:00+08:00"}]
+    view = ReportView.from_signed({**TODAY_DOC, "report": report})
+    assert (view.report_no, view.name, view.status) == ("XXHC-2026-000123", "甲公司", "存续")
+    assert (view.since, view.until, view.case, view.operator) == (
+        "2023-11-28", "2026-11-28", "(2026)豫07破1号", "张三")
+    (domain,) = view.domains
+    assert domain.legal_basis == "《企业破产法》第二十五条" and domain.disputed
+    page = render_html(view, verify_base="https://hub.example.gov.cn")
+    assert "(2026)豫07破1号" in page and "两部门答复不一致" in page
+    assert "https://hub.example.gov.cn/verify?no=XXHC-2026-000123&amp;code=" + view.code in page
+
+
+@pytest.mark.parametrize(("signed", "says"), [
+    ([], "expected an object"),
+    ({"report": {}, "signature": "x"}, "expected an object"),
+    ({"report": [], "signature": "x", "keyId": "k"}, "report must be an object"),
+    ({"report": {}, "signature": "", "keyId": "k"}, "report must be an object"),
+    ({"report": {"reportId": "r"}, "signature": "x", "keyId": "k"}, "no list of domains"),
+    ({"report": {"reportId": "r", "domains": "abc"}, "signature": "x", "keyId": "k"},
+     "no list of domains"),
+    ({"report": {"domains": []}, "signature": "x", "keyId": "k"}, "neither reportNo"),
+])
+def test_bad_report_files_are_refused_with_a_reason(signed: Any, says: str) -> None:
+    with pytest.raises(ReportInvalid, match=says):
+        ReportView.from_signed(signed)
+
+
+def test_department_text_is_escaped() -> None:
+    report = {**TODAY_DOC["report"], "domains": [{
+        "domain": "tax", "title": "企业合法纳税情况", "department": "<b>税务</b>", "status": "OK",
+        "records": [{"type": "violation", "decision_no": "<script>x</script>", "authority": "a",
+                     "decided_on": "2025-01-01", "summary": "s", "amount": None,
+                     "rectified": False}]}]}
+    page = render_html(ReportView.from_signed({**TODAY_DOC, "report": report}),
+                       verify_base="http://h")
+    assert "<script>x" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<b>税务" not in page
+
+
+def domain(status: str, records: tuple[dict[str, Any], ...] = ()) -> DomainView:
+    return DomainView("tax", "纳税", "市税务局", "s", status, records, "", "", "", False)
+
+
+@pytest.mark.parametrize(("d", "zh", "en"), [
+    (domain("OK"), "无记录", "no record"),
+    (domain("OK", ({"type": "vehicle"},)), "有记录 1 条", "1 record(s)"),
+    (domain("OK", ({"type": "arrears", "arrears_amount": 5},)), "发现问题 1 项", "1 finding(s)"),
+    (domain("OK", ({"type": "contribution", "arrears_amount": 0},)), "有记录 1 条", "1 record(s)"),
+    (domain("NOT_FOUND"), "该部门无此主体", "not held by this department"),
+    (domain("STALE"), "数据过期，不能作为依据", "data too old to rely on"),
+    (domain("UNAVAILABLE"), "未获答复", "no answer"),
+])
+def test_conclusions(d: DomainView, zh: str, en: str) -> None:
+    assert conclusion(d, "zh") == zh and conclusion(d, "en") == en
+
+
+def test_summaries_and_money() -> None:
+    assert money(123456789) == "¥1,234,567.89" and money(5) == "¥0.05" and money(None) == "—"
+    line = summarise({"type": "contribution", "scheme": "social_insurance", "insured_count": 12,
+                      "paid_through": "2025-12", "status": "欠费", "arrears_amount": 300000,
+                      "arrears_months": 3, "arrears_from": "2026-01", "arrears_to": "2026-03",
+                      "late_fee": 1234, "liability_ref": "SBHD1"})
+    assert line == ("社会保险 参保12人 缴至2025-12 欠费 欠缴3个月（2026-01至2026-03）¥3,000.00 "
+                    "滞纳金¥12.34 核定编号SBHD1")
+    line = summarise({"type": "vehicle", "plate": "豫G12345", "brand": "福田",
+                      "vehicle_type": "重型货车", "status": "查封", "vin": "LVB12345678901234",
+                      "seized_by": "新乡市中级人民法院", "mortgagee": None})
+    assert "VIN LVB12345678901234" in line and "查封机关：新乡市中级人民法院" in line
