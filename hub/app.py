@@ -62,7 +62,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
                                 breaker_failures=settings.breaker_failures,
                                 breaker_reset_s=settings.breaker_reset_s)
             services = Services(sources, settings.matters, keys, store.consents, audit)
-            schema = build_schema()
+            schema = build_schema(sdl_for_all=settings.demo)
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
             quotas = {c.name: Quota(c.rate, c.burst) for c in settings.callers

@@ -129,7 +129,8 @@ def _after(cursor: str | None) -> int | None:
         return None
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "seq" or not value.isdigit():
+        # A seq is a store integer (at most 2^63 - 1): 18 digits are always in range.
+        if kind != "seq" or not value.isascii() or not value.isdigit() or len(value) > 18:
             raise ValueError
     except ValueError:
         raise BadUserInput("after: not a cursor this hub gave out") from None

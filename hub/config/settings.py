@@ -24,7 +24,7 @@ from schema.limits import Limits
 
 __all__ = ["ROLES", "CallerConfig", "ConfigError", "Settings", "hash_key", "load_settings"]
 
-ROLES: tuple[Role, ...] = ("lead", "portal", "window", "auditor")
+ROLES: tuple[Role, ...] = ("lead", "portal", "window", "auditor", "gateway")
 
 
 def hash_key(api_key: str) -> str:
@@ -143,7 +143,9 @@ def _limits(raw: Mapping[str, Any]) -> Limits:
     table = {k: v for k, v in _table(raw, "limits").items() if k != "redis_url"}
     defaults = Limits()
     bounds = {"max_depth": (2, 100), "max_aliases": (0, 1000), "max_tokens": (100, 100_000),
-              "max_batch": (1, 10_000), "max_body_bytes": (1024, 64 * 2**20)}
+              "max_complexity": (10, 1_000_000), "max_repeats": (1, 10_000),
+              "max_batch": (1, 10_000), "max_body_bytes": (1024, 64 * 2**20),
+              "parse_cache_bytes": (0, 2**32)}
     unknown = sorted(set(table) - set(bounds))
     if unknown:
         raise ConfigError(f"limits.{unknown[0]}: unknown key (known: {', '.join(bounds)}, "
