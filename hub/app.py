@@ -54,7 +54,10 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
         store = await open_store(settings.store_url)
         audit = await AuditLog.open(settings.store_url, keys,
                                     checkpoint_every=settings.checkpoint_every,
-                                    checkpoint_seconds=settings.checkpoint_seconds)
+                                    checkpoint_seconds=settings.checkpoint_seconds,
+                                    write_timeout=settings.audit_write_timeout,
+                                    witness_file=settings.audit_witness,
+                                    witness_url=settings.audit_witness_url)
         connectors = await Connectors.open(settings.sources, settings.environ)
         buckets = RedisBuckets(settings.redis_url) if settings.redis_url else None
         try:
