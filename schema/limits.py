@@ -44,6 +44,7 @@ class Limits:
 
 
 Path = tuple[str, ...]
+_INTROSPECTION = frozenset({"__schema", "__type"})
 
 
 class _TooComplex(Exception):
@@ -63,6 +64,12 @@ class Measure:
     @property
     def depth(self) -> int:
         return max(map(len, self.paths), default=0)
+
+    @property
+    def data_depth(self) -> int:
+        """The depth outside introspection (`__schema`, `__type`): GraphiQL's own schema query
+        is 15 levels deep, and introspection is only open in demo mode anyway."""
+        return max((len(p) for p in self.paths if p[0] not in _INTROSPECTION), default=0)
 
     @property
     def repeats(self) -> int:
@@ -146,8 +153,8 @@ def check_limits(document: DocumentNode, limits: Limits) -> list[GraphQLError]:
         return [_too_complex(f"the query selects more than {limits.max_complexity} fields once "
                              "its fragments are expanded; ask for less, or split it")]
     errors = []
-    if total.depth > limits.max_depth:
-        errors.append(f"the query is {total.depth} levels deep; the limit is "
+    if total.data_depth > limits.max_depth:
+        errors.append(f"the query is {total.data_depth} levels deep; the limit is "
                       f"{limits.max_depth}")
     if total.aliases > limits.max_aliases:
         errors.append(f"the query uses more than {limits.max_aliases} aliases")

@@ -16,6 +16,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    get_introspection_query,
     parse,
 )
 
@@ -130,6 +131,18 @@ def test_each_limit_just_over(query: str, says: str) -> None:
 def test_each_limit_at_the_limit(query: str) -> None:
     limits = Limits(max_depth=3, max_aliases=3, max_repeats=2, max_complexity=10)
     assert check_limits(parse(query), limits) == []
+
+
+def test_introspection_is_exempt_from_depth_only() -> None:
+    """GraphiQL's schema query (15 levels) passes the limits; its fields still count."""
+    document = parse(get_introspection_query(descriptions=True))
+    assert measure(document, 10**9).depth == 15
+    assert check_limits(document, Limits()) == []
+    (error,) = check_limits(document, Limits(max_complexity=100))
+    assert "more than 100 fields" in error.message
+    (deep,) = check_limits(parse("{ a { b { c { d } } } __schema { types { name } } }"),
+                           Limits(max_depth=3))
+    assert "4 levels deep" in deep.message
 
 
 def executor(**limits: int) -> Executor:
