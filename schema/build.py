@@ -17,9 +17,10 @@ from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from consent.errors import AccessDenied, Forbidden
 from schema.consents import Mutation
 from schema.context import RequestContext
-from schema.errors import BadUserInput, Forbidden, HubError
+from schema.errors import BadUserInput, CodedError, HubError
 from schema.person import PERSON_RECORD_TYPES
 from schema.query import Query
 from schema.records import ENTERPRISE_RECORD_TYPES
@@ -29,28 +30,28 @@ from schema.types import Enterprise
 __all__ = ["build_schema"]
 
 # Entity types by __typename, with the key fields a representation must carry.
-ENTITIES: dict[str, tuple[type[Enterprise], tuple[str, ...]]] = {
+_ENTITIES: dict[str, tuple[type[Enterprise], tuple[str, ...]]] = {
     "Enterprise": (Enterprise, ("uscc",)),
 }
 
 
 @strawberry.type(name="_Service")
-class Service:
+class _Service:
     @strawberry.field
     def sdl(self, info: Info[RequestContext, None]) -> str:
         return print_schema(info.schema)
 
 
 def _reference(info: Info[RequestContext, None], index: int, unverified: Any
-               ) -> Enterprise | HubError:
+               ) -> Enterprise | CodedError:
     where = f"representations[{index}]"
     if not isinstance(unverified, dict):
         return BadUserInput(f"{where}: give an object with __typename and the entity's key")
     typename = unverified.get("__typename")
-    entity = ENTITIES.get(typename) if isinstance(typename, str) else None
+    entity = _ENTITIES.get(typename) if isinstance(typename, str) else None
     if entity is None:
         return BadUserInput(f"{where}: __typename must name an entity of this service "
-                            f"({', '.join(ENTITIES)})")
+                            f"({', '.join(_ENTITIES)})")
     cls, keys = entity
     stray = sorted(set(unverified) - {"__typename", *keys})
     if stray:
@@ -64,7 +65,7 @@ def _reference(info: Info[RequestContext, None], index: int, unverified: Any
         values[key] = value
     try:
         return cls.resolve_reference(info, **values)
-    except HubError as exc:
+    except (HubError, AccessDenied) as exc:
         return exc
 
 
@@ -74,10 +75,10 @@ def build_schema(*, sdl_for_all: bool = False) -> strawberry.federation.Schema:
     @strawberry.type
     class FederatedQuery(Query):
         @strawberry.field(name="_service")
-        def service(self, info: Info[RequestContext, None]) -> Service:
+        def service(self, info: Info[RequestContext, None]) -> _Service:
             if not sdl_for_all and info.context.caller.role != "gateway":
                 raise Forbidden("only the federation gateway reads this service's schema")
-            return Service()
+            return _Service()
 
     class HubSchema(strawberry.federation.Schema):
         def entities_resolver(self, info: Info[RequestContext, None],
