@@ -23,7 +23,7 @@ import orjson
 from audit.checkpoint import Checkpoint
 from audit.errors import WitnessInvalid
 
-__all__ = ["FileWitness", "UrlWitness", "Witness", "read_witness"]
+__all__ = ["FileWitness", "UrlWitness", "Witness", "deliver", "read_witness"]
 
 log = logging.getLogger("hub.audit")
 

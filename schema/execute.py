@@ -44,8 +44,8 @@ log = logging.getLogger("hub.graphql")
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 # A parsed document keeps every token (for error locations) and an AST node per few tokens;
 # measured with tracemalloc, a token costs about this many bytes once parsed and validated.
-TOKEN_BYTES = 700
-ENTRY_BYTES = 8192
+_TOKEN_BYTES = 700
+_ENTRY_BYTES = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +143,7 @@ class Executor:
             return Prepared(None, (_coded(exc, code, scrub(exc.message)),), _sha256(query),
                             2 * size)
         # The text, a copy of it in the tokens, the tokens and the AST, and a fixed part.
-        cost = 2 * size + TOKEN_BYTES * _tokens(document) + ENTRY_BYTES
+        cost = 2 * size + _TOKEN_BYTES * _tokens(document) + _ENTRY_BYTES
         digest = _sha256(print_ast(document))  # the normalised query, for the audit trail
         # The limits first, in one linear pass: graphql-core's rules only see bounded documents.
         errors = check_limits(document, self.limits) or validate(
