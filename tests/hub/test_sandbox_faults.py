@@ -83,7 +83,7 @@ def test_new_modes_are_listed_and_sql_sources_refuse_them(clean_sandbox: Sandbox
         r = clean_sandbox.client.post("/_sandbox/faults", json={"source": BATCH, "mode": mode})
         assert r.status_code == 200 and r.json()["mode"] == mode
         r = clean_sandbox.client.post("/_sandbox/faults",
-                                      json={"source": "gjj_penalties", "mode": mode})
+                                      json={"source": "gjj_contrib", "mode": mode})
         assert r.status_code == 400 and "exchange database" in r.json()["error"]
     r = clean_sandbox.client.post("/_sandbox/faults", json={"source": BATCH, "mode": "nope"})
     assert r.status_code == 400 and "slowloris" in r.json()["error"]
