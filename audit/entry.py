@@ -8,6 +8,7 @@ for searching, and verification checks that they agree with the body.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -94,6 +95,16 @@ class AuditRecord:
     sources: list[CallRecord] = field(default_factory=list)
     query_hash: str | None = None
     requests: int | None = None  # set: an aggregate of that many requests refused alike
+
+    def withheld(self) -> AuditRecord:
+        """This record as it must stand once its response said AUDIT_UNAVAILABLE: FAILED,
+        nothing released (what would have been is denied with that code), no data category
+        used; the subjects touched and the source calls made stay."""
+        denied = [*self.denied, *(Denial(p, "AUDIT_UNAVAILABLE") for p in self.released)]
+        if not any(d.code == "AUDIT_UNAVAILABLE" for d in denied):
+            denied.append(Denial("", "AUDIT_UNAVAILABLE"))
+        return dataclasses.replace(self, outcome="FAILED", released=[], denied=denied,
+                                   subject_categories={})
 
     def body(self, seq: int, prev_hash: str) -> dict[str, Any]:
         extra: dict[str, Any] = {} if self.requests is None else {"requests": self.requests}

@@ -1,13 +1,16 @@
 """The audit log of one store: open it, append through the writer, read and verify it.
 
 A small facade over `audit.writer` (appends and checkpoints) and `audit.search` (reads), built
-once in the hub's lifespan. Without a signer a log can be read and verified, never written.
+once in the hub's lifespan. Without a signer a log can be read and verified, never written. A
+log opened with a witness file writes every checkpoint there too, and its verification holds
+the store to the checkpoints the witness kept.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -17,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from audit.chain import StoredEntry
 from audit.checkpoint import Checkpoint, Signer
 from audit.entry import AuditRecord
+from audit.errors import WitnessInvalid
 from audit.search import AuditReader, SearchFilter, SearchPage
 from audit.store import LOCK_KEY, AuditTables, open_engines
 from audit.verify import LogVerifier, Verification
+from audit.witness import FileWitness, UrlWitness, Witness, read_witness
 from audit.writer import AuditWriter
 
 __all__ = ["AuditLog", "verify_log"]
@@ -28,18 +33,27 @@ __all__ = ["AuditLog", "verify_log"]
 class AuditLog:
     def __init__(self, writer_engine: AsyncEngine, reader_engine: AsyncEngine,
                  tables: AuditTables, log_id: str, signer: Signer | None,
-                 checkpoint_size: int, **options: Any) -> None:
+                 checkpoint_size: int, *, witness_file: Path | None = None,
+                 witness_url: str | None = None, **options: Any) -> None:
         self.writer = writer_engine
         self.reader = reader_engine
         self.tables = tables
         self.log_id = log_id
+        self.witness_file = witness_file
+        witnesses: list[Witness] = []
+        if witness_file is not None:
+            witnesses.append(FileWitness(witness_file))
+        if witness_url is not None:
+            witnesses.append(UrlWitness(witness_url))
         self._writer = AuditWriter(writer_engine, tables, log_id, signer,
-                                   checkpoint_size=checkpoint_size, **options)
+                                   checkpoint_size=checkpoint_size, witnesses=witnesses,
+                                   **options)
         self._reader = AuditReader(reader_engine, tables)
 
     @classmethod
     async def open(cls, url: str, signer: Signer | None, **options: Any) -> AuditLog:
-        """Open (creating if needed) the log at `url`; without a `signer` it is read-only."""
+        """Open (creating if needed) the log at `url`; without a `signer` it is read-only.
+        Options: `witness_file`, `witness_url`, and the writer's (`audit.writer`)."""
         writer, reader = open_engines(url)
         tables = AuditTables.define()
         async with writer.begin() as conn:
@@ -86,9 +100,19 @@ class AuditLog:
         return self._reader.rows(batch=batch)
 
 
-async def verify_log(log: AuditLog, public: Mapping[str, Ed25519PublicKey]) -> Verification:
-    """Re-check the whole stored log (`audit.verify.LogVerifier`)."""
-    verifier = LogVerifier(await log.checkpoints(), public)
+async def verify_log(log: AuditLog, public: Mapping[str, Ed25519PublicKey],
+                     witness_file: Path | None = None) -> Verification:
+    """Re-check the whole stored log (`audit.verify.LogVerifier`), held to the checkpoints of
+    `witness_file` (default: the log's own witness file, when it has one and it exists)."""
+    path = witness_file or log.witness_file
+    witnessed = []
+    if path is not None and (witness_file is not None or path.exists()):
+        try:
+            witnessed = read_witness(path)
+        except WitnessInvalid as exc:
+            return Verification(False, 0, None, None, str(exc))
+    verifier = LogVerifier(await log.checkpoints(), public, log_id=log.log_id,
+                           witnessed=witnessed)
     async for entry in log.rows():
         if not verifier.feed(entry):
             break

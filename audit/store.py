@@ -79,17 +79,18 @@ class AuditTables:
         return cls(md, meta, entries, subjects, consents, checkpoints)
 
 
-def sqlite_pragmas(cursor: Any) -> None:
-    """WAL (readers never block the writer), a 30 s busy wait, fsync at checkpoints only."""
+def sqlite_pragmas(cursor: Any, busy_ms: int = 30_000) -> None:
+    """WAL (readers never block the writer), a busy wait (30 s unless the caller bounds it),
+    fsync at checkpoints only."""
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: object) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: object, busy_ms: int = 30_000) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
     cursor = dbapi_connection.cursor()
-    sqlite_pragmas(cursor)
+    sqlite_pragmas(cursor, busy_ms)
     cursor.close()
 
 
@@ -114,12 +115,14 @@ def open_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
     return writer, reader
 
 
-def open_sync_sqlite(path: str) -> Engine:
+def open_sync_sqlite(path: str, busy_s: float = 30.0) -> Engine:
     """A synchronous engine on the SQLite file `path` for the writer thread; every transaction
-    begins IMMEDIATE, taking the write lock before the head is read."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30,
+    begins IMMEDIATE, taking the write lock before the head is read, and waits for it at most
+    `busy_s` seconds."""
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_s,
                                                               "check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "connect",
+                 lambda conn, record: _sqlite_connect(conn, record, int(busy_s * 1000)))
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Connection) -> None:

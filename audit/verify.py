@@ -6,7 +6,9 @@ entries are fed to `LogVerifier` one by one in seq order; an export's lines go t
 every entry chains to the one before and still matches its hash, that every signed checkpoint
 verifies and matches the entries it covers, and that the log (or export) reaches the latest
 checkpoint — so a changed, deleted, swapped or re-hashed entry and a truncated or rolled-back
-log are all found. Entries after the last checkpoint are reported as not yet covered.
+log are all found. Checkpoints kept by a witness outside the store (`audit.witness`) count like
+the store's own, so deleting the store's checkpoints with its tail is found too. Entries after
+the last checkpoint are reported as not yet covered.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from audit.merkle import CompactRange, ProofInvalid, leaf_hash, verify_consisten
 from signing.canonical import canonical
 from signing.keys import SignatureInvalid, verify_signature
 
-__all__ = ["ExportSummary", "LogVerifier", "Verification", "export_header", "verify_export"]
+__all__ = ["ExportSummary", "LogVerifier", "Verification", "export_header", "uncovered_note",
+           "verify_export"]
 
 _COLUMNS = {"time": "time", "request_id": "requestId", "caller": "caller",
             "purpose": "purpose", "case_no": "case", "outcome": "outcome"}
@@ -43,23 +46,39 @@ class Verification:
     uncovered: int = 0  # entries after the last signed checkpoint
 
 
+def uncovered_note(entries: int) -> str:
+    """What verification says of the entries after the last checkpoint."""
+    return (f"not yet covered by a checkpoint ({entries} entries): the newest entries are "
+            "chained but not signed, so their removal would go unnoticed until the next "
+            "checkpoint")
+
+
 class LogVerifier:
     """Feed every stored entry in seq order, then read `result()`."""
 
     def __init__(self, checkpoints: Sequence[Checkpoint],
-                 public: Mapping[str, Ed25519PublicKey]) -> None:
-        self._pending = sorted(checkpoints, key=lambda c: c.size)
+                 public: Mapping[str, Ed25519PublicKey], *, log_id: str | None = None,
+                 witnessed: Sequence[Checkpoint] = ()) -> None:
+        tagged = [(cp, "") for cp in checkpoints] + [(cp, " (kept by the witness)")
+                                                    for cp in witnessed]
+        self._pending = sorted(tagged, key=lambda t: t[0].size)
         self._last_good: Checkpoint | None = None
         self._compact = CompactRange()
         self._expected = 1
         self._prev = GENESIS
         self._failure: Verification | None = None
-        for cp in self._pending:
-            try:
-                verify_checkpoint(cp, public)
-            except SignatureInvalid as exc:
-                self._failure = Verification(False, 0, None, cp.size, f"the checkpoint at size "
-                                             f"{cp.size} is not validly signed ({exc})")
+        for cp, where in self._pending:
+            problem = None
+            if log_id is not None and cp.log_id != log_id:
+                problem = f"the checkpoint at size {cp.size}{where} belongs to another log"
+            else:
+                try:
+                    verify_checkpoint(cp, public)
+                except SignatureInvalid as exc:
+                    problem = (f"the checkpoint at size {cp.size}{where} is not validly "
+                               f"signed ({exc})")
+            if problem is not None:
+                self._failure = Verification(False, 0, None, cp.size, problem)
                 break
 
     def _fail(self, seq: int, detail: str) -> bool:
@@ -87,13 +106,13 @@ class LogVerifier:
         self._compact.append(leaf_hash(bytes.fromhex(entry.entry_hash)))
         self._prev = entry.entry_hash
         self._expected += 1
-        while self._pending and self._pending[0].size == seq:
-            cp = self._pending.pop(0)
+        while self._pending and self._pending[0][0].size == seq:
+            cp, where = self._pending.pop(0)
             if cp.head_hash != self._prev or cp.root_hash != self._compact.root().hex():
                 start = self._last_good.size + 1 if self._last_good else 1
                 return self._fail(start, f"entries {start}..{cp.size} do not match the "
-                                  f"checkpoint signed at {cp.time}: the log was rewritten in "
-                                  "that range")
+                                  f"checkpoint signed at {cp.time}{where}: the log was "
+                                  "rewritten in that range")
             self._last_good = cp
         return True
 
@@ -103,10 +122,10 @@ class LogVerifier:
         size = self._expected - 1
         head = self._prev if size else None
         if self._pending:
-            cp = self._pending[0]
+            cp, where = self._pending[-1]
             return Verification(False, size, head, size + 1,
                                 f"the log ends at {size} entries but a checkpoint signed at "
-                                f"{cp.time} covers {cp.size}: entries were removed "
+                                f"{cp.time}{where} covers {cp.size}: entries were removed "
                                 "(truncation or rollback)", self._last_good)
         covered = self._last_good.size if self._last_good else 0
         return Verification(True, size, head, None, None, self._last_good, size - covered)

@@ -6,6 +6,18 @@ runs one transaction: serialise against every other writer (`BEGIN IMMEDIATE` on
 is due, sign a checkpoint. A caller gets its `seq` only after the commit, so the hub never
 returns data whose audit entry is not durable.
 
+The audit tells the truth under failure. A caller waits `write_timeout` for its entry. A record
+the writer has not yet claimed when that runs out is abandoned: the caller answers
+AUDIT_UNAVAILABLE at once, and if the record lands later it lands `withheld()` (FAILED, nothing
+released). The writer claims records only once it holds the store's write lock, and the wait
+for that lock is itself bounded (SQLite busy timeout, PostgreSQL `lock_timeout` and
+`statement_timeout`); a caller whose record was claimed waits for that transaction's outcome.
+So an entry never says ALLOWED for an answer that was not delivered.
+
+Checkpoints are signed every `checkpoint_every` entries or `checkpoint_seconds`, whichever
+comes first, and on close; each one is also handed to the configured witnesses
+(`audit.witness`), outside the store.
+
 The transaction is written once, as synchronous SQLAlchemy Core over a `Connection`. On
 PostgreSQL it runs through `AsyncConnection.run_sync`; on a SQLite file it runs whole in one
 dedicated thread with its own connection, one hop per batch instead of one per statement.
@@ -16,12 +28,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, text
@@ -33,24 +46,28 @@ from audit.entry import GENESIS, AuditRecord, parse_time
 from audit.errors import AuditUnavailable
 from audit.merkle import CompactRange, leaf_hash
 from audit.store import LOCK_KEY, AuditTables, open_sync_sqlite
+from audit.witness import Witness, deliver
 
 __all__ = ["AuditWriter"]
 
 log = logging.getLogger("hub.audit")
 T = TypeVar("T")
+State = Literal["queued", "abandoned", "claimed"]
 
 
 @dataclass(slots=True)
 class _Pending:
     record: AuditRecord
     done: asyncio.Future[tuple[int, str]]
+    state: State = "queued"
 
 
 class AuditWriter:
     def __init__(self, engine: AsyncEngine, tables: AuditTables, log_id: str,
-                 signer: Signer | None, *, checkpoint_every: int = 256,
-                 checkpoint_seconds: float = 30.0, write_timeout: float = 10.0,
-                 max_batch: int = 512, checkpoint_size: int = 0) -> None:
+                 signer: Signer | None, *, checkpoint_every: int = 100,
+                 checkpoint_seconds: float = 5.0, write_timeout: float = 10.0,
+                 lock_timeout: float | None = None, max_batch: int = 512,
+                 checkpoint_size: int = 0, witnesses: Sequence[Witness] = ()) -> None:
         self.engine = engine
         self.tables = tables
         self.log_id = log_id
@@ -58,32 +75,48 @@ class AuditWriter:
         self.checkpoint_every = checkpoint_every
         self.checkpoint_seconds = checkpoint_seconds
         self.write_timeout = write_timeout
+        # How long a transaction waits for the store's write lock (default: write_timeout).
+        self.lock_timeout = write_timeout if lock_timeout is None else lock_timeout
         self.max_batch = max_batch
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self.witnesses = list(witnesses)
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._guard = threading.Lock()  # pending states change on the loop and in the thread
         self._pg = engine.dialect.name == "postgresql"
         self._thread: ThreadPoolExecutor | None = None
         self._sync: Engine | None = None
         if engine.dialect.name == "sqlite" and engine.url.database:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-sqlite")
-            self._sync = open_sync_sqlite(engine.url.database)
+            self._sync = open_sync_sqlite(engine.url.database, self.lock_timeout)
         self._cp_size = checkpoint_size
         self._cp_at = time.monotonic()
+        self._last_seq = 0  # the last entry this writer appended
+        self._signed: list[Checkpoint] = []  # made in the last transaction, for the witnesses
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
+        if self._task is None and not self._closing:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-writer")
 
     async def close(self) -> None:
+        """Write what is queued, sign a last checkpoint over it, and stop."""
+        self._closing = True
         if self._task is not None:
-            self._task.cancel()
+            await self._queue.put(None)
             try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+                await asyncio.wait_for(self._task, self.lock_timeout + self.write_timeout)
+            except TimeoutError:
+                log.error("the audit writer did not finish its queue while closing")
             self._task = None
+        if self._last_seq > self._cp_size and self.signer is not None:
+            try:
+                await self.checkpoint(force=True)
+            except Exception as exc:  # the entries stay; verify reports them as uncovered
+                log.warning("closing audit checkpoint failed: %s", exc)
+        for witness in self.witnesses:
+            await witness.aclose()
         if self._thread is not None and self._sync is not None:
             self._thread.submit(self._sync.dispose).result()
             self._thread.shutdown(wait=True)
@@ -93,44 +126,84 @@ class AuditWriter:
 
     async def append(self, record: AuditRecord) -> tuple[int, str]:
         """Commit `record`; return its (seq, entry hash). Raise `AuditUnavailable`."""
+        if self._closing:
+            raise AuditUnavailable("the hub is shutting down")
         self.start()
         pending = _Pending(record, asyncio.get_running_loop().create_future())
         await self._queue.put(pending)
         try:
             return await asyncio.wait_for(asyncio.shield(pending.done), self.write_timeout)
         except TimeoutError:
-            raise AuditUnavailable("the audit store did not commit in time") from None
+            with self._guard:
+                if pending.state == "queued":
+                    pending.state = "abandoned"
+                    raise AuditUnavailable("the audit store did not commit in time") from None
+        # Claimed: the writer holds the lock and is inserting it; its outcome is the truth.
+        return await pending.done
+
+    def _claim(self, batch: Sequence[_Pending]) -> list[AuditRecord]:
+        """Under the store's write lock: claim every record still wanted; the abandoned ones
+        are written as what their callers answered."""
+        records = []
+        with self._guard:
+            for p in batch:
+                if p.state == "abandoned":
+                    records.append(p.record.withheld())
+                else:
+                    p.state = "claimed"
+                    records.append(p.record)
+        return records
 
     async def _run(self) -> None:
-        while True:
+        stopping = False
+        while not stopping:
             try:
                 first = await asyncio.wait_for(self._queue.get(), self.checkpoint_seconds)
             except TimeoutError:
                 await self._idle_checkpoint()
                 continue
+            if first is None:
+                break
             batch = [first]
             while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            records = [p.record for p in batch]
-            try:
-                results = await self._transaction(partial(self._append, records=records))
-            except asyncio.CancelledError:
-                for p in batch:
-                    if not p.done.done():
-                        p.done.set_exception(AuditUnavailable("the hub is shutting down"))
-                raise
-            except Exception as exc:  # any store failure fails the batch, never the writer
-                log.error("audit append failed: %s", exc, exc_info=exc)
-                for p in batch:
-                    if not p.done.done():
-                        p.done.set_exception(AuditUnavailable("the audit store cannot be "
-                                                              "written"))
-                continue
-            for p, result in zip(batch, results, strict=True):
+                item = self._queue.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            await self._write(batch)
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        try:
+            results = await self._transaction(partial(self._append, batch=batch))
+        except asyncio.CancelledError:
+            for p in batch:
                 if not p.done.done():
-                    p.done.set_result(result)
+                    p.done.set_exception(AuditUnavailable("the hub is shutting down"))
+            raise
+        except Exception as exc:  # any store failure fails the batch, never the writer
+            log.error("audit append failed: %s", exc)
+            for p in batch:
+                if not p.done.done():
+                    p.done.set_exception(AuditUnavailable("the audit store cannot be "
+                                                          "written"))
+            return
+        self._last_seq = max(self._last_seq, results[-1][0])
+        for p, result in zip(batch, results, strict=True):
+            if not p.done.done():
+                p.done.set_result(result)
+        await self._witness()
 
     async def _transaction(self, fn: Callable[[Connection], T]) -> T:
+        """Run `fn` in one transaction; checkpoints it signs are witnessed only if it commits."""
+        self._signed = []
+        try:
+            return await self._run_transaction(fn)
+        except BaseException:
+            self._signed = []
+            raise
+
+    async def _run_transaction(self, fn: Callable[[Connection], T]) -> T:
         if self._thread is not None and self._sync is not None:
             engine = self._sync
 
@@ -143,7 +216,14 @@ class AuditWriter:
             return await conn.run_sync(fn)
 
     def _lock(self, conn: Connection) -> None:
+        """Take the store's write lock (SQLite: already taken by BEGIN IMMEDIATE), waiting
+        no longer than `lock_timeout`."""
         if self._pg:
+            limit = f"{int(self.lock_timeout * 1000)}ms"
+            statement = f"{int((self.lock_timeout + self.write_timeout) * 1000)}ms"
+            conn.execute(text("SELECT set_config('lock_timeout', :a, true), "
+                              "set_config('statement_timeout', :b, true)"),
+                         {"a": limit, "b": statement})
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
 
     def _head(self, conn: Connection) -> tuple[int, str] | None:
@@ -152,19 +232,20 @@ class AuditWriter:
                            .limit(1)).first()
         return None if row is None else (row[0], row[1])
 
-    def _append(self, conn: Connection, records: Sequence[AuditRecord]) -> list[tuple[int, str]]:
+    def _append(self, conn: Connection, batch: Sequence[_Pending]) -> list[tuple[int, str]]:
         t = self.tables
         self._lock(conn)
-        batch = link(records, *(self._head(conn) or (0, GENESIS)))
-        conn.execute(insert(t.entries), [e.row() for e in batch.entries])
-        if batch.subjects:
-            conn.execute(insert(t.subjects), batch.subjects)
-        if batch.consents:
-            conn.execute(insert(t.consents), batch.consents)
-        size, head = batch.head
+        records = self._claim(batch)
+        linked = link(records, *(self._head(conn) or (0, GENESIS)))
+        conn.execute(insert(t.entries), [e.row() for e in linked.entries])
+        if linked.subjects:
+            conn.execute(insert(t.subjects), linked.subjects)
+        if linked.consents:
+            conn.execute(insert(t.consents), linked.consents)
+        size, head = linked.head
         if self._due(size):
             self._checkpoint(conn, size, head, force=False)
-        return [(e.seq, e.entry_hash) for e in batch.entries]
+        return [(e.seq, e.entry_hash) for e in linked.entries]
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -208,16 +289,25 @@ class AuditWriter:
             time=cp.time, key_id=cp.key_id, signature=cp.signature,
             frontier=orjson.dumps([h.hex() for h in compact.hashes]).decode()))
         self._cp_size, self._cp_at = size, time.monotonic()
+        self._signed.append(cp)
         return cp
 
+    async def _witness(self) -> None:
+        signed, self._signed = self._signed, []
+        for cp in signed:
+            await deliver(self.witnesses, cp)
+
     async def _idle_checkpoint(self) -> None:
+        if self._last_seq <= self._cp_size:
+            return  # everything this writer appended is covered already
         try:
             await self.checkpoint(force=False)
         except Exception as exc:  # an idle checkpoint is retried at the next one
             log.warning("idle audit checkpoint failed: %s", exc)
 
     async def checkpoint(self, *, force: bool = True) -> Checkpoint | None:
-        """Sign a checkpoint at the current head (if `force`, even if one was just made)."""
+        """Sign a checkpoint at the current head if one is due (if `force`: unless the latest
+        already covers the head)."""
 
         def run(conn: Connection) -> Checkpoint | None:
             self._lock(conn)
@@ -226,4 +316,6 @@ class AuditWriter:
                 return None
             return self._checkpoint(conn, head[0], head[1], force=force)
 
-        return await self._transaction(run)
+        cp = await self._transaction(run)
+        await self._witness()
+        return cp

@@ -3,13 +3,16 @@
 One `ClientSession` is shared by every source (created in the app's lifespan and passed in);
 each source has its own concurrency cap, and every fetch runs under one deadline, the source's
 timeout, which covers queueing for the cap as well as the calls. Redirects are never followed.
-Request building and answer parsing are pure (`build_request`, `parse.parse_body`).
+Request building and answer parsing are pure (`build_request`, `parse.parse_body`). A failure's
+`detail` is read by clerks: it is in Chinese and names the department, never an exception
+class or a configuration key (those go to the hub's log for its operators).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,6 +31,7 @@ from connectors.parse import parse_body, to_record
 __all__ = ["MAX_BODY_BYTES", "RestConnector", "build_request"]
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
+log = logging.getLogger("hub.connectors")
 
 
 def build_request(cfg: SourceConfig, secret: str, keys: Sequence[str], now_ms: int
@@ -113,13 +117,13 @@ class RestConnector:
             return answers, Call(cfg.name, "OK", latency, len(keys))
         except TimeoutError:
             failure: SourceFailure = SourceUnavailable(
-                f"{cfg.department} did not answer within {cfg.timeout_s:g} s")
-        except aiohttp.ClientConnectionError:
-            failure = SourceUnavailable(f"{cfg.department} could not be reached (connection "
-                                        "refused or dropped)")
+                f"{cfg.department}未在 {cfg.timeout_s:g} 秒内答复")
+        except aiohttp.ClientConnectionError as exc:
+            log.warning("source %s: connection failed: %r", cfg.name, exc)
+            failure = SourceUnavailable(f"无法连接{cfg.department}（连接被拒绝或中断）")
         except aiohttp.ClientError as exc:
-            failure = SourceUnavailable(f"the call to {cfg.department} failed "
-                                        f"({type(exc).__name__})")
+            log.warning("source %s: call failed: %r", cfg.name, exc)
+            failure = SourceUnavailable(f"调用{cfg.department}失败（答复不完整或不合 HTTP 规范）")
         except SourceFailure as exc:
             failure = exc
         latency = (time.perf_counter() - started) * 1000
@@ -136,22 +140,22 @@ class RestConnector:
         # encoded=True: send the URL exactly as built (and signed), with no re-quoting.
         async with self._session.request(method, URL(url, encoded=True), **kwargs) as resp:
             if 300 <= resp.status < 400:
-                raise SourceInvalid(f"{cfg.department} answered with a redirect "
-                                    f"(HTTP {resp.status}); the hub never follows redirects")
+                raise SourceInvalid(f"{cfg.department}答复了重定向（HTTP {resp.status}），"
+                                    "中枢不跟随重定向")
             if resp.status in (401, 403):
-                raise SourceUnavailable(f"{cfg.department} refused the hub's credential "
-                                        f"(HTTP {resp.status}); check sources.{cfg.name}."
-                                        "credential")
+                log.warning("source %s refused the hub's credential (HTTP %d); check "
+                            "sources.%s.credential", cfg.name, resp.status, cfg.name)
+                raise SourceUnavailable(f"{cfg.department}拒绝了中枢的访问凭据"
+                                        f"（HTTP {resp.status}），请联系中枢运维人员")
             if resp.status >= 400:
-                raise SourceUnavailable(f"{cfg.department} answered with an error "
-                                        f"(HTTP {resp.status})")
+                raise SourceUnavailable(f"{cfg.department}答复出错（HTTP {resp.status}）")
             if resp.content_type != "application/json":
-                raise SourceInvalid(f"{cfg.department} answered {resp.content_type or 'no'} "
-                                    "content, not JSON")
+                raise SourceInvalid(f"{cfg.department}答复的内容不是 JSON"
+                                    f"（{resp.content_type or '未标明类型'}）")
             raw = bytearray()
             async for chunk in resp.content.iter_chunked(256 * 1024):
                 raw += chunk
                 if len(raw) > MAX_BODY_BYTES:
-                    raise SourceInvalid(f"{cfg.department}'s answer is larger than "
+                    raise SourceInvalid(f"{cfg.department}的答复超过 "
                                         f"{MAX_BODY_BYTES // 2**20} MiB")
             return bytes(raw)

@@ -8,12 +8,15 @@ row (`absent = "not_found"`). Each answer carries its data time, the oldest push
 Identifiers come from validated configuration and keys are bound parameters, so no value ever
 reaches the SQL text. Connections are pooled; for SQLite a fetch first checks that the file is
 still there (the department may take it away), and waits on locks no longer than the timeout.
+A failure's `detail` is read by clerks: in Chinese, naming the department, never the view, a
+driver's exception class or its message (those go to the hub's log).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -29,6 +32,8 @@ from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
 from connectors.parse import parse_timestamp, to_record
 
 __all__ = ["SqlConnector", "open_engine"]
+
+log = logging.getLogger("hub.connectors")
 
 
 def open_engine(cfg: SourceConfig) -> AsyncEngine:
@@ -96,8 +101,7 @@ class SqlConnector:
             async with asyncio.timeout_at(deadline), self._cap:
                 if self._file is not None and not self._file.exists():
                     await self.engine.dispose()
-                    raise SourceUnavailable(f"{cfg.department}'s exchange database cannot be "
-                                            "opened (its file is gone)")
+                    raise SourceUnavailable(f"{cfg.department}的前置库无法打开（数据库文件不存在）")
                 async with self.engine.connect() as conn:
                     held = None
                     if self._roster is not None:
@@ -109,13 +113,13 @@ class SqlConnector:
             return answers, Call(cfg.name, "OK", _ms(started), len(keys))
         except TimeoutError:
             failure: SourceFailure = SourceUnavailable(
-                f"{cfg.department}'s exchange database did not answer within "
-                f"{cfg.timeout_s:g} s")
+                f"{cfg.department}的前置库未在 {cfg.timeout_s:g} 秒内答复")
         except (OperationalError, ProgrammingError) as exc:
+            log.warning("source %s: %s", cfg.name, exc.orig)
             failure = _classify(cfg, exc)
         except (DBAPIError, SQLAlchemyError, OSError) as exc:
-            failure = SourceUnavailable(f"{cfg.department}'s exchange database failed "
-                                        f"({type(exc).__name__})")
+            log.warning("source %s: %r", cfg.name, exc)
+            failure = SourceUnavailable(f"{cfg.department}的前置库访问失败")
         except SourceFailure as exc:
             failure = exc
         latency = _ms(started)
@@ -137,17 +141,14 @@ class SqlConnector:
 
         for key, pushed in (held or {}).items():
             if key not in wanted:
-                raise SourceInvalid("the exchange database's roster returned a subject the "
-                                    "hub did not ask for")
+                raise SourceInvalid("前置库的主体名册返回了中枢未查询的主体")
             date(key, pushed, "the roster's update time")
         for row in rows:
             key = row[cfg.key_field]
             if key not in wanted:
-                raise SourceInvalid("the exchange database returned a subject the hub did "
-                                    "not ask for")
+                raise SourceInvalid("前置库返回了中枢未查询的主体")
             if held is not None and key not in held:
-                raise SourceInvalid("the exchange database has records of a subject its "
-                                    "roster does not list")
+                raise SourceInvalid("前置库中有其主体名册未列出的主体的记录")
             grouped.setdefault(key, []).append(row)
             date(key, row[cfg.as_of_column] if cfg.as_of_column else None, "the row's update time")
         oldest = min(dated.values(), default=None)
@@ -169,14 +170,12 @@ class SqlConnector:
 def _classify(cfg: SourceConfig, exc: DBAPIError) -> SourceFailure:
     message = str(exc.orig).lower()
     if "no such column" in message or ("column" in message and "does not exist" in message):
-        return SourceInvalid(f"{cfg.department}'s exchange view {cfg.table} does not have the "
-                             "agreed columns")
+        return SourceInvalid(f"{cfg.department}的前置库数据缺少约定的字段")
     if "unable to open" in message:
-        return SourceUnavailable(f"{cfg.department}'s exchange database cannot be opened")
+        return SourceUnavailable(f"{cfg.department}的前置库无法打开")
     if "locked" in message or "busy" in message:
-        return SourceUnavailable(f"{cfg.department}'s exchange database is locked")
-    return SourceUnavailable(f"{cfg.department}'s exchange database refused the query "
-                             f"({type(exc.orig).__name__})")
+        return SourceUnavailable(f"{cfg.department}的前置库被锁定，暂时无法读取")
+    return SourceUnavailable(f"{cfg.department}的前置库拒绝了查询")
 
 
 def _ms(started: float) -> float:

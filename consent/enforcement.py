@@ -42,7 +42,7 @@ __all__ = [
     "require_purpose",
 ]
 
-Role = Literal["lead", "portal", "window", "auditor"]
+Role = Literal["lead", "portal", "window", "auditor", "gateway"]  # gateway: federation router
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,10 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
         store = await open_store(settings.store_url)
         audit = await AuditLog.open(settings.store_url, keys,
                                     checkpoint_every=settings.checkpoint_every,
-                                    checkpoint_seconds=settings.checkpoint_seconds)
+                                    checkpoint_seconds=settings.checkpoint_seconds,
+                                    write_timeout=settings.audit_write_timeout,
+                                    witness_file=settings.audit_witness,
+                                    witness_url=settings.audit_witness_url)
         connectors = await Connectors.open(settings.sources, settings.environ)
         buckets = RedisBuckets(settings.redis_url) if settings.redis_url else None
         try:
@@ -62,7 +65,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
                                 breaker_failures=settings.breaker_failures,
                                 breaker_reset_s=settings.breaker_reset_s)
             services = Services(sources, settings.matters, keys, store.consents, audit)
-            schema = build_schema()
+            schema = build_schema(sdl_for_all=settings.demo)
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
             quotas = {c.name: Quota(c.rate, c.burst) for c in settings.callers

@@ -20,6 +20,7 @@ DEMO_CALLERS: tuple[tuple[str, str, Role], ...] = (
     ("portal", "一体化政务服务平台", "portal"),
     ("window", "一件事综合窗口", "window"),
     ("auditor", "监督审计", "auditor"),
+    ("gateway", "联邦网关", "gateway"),  # the federation router: may read _service { sdl }
 )
 
 

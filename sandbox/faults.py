@@ -1,9 +1,12 @@
 """Fault modes a sandbox department can be put into, parsed from `SOURCE=MODE` or JSON.
 
-Modes (CONTRACT.md): `down` (connection refused), `hang` (accepts, never answers), `slow:MS`
-(adds MS milliseconds), `error` (HTTP 500), `garbage` (200 with a body that is not the agreed
-JSON), `wrong-subject` (answers about another subject), `flaky:P` (fails with probability P),
-`ok` (clears the fault).
+Modes (CONTRACT.md): `down` (connection refused, and open keep-alive connections closed),
+`hang` (accepts, never answers), `slow:MS` (adds MS milliseconds), `error` (HTTP 500),
+`garbage` (200 with a body that is not the agreed JSON), `wrong-subject` (answers about
+another subject), `flaky:P` (fails with probability P), `reset` (sends half the answer, then
+resets the connection), `partial` (answers only the first half of the keys asked for, none of
+one), `slowloris` (dribbles the answer a few bytes at a time), `ok` (clears the fault).
+Each behaves like the real outage whenever it is set, also on connections already open.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from dataclasses import dataclass
 
 __all__ = ["MODES", "SQL_MODES", "Fault", "FaultError", "parse_assignment", "parse_fault"]
 
-MODES = ("ok", "down", "hang", "slow", "error", "garbage", "wrong-subject", "flaky")
+MODES = ("ok", "down", "hang", "slow", "error", "garbage", "wrong-subject", "flaky", "reset",
+         "partial", "slowloris")
 # A front-end exchange database (前置库) is a file the hub reads; faults that need a server in
 # the path (a delay, a random failure, a forged answer) cannot be imposed on it.
 SQL_MODES = ("ok", "down", "hang", "error", "garbage")

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import random
 import socket
+import struct
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -153,6 +154,10 @@ class Sandbox:
         elif fault.mode == "down" and source.site is not None:
             await source.site.stop()
             source.site = None
+            # A department that is down does not keep serving on connections opened before.
+            server = source.runner.server if source.runner is not None else None
+            for connection in server.connections if server is not None else ():
+                connection.force_close()
         elif fault.mode != "down" and source.site is None:
             await self._listen(source)
         source.fault = fault
@@ -185,7 +190,7 @@ class Sandbox:
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
             try:
-                return await self._answer(source, keys)
+                return await self._answer(source, keys, request)
             finally:
                 stats.in_flight -= 1
 
@@ -215,7 +220,8 @@ class Sandbox:
             ok = False
         return None if ok else "签名校验失败: signature does not match"
 
-    async def _answer(self, source: _Source, keys: list[str]) -> web.StreamResponse:
+    async def _answer(self, source: _Source, keys: list[str], request: web.Request
+                      ) -> web.StreamResponse:
         spec, fault = source.spec, source.fault
         if self.latency:
             await asyncio.sleep(spec.latency_ms * source.rng.uniform(0.75, 1.25) / 1000)
@@ -231,9 +237,18 @@ class Sandbox:
         if fault.mode == "wrong-subject":
             answers = [(k, self._select(spec, self._other(spec, k))) for k in keys]
             answers = [(self._other(spec, k), r) for k, r in answers]
+        elif fault.mode == "partial":
+            answers = [(k, self._select(spec, k)) for k in keys[:len(keys) // 2]]
+            if not answers and spec.envelope == "single":
+                return _json({"code": "200", "message": "success", "data": None})
         else:
             answers = [(k, self._select(spec, k)) for k in keys]
-        return _json(render_body(spec, answers, data_time(spec, dt.datetime.now(CHINA))))
+        body = orjson.dumps(render_body(spec, answers, data_time(spec, dt.datetime.now(CHINA))))
+        if fault.mode == "reset":
+            return await _reset_midway(request, body)
+        if fault.mode == "slowloris":
+            return await _dribble(request, body)
+        return web.Response(body=body, content_type="application/json")
 
     def _select(self, spec: SourceSpec, key: str) -> list[dict[str, Any]] | None:
         return spec.select(self.world, key)
@@ -336,6 +351,34 @@ async def _keys(spec: SourceSpec, param: str, request: web.Request
     if len(keys) > limit:
         return [], f"单次查询最多 {limit} 个主体: at most {limit} keys per call"
     return keys, None
+
+
+async def _reset_midway(request: web.Request, body: bytes) -> web.StreamResponse:
+    """Promise the whole body, send half of it, then reset the connection (TCP RST)."""
+    response = web.StreamResponse(headers={"Content-Type": "application/json",
+                                           "Content-Length": str(len(body))})
+    await response.prepare(request)
+    await response.write(body[:len(body) // 2])
+    transport = request.transport
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    return response
+
+
+async def _dribble(request: web.Request, body: bytes, step: int = 4, pause_s: float = 0.25
+                   ) -> web.StreamResponse:
+    """Send the answer `step` bytes every `pause_s` seconds, as a slowloris server would."""
+    response = web.StreamResponse(headers={"Content-Type": "application/json",
+                                           "Content-Length": str(len(body))})
+    await response.prepare(request)
+    for start in range(0, len(body), step):
+        await response.write(body[start:start + step])
+        await asyncio.sleep(pause_s)
+    await response.write_eof()
+    return response
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:

@@ -18,6 +18,7 @@ from strawberry.types import Info
 from audit.checkpoint import Checkpoint
 from audit.entry import format_time, parse_time
 from audit.search import SearchFilter
+from audit.verify import uncovered_note
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
@@ -105,6 +106,8 @@ class AuditVerification:
     first_bad_seq: int | None
     detail: str | None
     checkpoint: CheckpointType | None
+    uncovered: int = strawberry.field(description="entries after the last signed checkpoint: "
+                                      "not yet covered by a checkpoint")
 
 
 @strawberry.input
@@ -129,7 +132,8 @@ def _after(cursor: str | None) -> int | None:
         return None
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "seq" or not value.isdigit():
+        # A seq is a store integer (at most 2^63 - 1): 18 digits are always in range.
+        if kind != "seq" or not value.isascii() or not value.isdigit() or len(value) > 18:
             raise ValueError
     except ValueError:
         raise BadUserInput("after: not a cursor this hub gave out") from None
@@ -200,9 +204,10 @@ def _checkpoint(cp: Checkpoint | None) -> CheckpointType | None:
 
 async def resolve_verification(info: Info[RequestContext, None]) -> AuditVerification:
     v = await info.context.gateway.audit_verification(path_of(info))
+    detail = v.detail if not v.ok or not v.uncovered else uncovered_note(v.uncovered)
     return AuditVerification(ok=v.ok, size=v.size, head_hash=v.head_hash,
-                             first_bad_seq=v.first_bad_seq, detail=v.detail,
-                             checkpoint=_checkpoint(v.checkpoint))
+                             first_bad_seq=v.first_bad_seq, detail=detail,
+                             checkpoint=_checkpoint(v.checkpoint), uncovered=v.uncovered)
 
 
 async def resolve_access_log(info: Info[RequestContext, None], subject: str, first: int,

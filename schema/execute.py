@@ -1,9 +1,12 @@
 """Executing GraphQL operations: cached parse and validation, limits, and coded errors.
 
 The hub runs graphql-core directly on the strawberry schema rather than through a stack of
-schema extensions: parse and validation results are cached per query text (measured: no cache
-costs 5x), limits are validation rules, and every error leaves with a stable `extensions.code`.
-Errors that are not coded are masked as INTERNAL; the original goes to the hub's log only.
+schema extensions. Parse and validation results are cached per query text (measured: no cache
+costs 5x) in a cache bounded by bytes, not only by entries, so that no caller can pin memory
+with large documents. The limits (`schema.limits`) are checked in one linear pass before
+graphql-core's own rules run. Every error leaves with a stable `extensions.code`, and no
+message carries a suggestion ("Did you mean ...") wherever graphql-core put one. Errors that
+are not coded are masked as INTERNAL; the original goes to the hub's log only.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -33,12 +36,16 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from schema.errors import CODES, coded
-from schema.limits import Limits, limit_rules
+from schema.limits import Limits, check_limits
 
-__all__ = ["Executor", "Prepared", "format_error"]
+__all__ = ["Executor", "ParseCache", "Prepared", "format_error", "scrub"]
 
 log = logging.getLogger("hub.graphql")
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+# A parsed document keeps every token (for error locations) and an AST node per few tokens;
+# measured with tracemalloc, a token costs about this many bytes once parsed and validated.
+_TOKEN_BYTES = 700
+_ENTRY_BYTES = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +55,15 @@ class Prepared:
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
     query_hash: str
+    cost: int = 0  # bytes it holds while cached (estimated)
+
+    def operations(self) -> list[OperationDefinitionNode]:
+        if self.document is None:
+            return []
+        return [d for d in self.document.definitions if isinstance(d, OperationDefinitionNode)]
 
     def operation(self, name: str | None) -> OperationDefinitionNode | None:
-        if self.document is None:
-            return None
-        ops = [d for d in self.document.definitions if isinstance(d, OperationDefinitionNode)]
+        ops = self.operations()
         if name is None:
             return ops[0] if len(ops) == 1 else None
         return next((o for o in ops if o.name is not None and o.name.value == name), None)
@@ -61,57 +72,119 @@ class Prepared:
         op = self.operation(name)
         return op is not None and op.operation == OperationType.MUTATION
 
+    def selection_problem(self, name: str | None) -> str | None:
+        """Why `operationName` does not pick one operation of the document, if it does not."""
+        if self.operation(name) is not None:
+            return None
+        if name is None:
+            return (f"the document holds {len(self.operations())} operations; name the one to "
+                    "run in operationName")
+        return f"the document has no operation named {name[:64]!r}; check operationName"
+
+
+@dataclass(slots=True)
+class ParseCache:
+    """Least recently used prepared documents, bounded by entries and by estimated bytes."""
+
+    max_bytes: int
+    max_entries: int = 1024
+    bytes: int = 0
+    _entries: OrderedDict[str, Prepared] = field(default_factory=OrderedDict)
+
+    def get(self, query: str) -> Prepared | None:
+        found = self._entries.get(query)
+        if found is not None:
+            self._entries.move_to_end(query)
+        return found
+
+    def put(self, query: str, prepared: Prepared) -> None:
+        if prepared.cost > self.max_bytes // 8:
+            return  # one document may not take more than an eighth of the cache
+        old = self._entries.pop(query, None)
+        if old is not None:
+            self.bytes -= old.cost
+        self._entries[query] = prepared
+        self.bytes += prepared.cost
+        while self.bytes > self.max_bytes or len(self._entries) > self.max_entries:
+            _, evicted = self._entries.popitem(last=False)
+            self.bytes -= evicted.cost
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
 
 class Executor:
     def __init__(self, schema: strawberry.Schema, limits: Limits, *, introspection: bool,
-                 cache_size: int = 1024) -> None:
+                 cache_entries: int = 1024) -> None:
         self.schema = schema
         self.limits = limits
         self._gql = schema._schema
         self._executor_class = schema.execution_context_class
-        rules = [*specified_rules, *limit_rules(limits)]
+        rules = list(specified_rules)
         if not introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self._rules = rules
-        self._cache: OrderedDict[str, Prepared] = OrderedDict()
-        self._cache_size = cache_size
+        self.cache = ParseCache(limits.parse_cache_bytes, cache_entries)
 
     def prepare(self, query: str) -> Prepared:
-        cached = self._cache.get(query)
+        cached = self.cache.get(query)
         if cached is not None:
-            self._cache.move_to_end(query)
             return cached
         prepared = self._prepare(query)
-        self._cache[query] = prepared
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self.cache.put(query, prepared)
         return prepared
 
     def _prepare(self, query: str) -> Prepared:
+        size = len(query.encode())
         try:
             document = parse(query, max_tokens=self.limits.max_tokens, no_location=False)
         except GraphQLSyntaxError as exc:
             code = ("QUERY_TOO_COMPLEX" if "tokens" in exc.message else "GRAPHQL_PARSE_FAILED")
-            return Prepared(None, (_coded(exc, code, exc.message),), _sha256(query))
+            return Prepared(None, (_coded(exc, code, scrub(exc.message)),), _sha256(query),
+                            2 * size)
+        # The text, a copy of it in the tokens, the tokens and the AST, and a fixed part.
+        cost = 2 * size + _TOKEN_BYTES * _tokens(document) + _ENTRY_BYTES
         digest = _sha256(print_ast(document))  # the normalised query, for the audit trail
-        errors = validate(self._gql, document, self._rules)
+        # The limits first, in one linear pass: graphql-core's rules only see bounded documents.
+        errors = check_limits(document, self.limits) or validate(
+            self._gql, document, self._rules, max_errors=50, hide_suggestions=True)
         if errors:
             return Prepared(document, tuple(_validation_error(e, document) for e in errors),
-                            digest)
-        return Prepared(document, (), digest)
+                            digest, cost)
+        return Prepared(document, (), digest, cost)
 
     async def execute(self, prepared: Prepared, variables: dict[str, Any] | None,
                       operation_name: str | None, context: Any) -> ExecutionResult:
         if prepared.document is None:
             raise ValueError("cannot execute a document that did not parse")
+        problem = prepared.selection_problem(operation_name)
+        if problem is not None:
+            return ExecutionResult(None, [GraphQLError(
+                problem, extensions={"code": "BAD_USER_INPUT"})])
         result = execute(
             self._gql, prepared.document, context_value=context, variable_values=variables,
             operation_name=operation_name, is_awaitable=optimized_is_awaitable,  # type: ignore[arg-type]
-            executor_class=self._executor_class,
+            executor_class=self._executor_class, hide_suggestions=True,
         )
         if optimized_is_awaitable(result):
             result = await result  # type: ignore[misc]
         return result  # type: ignore[return-value]
+
+
+def _tokens(document: DocumentNode) -> int:
+    """How many tokens the parsed document keeps (its locations link them all)."""
+    loc = document.loc
+    token = loc.start_token if loc is not None else None
+    count = 0
+    while token is not None:
+        count += 1
+        token = token.next
+    return count
+
+
+def scrub(message: str) -> str:
+    """The message without any suggestion graphql-core may have put anywhere in it."""
+    return _SUGGESTION.sub("", message)
 
 
 def _sha256(text: str) -> str:
@@ -153,7 +226,7 @@ def _argument_of(document: DocumentNode, error: GraphQLError) -> str | None:
 
 
 def _validation_error(error: GraphQLError, document: DocumentNode) -> GraphQLError:
-    message = _SUGGESTION.sub("", error.message)
+    message = scrub(error.message)
     code = (error.extensions or {}).get("code")
     if code == "BAD_USER_INPUT" or message.startswith("Expected value of type"):
         argument = _argument_of(document, error)
@@ -176,12 +249,12 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
     elif (error.extensions or {}).get("code") in CODES:
         code, message = (error.extensions or {})["code"], error.message
     elif not error.path and error.message.startswith("Variable '$"):
-        code, message = "BAD_USER_INPUT", _SUGGESTION.sub("", error.message)
+        code, message = "BAD_USER_INPUT", error.message
     else:
         log.error("internal error in request %s", request_id, exc_info=original or error)
         code = "INTERNAL"
         message = f"internal error; quote request id {request_id} to the hub's operators"
-    out: dict[str, Any] = {"message": message, "extensions": {"code": code}}
+    out: dict[str, Any] = {"message": scrub(message), "extensions": {"code": code}}
     if error.locations:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
     if error.path:

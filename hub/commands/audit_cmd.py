@@ -15,7 +15,7 @@ from audit.entry import format_time
 from audit.errors import ExportInvalid
 from audit.export import export_lines
 from audit.log import AuditLog, verify_log
-from audit.verify import verify_export
+from audit.verify import uncovered_note, verify_export
 from hub.config.errors import ConfigError
 from hub.config.settings import load_settings
 from signing.keys import KeyRing, KeysError, load_public_keys
@@ -28,6 +28,9 @@ def register(sub: Any) -> None:
     verbs = audit.add_subparsers(dest="verb", required=True, metavar="VERB")
     verify = verbs.add_parser("verify", help="re-check the chain and its signed checkpoints")
     _where(verify)
+    verify.add_argument("--witness", type=Path, default=None,
+                        help="a witness file of checkpoints kept outside the store (default: "
+                        "the config's hub.audit_witness)")
     verify.set_defaults(run=run_verify)
     export = verbs.add_parser("export", help="export entries as JSON Lines with proofs")
     _where(export)
@@ -49,29 +52,34 @@ def _where(p: argparse.ArgumentParser) -> None:
     group.add_argument("--home", type=Path, default=Path(".hub"), help="a demo's home")
 
 
-def _locate(args: argparse.Namespace) -> tuple[str, Path]:
+def _locate(args: argparse.Namespace) -> tuple[str, Path, Path | None]:
+    """The store's URL, the keys directory and the configured witness file."""
     if args.config is not None:
         settings = load_settings(args.config)
-        return settings.store_url, settings.keys_dir
+        return settings.store_url, settings.keys_dir, settings.audit_witness
     home: Path = args.home.resolve()
     store = home / "hub.sqlite"
     if not store.exists():
         raise ConfigError(f"no audit store at {store}; pass --config or --home")
-    return f"sqlite+aiosqlite:///{store}", home / "keys"
+    return f"sqlite+aiosqlite:///{store}", home / "keys", None
 
 
 def run_verify(args: argparse.Namespace) -> int:
     try:
-        url, keys = _locate(args)
+        url, keys, witness = _locate(args)
         public = load_public_keys(keys / "hub-keys.json")
     except (ConfigError, KeysError) as exc:
         print(f"hub audit verify: {exc}", file=sys.stderr)
+        return 2
+    witness = args.witness or witness
+    if witness is not None and not witness.exists():
+        print(f"hub audit verify: no witness file at {witness}", file=sys.stderr)
         return 2
 
     async def check() -> int:
         log = await AuditLog.open(url, None)
         try:
-            result = await verify_log(log, public)
+            result = await verify_log(log, public, witness)
         finally:
             await log.close()
         if result.ok:
@@ -79,9 +87,10 @@ def run_verify(args: argparse.Namespace) -> int:
             covered = f"; last signed checkpoint at size {cp.size} ({cp.time})" if cp else \
                 "; no checkpoint signed yet"
             print(f"ok: {result.size} entries, head {result.head_hash}{covered}")
+            if witness is not None:
+                print(f"the log reaches every checkpoint kept by the witness {witness}")
             if result.uncovered:
-                print(f"note: the last {result.uncovered} entries are not yet covered by a "
-                      "checkpoint; a deleted tail entry among them could not be detected")
+                print(f"note: {uncovered_note(result.uncovered)}")
             return 0
         print(f"TAMPERED: first bad seq {result.first_bad_seq}: {result.detail}",
               file=sys.stderr)
@@ -101,7 +110,7 @@ def run_export(args: argparse.Namespace) -> int:
             return 2
         since = format_time(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
     try:
-        url, keys = _locate(args)
+        url, keys, _ = _locate(args)
         ring = KeyRing.load(keys)
     except (ConfigError, KeysError) as exc:
         print(f"hub audit export: {exc}", file=sys.stderr)

@@ -13,18 +13,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from connectors.config import SourceConfig
 from consent.catalogue import DEFAULT_MATTERS, Matter
 from consent.enforcement import Role
 from hub.config.errors import ConfigError
 from hub.config.matters import parse_matters
+from hub.config.reader import TableReader
 from hub.config.sources import parse_sources
 from schema.limits import Limits
 
 __all__ = ["ROLES", "CallerConfig", "ConfigError", "Settings", "hash_key", "load_settings"]
 
-ROLES: tuple[Role, ...] = ("lead", "portal", "window", "auditor")
+ROLES: tuple[Role, ...] = ("lead", "portal", "window", "auditor", "gateway")
 
 
 def hash_key(api_key: str) -> str:
@@ -55,8 +57,11 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     redis_url: str | None = None  # per-caller quota buckets shared by every hub process
     max_in_flight: int = 64
-    checkpoint_every: int = 256
-    checkpoint_seconds: float = 30.0
+    checkpoint_every: int = 100  # a signed checkpoint at least every N entries ...
+    checkpoint_seconds: float = 5.0  # ... or T seconds, and on shutdown
+    audit_write_timeout: float = 10.0  # past it a request answers AUDIT_UNAVAILABLE
+    audit_witness: Path | None = None  # a file outside the store that keeps each checkpoint
+    audit_witness_url: str | None = None  # a URL each checkpoint is POSTed to
     breaker_failures: int = 5  # consecutive failed fetches that open a source's circuit
     breaker_reset_s: float = 10.0  # how long an open circuit waits before a probe
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -143,7 +148,9 @@ def _limits(raw: Mapping[str, Any]) -> Limits:
     table = {k: v for k, v in _table(raw, "limits").items() if k != "redis_url"}
     defaults = Limits()
     bounds = {"max_depth": (2, 100), "max_aliases": (0, 1000), "max_tokens": (100, 100_000),
-              "max_batch": (1, 10_000), "max_body_bytes": (1024, 64 * 2**20)}
+              "max_complexity": (10, 1_000_000), "max_repeats": (1, 10_000),
+              "max_batch": (1, 10_000), "max_body_bytes": (1024, 64 * 2**20),
+              "parse_cache_bytes": (0, 2**32)}
     unknown = sorted(set(table) - set(bounds))
     if unknown:
         raise ConfigError(f"limits.{unknown[0]}: unknown key (known: {', '.join(bounds)}, "
@@ -169,8 +176,8 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         raise ConfigError("hub.audit: auditing cannot be switched off; every request leaves an "
                           "audit entry (remove the key)")
     known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight", "breaker_failures",
-             "breaker_reset_s",
-             "checkpoint_every", "checkpoint_seconds"}
+             "breaker_reset_s", "checkpoint_every", "checkpoint_seconds", "audit_write_timeout",
+             "audit_witness", "audit_witness_url"}
     if set(hub) - known:
         raise ConfigError(f"hub.{sorted(set(hub) - known)[0]}: unknown key")
     base = path.parent
@@ -178,9 +185,13 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     demo = hub.get("demo", False)
     if not isinstance(demo, bool):
         raise ConfigError("hub.demo: must be true or false")
-    seconds = hub.get("checkpoint_seconds", 30)
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0.1 <= seconds <= 86400:
-        raise ConfigError("hub.checkpoint_seconds: must be a number from 0.1 to 86400")
+    reader = TableReader("hub", hub)
+    seconds = reader.number("checkpoint_seconds", 5.0, 0.1, 86400)
+    write_timeout = reader.number("audit_write_timeout", 10.0, 0.1, 600)
+    witness = base / reader.string("audit_witness") if "audit_witness" in hub else None
+    witness_url = reader.string("audit_witness_url") if "audit_witness_url" in hub else None
+    if witness_url is not None and urlsplit(witness_url).scheme not in ("http", "https"):
+        raise ConfigError(f"hub.audit_witness_url: {witness_url!r} is not an http(s) URL")
     store = _str("hub.store", hub.get("store", f"sqlite+aiosqlite:///{base / 'hub.sqlite'}"))
     callers = _callers(raw)
     return Settings(
@@ -191,11 +202,12 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         port=_int("hub.port", hub.get("port", 8000), 0, 65535), limits=_limits(raw),
         redis_url=_redis_url(raw),
         max_in_flight=_int("hub.max_in_flight", hub.get("max_in_flight", 64), 1, 100_000),
-        checkpoint_seconds=float(seconds),
+        checkpoint_seconds=seconds,
         breaker_failures=_int("hub.breaker_failures", hub.get("breaker_failures", 5), 1, 1000),
         breaker_reset_s=_seconds("hub.breaker_reset_s", hub.get("breaker_reset_s", 10), 0.1,
                                  3600),
-        checkpoint_every=_int("hub.checkpoint_every", hub.get("checkpoint_every", 256), 1,
+        checkpoint_every=_int("hub.checkpoint_every", hub.get("checkpoint_every", 100), 1,
                               1_000_000),
+        audit_write_timeout=write_timeout, audit_witness=witness, audit_witness_url=witness_url,
         environ=dict(os.environ if environ is None else environ),
     )

@@ -102,7 +102,8 @@ def test_batch_limit(hub: HubHarness, clean_sandbox: SandboxProcess) -> None:
 @pytest.fixture(scope="module")
 def tight_hub(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     harness = HubHarness(sandbox, tmp_path_factory.mktemp("tight"),
-                         limits=Limits(max_depth=3, max_aliases=3, max_tokens=200))
+                         limits=Limits(max_depth=3, max_aliases=3, max_tokens=200,
+                                       max_repeats=1000))
     yield harness
     harness.close()
 
