@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,7 +29,13 @@ from connectors.config import SourceConfig
 from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
 from connectors.parse import parse_body, to_record
 
-__all__ = ["MAX_BODY_BYTES", "RestConnector", "build_request"]
+__all__ = [
+    "FETCH_BUDGET_CAP_S",
+    "MAX_BODY_BYTES",
+    "RestConnector",
+    "build_request",
+    "fetch_budget_s",
+]
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 log = logging.getLogger("hub.connectors")
@@ -63,15 +70,30 @@ def build_request(cfg: SourceConfig, secret: str, keys: Sequence[str], now_ms: i
     return method, url, headers, body
 
 
+FETCH_BUDGET_CAP_S = 30.0
+
+
+def fetch_budget_s(cfg: SourceConfig, calls: int, cap_s: float = FETCH_BUDGET_CAP_S) -> float:
+    """How long one fetch of `calls` department calls may take, queueing included.
+
+    Each call has the source's timeout; calls beyond the source's concurrency wait their turn,
+    so a one-key-per-call source asked about many subjects gets a timeout per round of calls,
+    up to a bound (a list larger than that is a job's work, not a query's)."""
+    rounds = math.ceil(calls / cfg.concurrency)
+    return min(cfg.timeout_s * rounds, max(cfg.timeout_s, cap_s))
+
+
 class RestConnector:
     """A department REST API, batch (many keys per call) or single-key (one per call)."""
 
     def __init__(self, config: SourceConfig, session: aiohttp.ClientSession, secret: str,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 budget_cap_s: float = FETCH_BUDGET_CAP_S) -> None:
         self.config = config
         self._session = session
         self._secret = secret
         self._clock = clock
+        self._budget_cap_s = budget_cap_s
         self._cap = asyncio.Semaphore(config.concurrency)
         self._size = 1 if config.transport == "rest-single" else config.max_batch
 
@@ -80,7 +102,8 @@ class RestConnector:
         chunks = chunked(keys, self._size)
         if not chunks:
             return result
-        deadline = asyncio.get_running_loop().time() + self.config.timeout_s
+        budget = fetch_budget_s(self.config, len(chunks), self._budget_cap_s)
+        deadline = asyncio.get_running_loop().time() + budget
         for answers, call in await asyncio.gather(*(self._call(c, deadline) for c in chunks)):
             result.answers.update(answers)
             if call is not None:
@@ -97,7 +120,7 @@ class RestConnector:
         sent = False
         try:
             async with asyncio.timeout_at(deadline):
-                async with self._cap:
+                async with self._cap, asyncio.timeout(cfg.timeout_s):
                     method, url, headers, body = build_request(
                         cfg, self._secret, keys, int(self._clock() * 1000))
                     sent = True
@@ -117,7 +140,9 @@ class RestConnector:
             return answers, Call(cfg.name, "OK", latency, len(keys))
         except TimeoutError:
             failure: SourceFailure = SourceUnavailable(
-                f"{cfg.department}未在 {cfg.timeout_s:g} 秒内答复")
+                f"{cfg.department}未在 {cfg.timeout_s:g} 秒内答复" if sent else
+                f"{cfg.department}的调用排队超过本次查询的总时限；大批量核查请提交核查任务"
+                "（submitCheckJob）")
         except aiohttp.ClientConnectionError as exc:
             log.warning("source %s: connection failed: %r", cfg.name, exc)
             failure = SourceUnavailable(f"无法连接{cfg.department}（连接被拒绝或中断）")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import aiohttp
 import pytest
 from aiohttp import web
 
 from connectors.base import Answer
 from connectors.registry import Connectors
+from connectors.rest import RestConnector
 from hub.config.sources import parse_sources
 from tests.connectors.helpers import open_connectors, source_configs
 from tests.sandbox_process import SandboxProcess
@@ -154,13 +156,25 @@ async def test_single_key_source_respects_its_cap(clean_sandbox: SandboxProcess)
     assert all(a.status == "OK" for a in result.answers.values())
 
 
-async def test_partial_batch_failure_marks_only_that_chunk(clean_sandbox: SandboxProcess) -> None:
-    """A timeout covers queueing as well: keys not answered by the deadline read UNAVAILABLE."""
-    clean_sandbox.fault(SINGLE, "slow:300")
+async def test_keys_queued_past_the_fetch_budget_read_unavailable(
+        clean_sandbox: SandboxProcess) -> None:
+    """The budget covers queueing as well: with every call hanging, the first round of calls
+    times out at the source's timeout and the keys still queued when the (capped) budget ends
+    read UNAVAILABLE too, saying that a job is the tool for long lists; no call is made for
+    them."""
+    clean_sandbox.fault(SINGLE, "hang")
     keys = [e["uscc"] for e in clean_sandbox.samples["enterprises"]][:12]
-    answers = (await _fetch(clean_sandbox, SINGLE, keys, timeout_s=0.5, concurrency=6)).answers
-    statuses = sorted(a.status for a in answers.values())
-    assert statuses == ["OK"] * 6 + ["UNAVAILABLE"] * 6
+    cfg = dataclasses.replace(source_configs(clean_sandbox)[SINGLE], timeout_s=0.5,
+                              concurrency=6)
+    secret = clean_sandbox.config["sources"][SINGLE]["credential"].removeprefix("value:")
+    async with aiohttp.ClientSession() as session:
+        connector = RestConnector(cfg, session, secret, budget_cap_s=0.5)
+        result = await connector.fetch(keys)
+    details = sorted(a.detail or "" for a in result.answers.values())
+    assert {a.status for a in result.answers.values()} == {"UNAVAILABLE"}
+    assert sum("未在 0.5 秒内答复" in d for d in details) == 6
+    assert sum("submitCheckJob" in d for d in details) == 6
+    assert len(result.calls) == 6
 
 
 async def _fetch(sandbox: SandboxProcess, name: str, keys: list[str], **overrides: object
@@ -223,3 +237,35 @@ async def test_edge_answers(sandbox: SandboxProcess, edge_server: str, path: str
         await connectors.aclose()
     assert answer.status == status
     assert reason in (answer.detail or "")
+
+
+def test_the_fetch_budget_grows_with_the_rounds_of_calls_and_is_bounded() -> None:
+    from connectors.config import SourceConfig
+    from connectors.rest import FETCH_BUDGET_CAP_S, fetch_budget_s
+
+    base = dataclasses.replace
+    cfg = SourceConfig(name="x", department="x", subject="enterprise", check=None, domain="x",
+                       record="violation", transport="rest-single", envelope="single",
+                       fields={})
+
+    assert fetch_budget_s(base(cfg, timeout_s=2.0, concurrency=16), 1) == 2.0
+    assert fetch_budget_s(base(cfg, timeout_s=2.0, concurrency=16), 16) == 2.0
+    assert fetch_budget_s(base(cfg, timeout_s=2.0, concurrency=16), 17) == 4.0
+    assert fetch_budget_s(base(cfg, timeout_s=2.0, concurrency=4), 1000) == FETCH_BUDGET_CAP_S
+    assert fetch_budget_s(base(cfg, timeout_s=60.0, concurrency=1), 5) == 60.0  # never below
+
+
+async def test_a_one_key_source_answers_a_list_longer_than_one_timeout(
+        clean_sandbox: SandboxProcess) -> None:
+    """20 keys, 2 calls at a time of ~100 ms each, a 0.5 s timeout: every key is answered,
+    because the fetch gets one timeout per round of calls (complianceChecks of many)."""
+    usccs = [e["uscc"] for e in clean_sandbox.samples["enterprises"]][:20]
+    assert len(usccs) == 20
+    clean_sandbox.fault(SINGLE, "slow:100")
+    connectors = await open_connectors(clean_sandbox, SINGLE, timeout_s=0.5, concurrency=2)
+    try:
+        result = await connectors[SINGLE].fetch(usccs)
+    finally:
+        await connectors.aclose()
+    assert {a.status for a in result.answers.values()} <= {"OK", "NOT_FOUND"}
+    assert len(result.calls) == 20
