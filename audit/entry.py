@@ -95,16 +95,20 @@ class AuditRecord:
     sources: list[CallRecord] = field(default_factory=list)
     query_hash: str | None = None
     requests: int | None = None  # set: an aggregate of that many requests refused alike
+    # Changes the operation makes to the hub's own store (a consent granted or revoked), as
+    # SQLAlchemy statements: committed in the same transaction as this entry, or not at all.
+    # Not part of the entry's body.
+    effects: tuple[Any, ...] = ()
 
     def withheld(self) -> AuditRecord:
         """This record as it must stand once its response said AUDIT_UNAVAILABLE: FAILED,
         nothing released (what would have been is denied with that code), no data category
-        used; the subjects touched and the source calls made stay."""
+        used, no change to the store; the subjects touched and the source calls made stay."""
         denied = [*self.denied, *(Denial(p, "AUDIT_UNAVAILABLE") for p in self.released)]
         if not any(d.code == "AUDIT_UNAVAILABLE" for d in denied):
             denied.append(Denial("", "AUDIT_UNAVAILABLE"))
         return dataclasses.replace(self, outcome="FAILED", released=[], denied=denied,
-                                   subject_categories={})
+                                   subject_categories={}, effects=())
 
     def body(self, seq: int, prev_hash: str) -> dict[str, Any]:
         extra: dict[str, Any] = {} if self.requests is None else {"requests": self.requests}

@@ -38,6 +38,7 @@ from typing import Literal, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.chain import link
@@ -60,6 +61,7 @@ class _Pending:
     record: AuditRecord
     done: asyncio.Future[tuple[int, str]]
     state: State = "queued"
+    failed: bool = False  # its store change failed: written FAILED, the caller told so
 
 
 class AuditWriter:
@@ -190,7 +192,11 @@ class AuditWriter:
             return
         self._last_seq = max(self._last_seq, results[-1][0])
         for p, result in zip(batch, results, strict=True):
-            if not p.done.done():
+            if p.done.done():
+                continue
+            if p.failed:
+                p.done.set_exception(AuditUnavailable("the change could not be recorded"))
+            else:
                 p.done.set_result(result)
         await self._witness()
 
@@ -235,7 +241,8 @@ class AuditWriter:
     def _append(self, conn: Connection, batch: Sequence[_Pending]) -> list[tuple[int, str]]:
         t = self.tables
         self._lock(conn)
-        records = self._claim(batch)
+        records = [self._apply(conn, p, r) for p, r in zip(batch, self._claim(batch),
+                                                           strict=True)]
         linked = link(records, *(self._head(conn) or (0, GENESIS)))
         conn.execute(insert(t.entries), [e.row() for e in linked.entries])
         if linked.subjects:
@@ -246,6 +253,22 @@ class AuditWriter:
         if self._due(size):
             self._checkpoint(conn, size, head, force=False)
         return [(e.seq, e.entry_hash) for e in linked.entries]
+
+    def _apply(self, conn: Connection, pending: _Pending, record: AuditRecord) -> AuditRecord:
+        """Make the record's changes to the store in this transaction (a savepoint each). If
+        they fail, nothing of them is kept, the entry says FAILED and its caller is told the
+        operation could not be recorded."""
+        if not record.effects:
+            return record
+        try:
+            with conn.begin_nested():
+                for statement in record.effects:
+                    conn.execute(statement)
+        except SQLAlchemyError as exc:
+            log.error("request %s: its store change failed: %s", record.request_id, exc)
+            pending.failed = True
+            return record.withheld()
+        return record
 
     # -- checkpoints -------------------------------------------------------------------------
 

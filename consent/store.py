@@ -1,7 +1,9 @@
 """Consent storage through SQLAlchemy (SQLite embedded, PostgreSQL in production).
 
 Uses are counted with one conditional UPDATE (`uses < max_uses`), so two requests can never
-both take a consent's last use, on either database.
+both take a consent's last use, on either database. Granting and revoking are handed out as
+statements (`insert`, `revocation`) so that the hub commits them in the same transaction as
+their audit entry.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.dml import Insert, Update
 
 from consent.artefact import Consent
 
@@ -61,16 +64,27 @@ class ConsentStore:
         self.engine = engine
         self.table = table
 
-    async def add(self, consent: Consent) -> None:
+    def insert(self, consent: Consent) -> Insert:
+        """The statement that stores `consent` (run where its audit entry commits)."""
         c = consent
+        return self.table.insert().values(
+            id=c.id, subject=c.subject, grantee=c.grantee, purpose=c.purpose,
+            categories=",".join(sorted(c.categories)),
+            valid_from=c.valid_from.astimezone(dt.UTC),
+            valid_until=c.valid_until.astimezone(dt.UTC), fetch_type=c.fetch_type,
+            max_uses=c.max_uses, uses=c.uses, created_at=c.created_at.astimezone(dt.UTC),
+            revoked_at=None, key_id=c.key_id, signature=c.signature)
+
+    def revocation(self, consent_id: str, now: dt.datetime) -> Update:
+        """The statement that revokes a consent, idempotently (run where its entry commits)."""
+        t = self.table
+        return (update(t).where(t.c.id == consent_id, t.c.revoked_at.is_(None))
+                .values(revoked_at=now.astimezone(dt.UTC)))
+
+    async def add(self, consent: Consent) -> None:
+        """Store a consent on its own (tests and tools; the hub stores with the audit entry)."""
         async with self.engine.begin() as conn:
-            await conn.execute(self.table.insert().values(
-                id=c.id, subject=c.subject, grantee=c.grantee, purpose=c.purpose,
-                categories=",".join(sorted(c.categories)),
-                valid_from=c.valid_from.astimezone(dt.UTC),
-                valid_until=c.valid_until.astimezone(dt.UTC), fetch_type=c.fetch_type,
-                max_uses=c.max_uses, uses=c.uses, created_at=c.created_at.astimezone(dt.UTC),
-                revoked_at=None, key_id=c.key_id, signature=c.signature))
+            await conn.execute(self.insert(consent))
 
     async def get_many(self, ids: Sequence[str]) -> dict[str, Consent]:
         if not ids:
@@ -92,10 +106,9 @@ class ConsentStore:
         return bool(result.rowcount)
 
     async def revoke(self, consent_id: str, now: dt.datetime) -> Consent | None:
-        t = self.table
+        """Revoke on its own (tests and tools; the hub revokes with the audit entry)."""
         async with self.engine.begin() as conn:
-            await conn.execute(update(t).where(t.c.id == consent_id, t.c.revoked_at.is_(None))
-                               .values(revoked_at=now.astimezone(dt.UTC)))
+            await conn.execute(self.revocation(consent_id, now))
         return await self.get(consent_id)
 
 

@@ -62,7 +62,7 @@ class Trail:
             subjects=list(facts.subjects),
             subject_categories={s: list(c) for s, c in facts.subject_categories.items()},
             released=released, denied=denied, sources=list(facts.calls),
-            outcome=_outcome(released, denied, body))
+            outcome=_outcome(released, denied, body), effects=facts.effects)
 
 
 def _outcome(released: list[str], denied: list[Denial], body: Mapping[str, Any]) -> Outcome:

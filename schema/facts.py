@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from audit.entry import CallRecord, Denial
 from connectors.base import Call
@@ -26,6 +27,7 @@ class Facts:
     denied: tuple[Denial, ...] = ()
     consents: tuple[str, ...] = ()  # consents relied on (a use taken) or managed
     subject_categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    effects: tuple[Any, ...] = ()  # store changes to commit with the audit entry
 
 
 class Recorder:
@@ -38,6 +40,7 @@ class Recorder:
         self._denied: dict[Denial, None] = {}
         self._consents: set[str] = set()
         self._categories: dict[str, set[str]] = {}
+        self._effects: list[Any] = []
 
     def subject(self, subject: str) -> None:
         self._subjects.add(subject)
@@ -57,9 +60,14 @@ class Recorder:
     def consent(self, consent_id: str) -> None:
         self._consents.add(consent_id)
 
+    def effect(self, statement: Any) -> None:
+        """A change to the hub's store that commits with this request's audit entry, or not."""
+        self._effects.append(statement)
+
     def freeze(self, consents_taken: Iterable[str] = ()) -> Facts:
         return Facts(
             calls=tuple(self._calls), subjects=tuple(sorted(self._subjects)),
             released=tuple(self._released), denied=tuple(self._denied),
             consents=tuple(sorted(self._consents | set(consents_taken))),
-            subject_categories={s: tuple(sorted(c)) for s, c in self._categories.items()})
+            subject_categories={s: tuple(sorted(c)) for s, c in self._categories.items()},
+            effects=tuple(self._effects))

@@ -17,6 +17,7 @@ request ends, the trail reads one frozen `facts()`; nothing else reads the gatew
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -301,23 +302,29 @@ class Gateway:
         self._require_role("portal", "only the portal manages consents")
 
     async def grant_consent(self, path: str, unsigned: Consent) -> Consent:
-        """Sign and store a consent the portal recorded (its input checked by the caller)."""
+        """Sign a consent the portal recorded (its input checked by the caller); it is stored
+        in the same transaction as this request's audit entry, or not at all."""
         self.require_portal()
         signature, kid = self._services.keys.sign(canonical(unsigned.signed_content()))
         consent = unsigned.signed(signature, kid)
-        await self._services.consents.add(consent)
+        self._record.effect(self._services.consents.insert(consent))
         self._record.subject(consent.subject)
         self._record.consent(consent.id)
         self._record.released(path)
         return consent
 
     async def revoke_consent(self, path: str, consent_id: str) -> Consent | None:
+        """The consent as revoked (idempotent); the revocation commits with the audit entry."""
         self.require_portal()
-        consent = await self._services.consents.revoke(consent_id, self._now)
-        if consent is not None:
-            self._record.subject(consent.subject)
-            self._record.consent(consent.id)
-            self._record.released(path)
+        consent = (await self._services.consents.get_many([consent_id])).get(consent_id)
+        if consent is None:
+            return None
+        if consent.revoked_at is None:
+            self._record.effect(self._services.consents.revocation(consent_id, self._now))
+            consent = dataclasses.replace(consent, revoked_at=self._now)
+        self._record.subject(consent.subject)
+        self._record.consent(consent.id)
+        self._record.released(path)
         return consent
 
     def _audit(self) -> AuditLog:

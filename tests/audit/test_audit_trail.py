@@ -17,6 +17,8 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from audit.log import AuditLog
+from consent.artefact import Consent
+from hub.store import open_store
 from tests.hub_harness import CHECK, HubHarness
 from tests.sandbox_process import SandboxProcess
 
@@ -257,6 +259,58 @@ def test_an_unwritable_audit_store_releases_nothing(app: HubHarness,
     assert r.json()["data"]["complianceCheck"]["verdict"] == "FINDINGS"
     verification = app.post("{ auditVerification { ok } }", caller="auditor", purpose=None)
     assert verification.json()["data"]["auditVerification"]["ok"]
+
+
+def stored_consent(app: HubHarness, consent_id: str) -> Consent | None:
+    async def read() -> Consent | None:
+        store = await open_store(app.settings.store_url)
+        try:
+            return await store.consents.get(consent_id)
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_a_consent_change_commits_with_its_audit_entry_or_not_at_all(
+        app: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    """grantConsent and revokeConsent: with the audit store unwritable, the answer is
+    AUDIT_UNAVAILABLE and the consent store is unchanged; once it is writable, both land."""
+    subject = school_person(clean_sandbox)
+    kept = grant(app, subject)
+    before = asyncio.run(_count_consents(app.settings.store_url))
+    asyncio.run(_trigger(app.settings.store_url, True))
+    try:
+        r = app.post(GRANT, {"input": {"subject": subject, "purpose": "SCHOOL_ENROLMENT",
+                                       "grantee": "portal", "categories": ["household"]}},
+                     caller="portal", purpose=None)
+        assert r.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+        assert r.json()["data"] is None
+        revoke = app.post('mutation($id: ID!) { revokeConsent(id: $id) { status } }',
+                          {"id": kept}, caller="portal", purpose=None)
+        assert revoke.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+    finally:
+        asyncio.run(_trigger(app.settings.store_url, False))
+    consent = stored_consent(app, kept)
+    assert consent is not None and consent.revoked_at is None  # the revocation did not land
+    assert asyncio.run(_count_consents(app.settings.store_url)) == before  # nor the grant
+    granted = grant(app, subject)
+    assert asyncio.run(_count_consents(app.settings.store_url)) == before + 1
+    assert stored_consent(app, granted) is not None
+    revoke = app.post('mutation($id: ID!) { revokeConsent(id: $id) { status } }',
+                      {"id": kept}, caller="portal", purpose=None)
+    assert revoke.json()["data"]["revokeConsent"]["status"] == "REVOKED"
+    revoked = stored_consent(app, kept)
+    assert revoked is not None and revoked.revoked_at is not None
+
+
+async def _count_consents(url: str) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text("SELECT count(*) FROM consents"))).scalar_one())
+    finally:
+        await engine.dispose()
 
 
 def hub_cmd(*args: str) -> subprocess.CompletedProcess[str]:
