@@ -426,3 +426,46 @@ def test_prefill_fills_what_the_consent_covers(app: HubHarness,
     r = app.post(PREFILL, {"m": "NEWBORN", "a": subject}, caller="portal",
                  purpose="SCHOOL_ENROLMENT", headers={"X-Hub-Consent": consent})
     assert r.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+CIVIC = ["vaccination", "medical_insurance", "housing_fund", "exit_entry", "veteran",
+         "overseas_degree", "ss_card", "pension", "one_child", "disability_subsidy",
+         "subsidised_housing", "contract_filing"]
+
+
+@pytest.mark.parametrize("category", CIVIC)
+def test_the_new_categories_are_denied_like_the_first(
+        app: HubHarness, clean_sandbox: SandboxProcess, category: str) -> None:
+    """No consent, a consent without the category, a matter that does not release it: denied
+    with the right code and no call; a consent that covers it: the data."""
+    purpose = next(m.code for m in DEFAULT_MATTERS.values()
+                   if m.legal_basis == "CONSENT" and category in person_categories(m.code))
+    outside = next(m.code for m in DEFAULT_MATTERS.values()
+                   if m.legal_basis == "CONSENT" and person_categories(m.code)
+                   and category not in m.categories)
+    subject = next(p["id"] for p in clean_sandbox.samples["persons"] if category in p["tags"])
+    field, source = FIELDS[category], next(
+        n for n, t in app.sandbox.config["sources"].items()
+        if t["subject"] == "person" and t["domain"] == category)
+    others = [c for c in person_categories(purpose) if c != category]
+    born = dt.date(int(subject[6:10]), int(subject[10:12]), int(subject[12:14]))
+    today = dt.date.today()
+    minor = today.year - born.year - ((today.month, today.day) < (born.month, born.day)) < 18
+    guardian = {"guardian": next(p["id"] for p in clean_sandbox.samples["persons"]
+                                 if "marriage" in p["tags"])} if minor else {}
+    narrow = grant(app, subject, purpose=purpose, categories=others[:1],
+                   **guardian)["data"]["grantConsent"]["id"]
+    wide = grant(app, subject, purpose=purpose, **guardian)["data"]["grantConsent"]["id"]
+    elsewhere = grant(app, subject, purpose=outside, **guardian)["data"]["grantConsent"]["id"]
+    for consent, asked, code in ((None, purpose, "CONSENT_REQUIRED"),
+                                 (narrow, purpose, "CONSENT_REQUIRED"),
+                                 (elsewhere, outside, "FORBIDDEN")):
+        clean_sandbox.reset()
+        body = read(app, subject, consent, purpose=asked, fields=field)
+        assert errors_by_field(body) == {FIELD_NAME[category]: code}, (consent, asked)
+        assert clean_sandbox.total_calls() == 0
+    clean_sandbox.reset()
+    body = read(app, subject, wide, purpose=purpose, fields=field)
+    assert "errors" not in body, body
+    assert body["data"]["person"][FIELD_NAME[category]]
+    assert clean_sandbox.stats()[source]["keys"] == 1
