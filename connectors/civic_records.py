@@ -57,7 +57,7 @@ CIVIC_RECORDS: Mapping[str, str] = {
     # A newborn's vaccination card (预防接种证) is opened at birth, before it has an ID: keyed by
     # the birth medical certificate number, it names the guardian it was issued to.
     "newborn_vaccination": (
-        "birth_certificate_no:str card_no:str doses:int last_vaccine:str last_dose_on:date "
+        "birth_cert_no:str card_no:str doses:int last_vaccine:str last_dose_on:date "
         "clinic:str guardian_name:str guardian_id:str"
     ),
     # Enterprise data.

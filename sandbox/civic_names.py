@@ -26,7 +26,7 @@ CIVIC_PINYIN: Mapping[str, str] = {
     "living_subsidy": "shbt", "care_subsidy": "hlbt", "kind": "zl", "contract_no": "htbh",
     "property_address": "fwzl", "total_price": "zj", "filed_on": "barq", "seller": "cmr",
     "birth_weight_g": "cstz", "mother_id": "mqsfzh", "father_id": "fqsfzh",
-    "birth_certificate_no": "cszmbh", "guardian_name": "jhrxm", "guardian_id": "jhrsfzh",
+    "birth_cert_no": "cszmh", "guardian_name": "jhrxm", "guardian_id": "jhrsfzh",
     "licence_no": "zzbh", "entity_type": "qylx", "term_until": "yyqxz", "seal_count": "yzsl",
     "kinds": "yzzl", "maker": "kzdw", "approval_no": "hzh", "taxpayer_type": "nsrlx",
     "tax_authority": "zgswjg", "tax_device": "skkb", "unreturned_invoices": "wjxfp",

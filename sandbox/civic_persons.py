@@ -313,7 +313,7 @@ def newborn_records(seed: int, family: Family, ids: list[str], name_of: Callable
              "birth_weight_g": rng.randrange(2600, 4200), "hospital": hospital,
              "mother_name": mother, "mother_id": ids[family.mother], "father_name": father,
              "father_id": ids[family.father], "issued_on": born + dt.timedelta(days=2)}
-    card = {"birth_certificate_no": family.newborn, "card_no": f"4107{digits(rng, 12)}",
+    card = {"birth_cert_no": family.newborn, "card_no": f"4107{digits(rng, 12)}",
             "doses": 2, "last_vaccine": "乙肝疫苗第1剂、卡介苗", "last_dose_on": born,
             "clinic": f"{hospital}产科预防接种室", "guardian_name": mother,
             "guardian_id": ids[family.mother]}
