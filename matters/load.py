@@ -147,8 +147,9 @@ def _role(where: str, raw: Any) -> RoleSpec:
     categories = r.texts("categories")
     for category in categories:
         if category not in allowed:
-            raise r.fail("categories", f"{category!r} is not a {kind} data category (use one of "
-                                       f"{', '.join(sorted(allowed))})")
+            article = "an" if kind == "enterprise" else "a"
+            raise r.fail("categories", f"{category!r} is not {article} {kind} data category (use "
+                                       f"one of {', '.join(sorted(allowed))})")
     return RoleSpec(role, r.text("label"), categories, r.flag("required", True))
 
 
@@ -169,7 +170,8 @@ def _source(r: _Reader, roles: Mapping[str, RoleSpec], transform: Transform) -> 
                                f"(it releases {', '.join(spec.categories)})")
     if transform in ("count", "exists"):
         if name:
-            raise r.fail("source", f"{text!r}: a {transform} is of the records, name no field")
+            raise r.fail("source", f"{text!r}: count and exists are of the records, name no "
+                                   "field")
         return SourceRef(spec.role, category)
     fields = {f.name: f.kind for f in RECORD_TYPES[CATEGORY_RECORDS[category]]}
     if name not in fields:

@@ -101,6 +101,7 @@ def _roles(where: str, value: Any, roles: tuple[RoleSpec, ...], basis: str
                    [c for c in PERSON_CATEGORIES if c not in CERTIFICATE_KEYED])
         bad = sorted(set(categories) - set(allowed))
         if bad:
-            raise ConfigError(f"{where}.categories: {bad[0]!r} is not a {first.kind} data "
-                              f"category ({', '.join(allowed)})")
+            article = "an" if first.kind == "enterprise" else "a"
+            raise ConfigError(f"{where}.categories: {bad[0]!r} is not {article} {first.kind} "
+                              f"data category ({', '.join(allowed)})")
     return (dataclasses.replace(first, categories=tuple(categories)), *roles[1:])
