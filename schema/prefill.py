@@ -63,9 +63,13 @@ def subjects_of(matter: Matter, applicant: str | None, subjects: Sequence[Subjec
         if role in given:
             raise BadUserInput(f"subjects[{i}].role: {item.role.name} is given twice")
         try:
-            given[role] = _verified(spec.kind, item.id, today)
+            subject = _verified(spec.kind, item.id, today)
         except InvalidIdentifier as exc:
             raise BadUserInput(f"subjects[{i}].id: {exc}") from None
+        if subject in given.values():
+            raise BadUserInput(f"subjects[{i}].id: this subject already has another role in "
+                               "the application; each role is a different subject")
+        given[role] = subject
     if not given:
         raise BadUserInput(f"subjects: name the subjects of {matter.code} (its roles: "
                            f"{', '.join(r.role.upper() for r in matter.roles)})")

@@ -286,6 +286,9 @@ def test_statutory_checks_prefill_from_the_registry_and_point_at_the_check(
     ("NEWBORN", [{"role": "NEWBORN", "id": "4100123456"}],
      "subjects[0].id: a birth medical certificate number is one letter and 9 digits"),
     ("SCHOOL_ENROLMENT", [], "subjects: name the subjects of SCHOOL_ENROLMENT"),
+    ("SCHOOL_ENROLMENT", [{"role": "GUARDIAN", "id": "SAMPLE"},
+                          {"role": "CHILD", "id": "SAMPLE"}],
+     "subjects[1].id: this subject already has another role"),
 ])
 def test_bad_subjects_are_refused_and_call_nothing(
         app: HubHarness, clean_sandbox: SandboxProcess, matter: str,
