@@ -28,11 +28,14 @@ from schema.errors import BadUserInput
 from schema.scalars import USCC, ResidentId
 
 __all__ = [
+    "ConsentChannel",
     "ConsentStatus",
     "ConsentType",
     "FetchType",
     "GrantConsentInput",
+    "GrantorRole",
     "Mutation",
+    "SubjectKind",
 ]
 
 _OPERATOR = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
@@ -54,6 +57,26 @@ class ConsentStatus(Enum):
     EXHAUSTED = "EXHAUSTED"
 
 
+@strawberry.enum(description="Whose data a consent covers.")
+class SubjectKind(Enum):
+    PERSON = "person"
+    ENTERPRISE = "enterprise"
+
+
+@strawberry.enum(description="Who gave a consent.")
+class GrantorRole(Enum):
+    SELF = "SELF"
+    GUARDIAN = "GUARDIAN"
+    LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"
+
+
+@strawberry.enum(name="ConsentChannel", description="Online on the portal, or on paper at a "
+                                                   "window.")
+class ConsentChannel(Enum):
+    ONLINE = "ONLINE"
+    WINDOW = "WINDOW"
+
+
 @strawberry.type(name="Consent", description="A signed consent artefact.")
 class ConsentType:
     id: strawberry.ID
@@ -68,9 +91,9 @@ class ConsentType:
     created_at: dt.datetime
     signature: str
     key_id: str
-    subject_kind: str = strawberry.field(description="person | enterprise")
-    grantor_role: str = strawberry.field(description="SELF | GUARDIAN | LEGAL_REPRESENTATIVE")
-    channel: str = strawberry.field(description="ONLINE | WINDOW (signed on paper)")
+    subject_kind: SubjectKind
+    grantor_role: GrantorRole
+    channel: ConsentChannel
     operator: str | None
     paper_form: str | None
 
@@ -82,7 +105,8 @@ class ConsentType:
                    valid_from=c.valid_from, valid_until=c.valid_until,
                    fetch_type=FetchType(c.fetch_type), uses_left=c.uses_left(),
                    created_at=c.created_at, signature=c.signature, key_id=c.key_id,
-                   subject_kind=p.subject_kind, grantor_role=p.grantor_role, channel=p.channel,
+                   subject_kind=SubjectKind(p.subject_kind),
+                   grantor_role=GrantorRole(p.grantor_role), channel=ConsentChannel(p.channel),
                    operator=p.operator, paper_form=p.paper_form)
 
 

@@ -15,8 +15,8 @@ from connectors.catalogue import CheckKind
 from matters.fill import FilledField, FilledForm, Gap, MaterialState, category_label
 from matters.spec import Matter
 
-__all__ = ["Prefill", "PrefillField", "PrefillGap", "PrefillMaterial", "PrefillSubject",
-           "SubjectInput", "SubjectRole"]
+__all__ = ["FieldType", "FilledBy", "Prefill", "PrefillField", "PrefillGap", "PrefillMaterial",
+           "PrefillSubject", "SubjectInput", "SubjectRole"]
 
 
 @strawberry.enum(description="The role a subject plays in an application.")
@@ -30,6 +30,23 @@ class SubjectRole(Enum):
     MOTHER = "mother"
     FATHER = "father"
     NEWBORN = "newborn"
+
+
+@strawberry.enum(description="The kind of a form field's value.")
+class FieldType(Enum):
+    TEXT = "text"
+    ID = "id"
+    DATE = "date"
+    MONTH = "month"
+    MONEY = "money"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+
+
+@strawberry.enum(description="Who fills a form field.")
+class FilledBy(Enum):
+    SHARED_DATA = "SHARED_DATA"
+    APPLICANT = "APPLICANT"
 
 
 @strawberry.input(description="One subject of an application: a person by resident ID, an "
@@ -53,8 +70,7 @@ class PrefillField:
     name: str
     label: str
     role: SubjectRole
-    type: str = strawberry.field(description="text | id | date | month | money | number | "
-                                             "boolean")
+    type: FieldType
     required: bool
     value: str | None = strawberry.field(description="money: yuan with two decimals; dates: "
                                                      "ISO 8601; booleans: true | false")
@@ -66,7 +82,7 @@ class PrefillField:
     verified: bool = strawberry.field(description="from the issuing department: the portal "
                                                   "locks the field")
     category: str | None
-    filled_by: str = strawberry.field(description="SHARED_DATA or APPLICANT")
+    filled_by: FilledBy
     code: str | None = strawberry.field(description="why it is empty (NOT_FOUND, "
                                                     "CONSENT_REQUIRED, SOURCE_UNAVAILABLE, …)")
     reason: str | None = strawberry.field(description="the same in words (Chinese)")
@@ -75,10 +91,11 @@ class PrefillField:
     def of(cls, f: FilledField) -> PrefillField:
         src = f.field.source
         return cls(name=f.field.name, label=f.field.label, role=SubjectRole(f.role),
-                   type=f.field.type, required=f.field.required, value=f.value, unit=f.unit,
+                   type=FieldType(f.field.type), required=f.field.required, value=f.value,
+                   unit=f.unit,
                    source=f.source, department=f.department, as_of=f.as_of,
                    verified=f.verified, category=src.category if src else None,
-                   filled_by="SHARED_DATA" if src else "APPLICANT", code=f.code,
+                   filled_by=FilledBy.SHARED_DATA if src else FilledBy.APPLICANT, code=f.code,
                    reason=f.reason)
 
 

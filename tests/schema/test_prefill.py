@@ -249,7 +249,7 @@ def test_an_enterprise_matter_takes_the_enterprises_authorisation(
     uscc = first[0]["id"]
     consent = grant(app, "OPEN_RESTAURANT", "enterprise", uscc, {},
                     representative=some_adult(clean_sandbox))
-    assert consent["subjectKind"] == "enterprise"
+    assert consent["subjectKind"] == "ENTERPRISE"
     assert consent["grantorRole"] == "LEGAL_REPRESENTATIVE"
     p = filled(prefill(app, "OPEN_RESTAURANT", first, [consent["id"]]))
     fields = by_name(p)
