@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "CATEGORY_RECORDS",
+    "CERTIFICATE_KEYED",
     "CHECK_KINDS",
+    "ENTERPRISE_CATEGORIES",
     "PERSON_CATEGORIES",
     "CheckKind",
     "DomainInfo",
@@ -87,6 +90,73 @@ PERSON_CATEGORIES: Mapping[str, str] = {
     "disability": "残疾人证 disability certificate",
     "credit": "征信 credit report",
     "vehicles": "机动车 vehicles",
+    # Added for the 21 "one things" (issue 12).
+    "vaccination": "预防接种记录 vaccination record",
+    "medical_insurance": "医保参保信息 medical insurance",
+    "housing_fund": "个人住房公积金账户 own housing-fund account",
+    "exit_entry": "出入境记录 exit-entry records",
+    "veteran": "退役军人信息 veteran status",
+    "overseas_degree": "国(境)外学历学位认证 overseas degree verification",
+    "ss_card": "社会保障卡 social security card",
+    "pension": "基本养老保险 pension insurance",
+    "one_child": "独生子女父母光荣证 one-child certificate",
+    "disability_subsidy": "残疾人两项补贴 disability subsidies",
+    "subsidised_housing": "保障性住房 subsidised housing held",
+    "contract_filing": "商品房网签备案 purchase contract filing",
+    "newborn_birth": "新生儿出生医学证明 newborn's birth medical certificate",
+    "newborn_vaccination": "新生儿预防接种 newborn's vaccination record",
+}
+
+# Person categories keyed by a birth medical certificate number instead of a resident ID: a
+# newborn has no ID yet. Their data is released on a parent's consent, and only when the record
+# names that parent.
+CERTIFICATE_KEYED = frozenset({"newborn_birth", "newborn_vaccination"})
+
+# Enterprise data that enterprise-side matters use under the enterprise's authorisation.
+ENTERPRISE_CATEGORIES: Mapping[str, str] = {
+    "registration": "注册登记基本信息 registration basics",
+    "business_licence": "营业执照 business licence",
+    "seal": "印章备案 seal filing",
+    "bank_account": "基本存款账户 basic bank account",
+    "tax_registration": "税务登记与清税 tax registration and clearance",
+    "si_registration": "单位社会保险登记 social insurance registration",
+    "fund_unit": "住房公积金单位登记 housing-fund registration",
+    "enterprise_vehicles": "单位机动车登记 registered vehicles",
+    "transport_permit": "道路运输经营许可证 road transport permit",
+    "transport_vehicles": "道路运输证 road transport certificates",
+    "oversize_permits": "公路超限运输许可 oversize transport permits",
+    "construction_permit": "建设工程规划许可证 construction planning permit",
+    "enterprise_property": "单位不动产 real estate held",
+    "power_account": "用电户 electricity account",
+    "utility_accounts": "供水、燃气户 water and gas accounts",
+    "credit_records": "失信信息与信用修复 credit records and repair status",
+    "annual_report": "企业年度报告 annual report",
+    "financial_statement": "年度财务报表 annual financial statement",
+    "customs_filing": "海关报关单位备案 customs registration",
+}
+
+# The hub record type each data category's sources answer with.
+CATEGORY_RECORDS: Mapping[str, str] = {
+    "household": "household", "residence_permit": "residence_permit", "property": "property",
+    "social_insurance": "social_insurance", "marriage": "marriage", "low_income": "low_income",
+    "education": "education", "birth_certificate": "birth_certificate",
+    "disability": "disability", "credit": "credit_report", "vehicles": "vehicle",
+    "vaccination": "vaccination", "medical_insurance": "medical_insurance",
+    "housing_fund": "fund_account", "exit_entry": "exit_entry", "veteran": "veteran",
+    "overseas_degree": "overseas_degree", "ss_card": "ss_card", "pension": "pension",
+    "one_child": "one_child", "disability_subsidy": "disability_subsidy",
+    "subsidised_housing": "subsidised_housing", "contract_filing": "contract_filing",
+    "newborn_birth": "newborn", "newborn_vaccination": "newborn_vaccination",
+    "registration": "registration", "business_licence": "business_licence",
+    "seal": "seal_filing", "bank_account": "bank_account",
+    "tax_registration": "tax_registration", "si_registration": "si_registration",
+    "fund_unit": "fund_unit", "enterprise_vehicles": "motor_vehicle",
+    "transport_permit": "transport_permit", "transport_vehicles": "transport_vehicle",
+    "oversize_permits": "oversize_permit", "construction_permit": "construction_permit",
+    "enterprise_property": "property", "power_account": "utility_account",
+    "utility_accounts": "utility_account", "credit_records": "credit_record",
+    "annual_report": "annual_report", "financial_statement": "financial_statement",
+    "customs_filing": "customs_filing",
 }
 
 

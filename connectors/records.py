@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from connectors.civic_records import CIVIC_RECORDS
+
 __all__ = ["RECORD_TYPES", "REGISTRATION_STATUSES", "FieldKind", "FieldSpec", "FieldValue", "Record"]
 
 FieldKind = Literal["str", "int", "float", "money", "date", "bool", "month"]
@@ -112,4 +114,5 @@ RECORD_TYPES: Mapping[str, tuple[FieldSpec, ...]] = {
     "credit_report": _f(
         "report_no:str grade:str overdue_accounts:int outstanding_loans:money reported_on:date"
     ),
+    **{name: _f(spec) for name, spec in CIVIC_RECORDS.items()},
 }

@@ -8,6 +8,12 @@ window, else ACTIVE. `verify_consent` checks a consent in itself (signature, sta
 bindings) and returns nothing or raises; it takes `now` as a parameter. Whether a valid consent
 covers a category is a separate question (`Consent.covers`): a consent that does not cover it
 is not bad, the applicant is asked for more (`consent.enforcement`).
+
+A consent's subject is a person (by pseudonym) or an enterprise (by its USCC, in clear: an
+enterprise is no personal data). Its `Provenance` says who gave it — the subject, a guardian for
+a minor, the legal representative for an enterprise — and how: online on the portal, or at a
+window on a signed paper form, with the clerk's operator id and the form's reference. Provenance
+is signed with the rest; an online consent given by the subject itself signs exactly as before.
 """
 
 from __future__ import annotations
@@ -24,11 +30,47 @@ from consent.errors import ConsentInvalid
 from signing.canonical import canonical
 from signing.keys import SignatureInvalid, verify_signature
 
-__all__ = ["LEEWAY", "Consent", "ConsentStatus", "FetchType", "verify_consent"]
+__all__ = ["LEEWAY", "Channel", "Consent", "ConsentStatus", "FetchType", "GrantorRole",
+           "Provenance", "SubjectKind", "verify_consent"]
 
 LEEWAY = dt.timedelta(seconds=60)  # clock difference tolerated at both ends of the window
 FetchType = Literal["ONE_TIME", "REUSABLE"]
 ConsentStatus = Literal["ACTIVE", "REVOKED", "EXPIRED", "EXHAUSTED"]
+SubjectKind = Literal["person", "enterprise"]
+GrantorRole = Literal["SELF", "GUARDIAN", "LEGAL_REPRESENTATIVE"]
+Channel = Literal["ONLINE", "WINDOW"]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Who gave a consent, and how."""
+
+    subject_kind: SubjectKind = "person"
+    granted_by: str | None = None  # pseudonym of the guardian or legal representative
+    grantor_role: GrantorRole = "SELF"
+    channel: Channel = "ONLINE"
+    operator: str | None = None  # the window clerk who recorded a paper consent
+    paper_form: str | None = None  # the reference of the signed paper form
+
+    def signed_content(self) -> dict[str, Any]:
+        """The parts that differ from an online consent given by a person: nothing for one."""
+        out: dict[str, Any] = {}
+        if self.subject_kind != "person":
+            out["subjectKind"] = self.subject_kind
+        if self.granted_by is not None or self.grantor_role != "SELF":
+            out.update(grantedBy=self.granted_by, grantorRole=self.grantor_role)
+        if self.channel != "ONLINE" or self.operator or self.paper_form:
+            out.update(channel=self.channel, operator=self.operator, paperForm=self.paper_form)
+        return out
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any] | None) -> Provenance:
+        """The provenance as `signed_content` wrote it (None or {}: an online self-consent)."""
+        raw = stored or {}
+        return cls(subject_kind=raw.get("subjectKind", "person"),
+                   granted_by=raw.get("grantedBy"), grantor_role=raw.get("grantorRole", "SELF"),
+                   channel=raw.get("channel", "ONLINE"), operator=raw.get("operator"),
+                   paper_form=raw.get("paperForm"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +89,7 @@ class Consent:
     signature: str
     uses: int = 0
     revoked_at: dt.datetime | None = None
+    provenance: Provenance = Provenance()
 
     def signed_content(self) -> dict[str, Any]:
         """What the signature covers: everything but the mutable state (uses, revocation)."""
@@ -55,7 +98,7 @@ class Consent:
             "purpose": self.purpose, "categories": sorted(self.categories),
             "validFrom": self.valid_from.isoformat(), "validUntil": self.valid_until.isoformat(),
             "fetchType": self.fetch_type, "maxUses": self.max_uses,
-            "createdAt": self.created_at.isoformat(),
+            "createdAt": self.created_at.isoformat(), **self.provenance.signed_content(),
         }
 
     def uses_left(self) -> int:

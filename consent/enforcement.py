@@ -37,6 +37,7 @@ __all__ = [
     "UseStore",
     "decide_person",
     "load_presented",
+    "matter_of",
     "person_matter",
     "require_any_purpose",
     "require_purpose",
@@ -115,14 +116,31 @@ def person_matter(caller: Caller, purpose: str | None, matters: Mapping[str, Mat
     return matter
 
 
+def matter_of(caller: Caller, purpose: str | None, matters: Mapping[str, Matter]) -> Matter:
+    """The declared purpose is a registered matter this caller may use (a consent-based one or
+    a statutory check); raise otherwise."""
+    if purpose is None:
+        raise PurposeRequired("send the X-Hub-Purpose header (the matter, e.g. "
+                              "SCHOOL_ENROLMENT) with a prefill")
+    matter = matters.get(purpose)
+    if matter is None:
+        raise Forbidden(f"{purpose} is not a registered matter")
+    if caller.name not in matter.callers:
+        raise Forbidden(f"{caller.name} may not use {purpose}")
+    return matter
+
+
 def decide_person(*, caller: Caller, purpose: str | None, matters: Mapping[str, Matter],
                   subject: str, category: str, presented: PresentedConsents,
-                  public_keys: Mapping[str, Ed25519PublicKey], now: dt.datetime) -> Consent:
-    """The presented consent that lets `caller` have `category` of `subject` (a pseudonym);
-    raise the coded `AccessDenied` that says why not otherwise."""
+                  public_keys: Mapping[str, Ed25519PublicKey], now: dt.datetime,
+                  role: str | None = None) -> Consent:
+    """The presented consent that lets `caller` have `category` of `subject` (a person's
+    pseudonym, or an enterprise's USCC) in `role`; raise the coded `AccessDenied` that says why
+    not otherwise. Without a role, any role of the matter may release the category."""
     matter = person_matter(caller, purpose, matters)
-    if not matter.releases(category):
-        raise Forbidden(f"{matter.code} does not release {category} data")
+    if not matter.releases(category, role):
+        of = f" of the {role.replace('_', ' ')}" if role else ""
+        raise Forbidden(f"{matter.code} does not release {category} data{of}")
     bad: list[ConsentInvalid] = []
     narrow: list[Consent] = []
     for consent in presented.loaded.values():

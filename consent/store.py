@@ -9,6 +9,7 @@ their audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.dml import Insert, Update
 
-from consent.artefact import Consent
+from consent.artefact import Consent, Provenance
 
 __all__ = ["ConsentStore", "consents_table"]
 
@@ -49,6 +50,8 @@ def consents_table(metadata: MetaData) -> Table:
         Column("revoked_at", DateTime(timezone=True), nullable=True),
         Column("key_id", String(32), nullable=False),
         Column("signature", String(128), nullable=False),
+        # Who gave it and how (JSON of Provenance.signed_content; NULL: online, by the subject).
+        Column("provenance", Text, nullable=True),
     )
 
 
@@ -73,7 +76,8 @@ class ConsentStore:
             valid_from=c.valid_from.astimezone(dt.UTC),
             valid_until=c.valid_until.astimezone(dt.UTC), fetch_type=c.fetch_type,
             max_uses=c.max_uses, uses=c.uses, created_at=c.created_at.astimezone(dt.UTC),
-            revoked_at=None, key_id=c.key_id, signature=c.signature)
+            revoked_at=None, key_id=c.key_id, signature=c.signature,
+            provenance=_provenance_json(c.provenance))
 
     def revocation(self, consent_id: str, now: dt.datetime) -> Update:
         """The statement that revokes a consent, idempotently (run where its entry commits)."""
@@ -112,6 +116,11 @@ class ConsentStore:
         return await self.get(consent_id)
 
 
+def _provenance_json(provenance: Provenance) -> str | None:
+    content = provenance.signed_content()
+    return json.dumps(content, ensure_ascii=False, sort_keys=True) if content else None
+
+
 def _aware_required(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
@@ -126,4 +135,5 @@ def _consent(row: Row[Any]) -> Consent:
         max_uses=r["max_uses"], created_at=_aware_required(r["created_at"]),
         key_id=r["key_id"], signature=r["signature"], uses=r["uses"],
         revoked_at=_aware(r["revoked_at"]),
+        provenance=Provenance.of(json.loads(r["provenance"]) if r["provenance"] else None),
     )

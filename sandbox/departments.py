@@ -49,6 +49,7 @@ class SourceSpec:
     absent: Literal["roster", "not_found"] = "roster"
     refresh_h: int = 0  # 0: live data; else the department refreshes every so many hours
     max_age: str = "1d"  # what the integrator declares: older data are stale
+    keyed_by: Literal["id", "birth_certificate"] = "id"  # a newborn has only its certificate
 
 
 def _violations(slot: str) -> Selector:
@@ -221,3 +222,8 @@ SOURCES: tuple[SourceSpec, ...] = (
     _pp("ga_person_vehicles", "市公安局", "vehicles", "vehicle", latency_ms=110,
         envelope="map", dialect="pinyin", auth="hmac-sha256", path="/ga/jj/grcl"),
 )
+
+# The departments of the 21 matters' data (`sandbox.civic_sources`), built on SourceSpec above.
+from sandbox.civic_sources import civic_sources  # noqa: E402
+
+SOURCES = (*SOURCES, *civic_sources())

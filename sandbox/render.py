@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.records import RECORD_TYPES
+from sandbox.civic_names import CIVIC_PINYIN
 from sandbox.departments import SourceSpec
 from sandbox.synth import CHINA
 
@@ -67,15 +68,19 @@ def _camel(name: str) -> str:
     return head + "".join(p.capitalize() for p in rest)
 
 
+def _pinyin(canonical: str) -> str:
+    return _PINYIN.get(canonical) or CIVIC_PINYIN[canonical]
+
+
 def _name(dialect: str, canonical: str) -> str:
     if dialect == "pinyin":
-        return _PINYIN[canonical]
+        return _pinyin(canonical)
     if dialect == "camel":
         return _camel(canonical)
     if dialect == "upper":
         return canonical.upper()
     if dialect == "prefixed":
-        return "f_" + _PINYIN[canonical]
+        return "f_" + _pinyin(canonical)
     raise ValueError(f"unknown dialect {dialect}")
 
 
@@ -93,8 +98,12 @@ def envelope_names(spec: SourceSpec) -> dict[str, str]:
         "upper": "SFZHM" if person else "USCC",
         "prefixed": "q_gmsfhm" if person else "q_tyshxydm",
     }[spec.dialect]
+    if spec.keyed_by == "birth_certificate":
+        key = {"pinyin": "cszmbh", "camel": "birthCertificateNo", "upper": "CSZMBH",
+               "prefixed": "q_cszmbh"}[spec.dialect]
     records = {"pinyin": "jlxx", "camel": "records", "upper": "RECORDS", "prefixed": "x_jl"}
-    param = {"list": "idNos" if person else "codes", "hits": "ids", "map": "q",
+    ids = "certNos" if spec.keyed_by == "birth_certificate" else "idNos"
+    param = {"list": ids if person else "codes", "hits": "ids", "map": "q",
              "single": key, "sql": key}[spec.envelope]
     return {"key": key, "records": records[spec.dialect], "param": param}
 

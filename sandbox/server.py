@@ -31,6 +31,8 @@ from connectors.auth import (
     HMAC_TIMESTAMP_HEADER,
     sign,
 )
+from sandbox.applicants import with_applicants
+from sandbox.civic import CivicWorld
 from sandbox.data import World
 from sandbox.departments import SOURCES, SourceSpec
 from sandbox.exchange import ExchangeDatabase
@@ -84,7 +86,7 @@ class Sandbox:
         self.host = host
         self.base_port = port
         self.latency = latency
-        self.world = world or World(seed)
+        self.world = world or CivicWorld(seed)
         self.data_dir = data_dir
         self.sources = {s.name: _Source(s, credential_of(seed, s), rng=random.Random(s.name))
                         for s in specs}
@@ -99,7 +101,7 @@ class Sandbox:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._samples, _ = await asyncio.gather(asyncio.to_thread(samples, self.world),
+        self._samples, _ = await asyncio.gather(asyncio.to_thread(self._make_samples),
                                                 asyncio.to_thread(self.exchange.build))
         control = web.Application()
         control.add_routes([
@@ -126,6 +128,9 @@ class Sandbox:
             source.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
             await source.runner.setup()
             await self._listen(source)
+
+    def _make_samples(self) -> dict[str, Any]:
+        return with_applicants(samples(self.world), self.world)
 
     async def stop(self) -> None:
         self.exchange.close()

@@ -8,6 +8,13 @@ path is recorded as released only once its answer came back; a department that d
 records a denial with its code. A consent's use is taken inside the batch function, just
 before the first source call that relies on it (`consent.enforcement.ConsentUses`).
 
+The matters (`prefill`) read through three more: `person_data` (a person in a role),
+`enterprise_data` (an enterprise's data under its authorisation — a consent whose subject is
+its USCC — or, for a statutory check, its registration) and `newborn_data` (a newborn by its
+birth medical certificate number, on a parent's consent, released only when the certificate
+names that parent). Each answers a `Fetched`: the records with their source, department and
+data time.
+
 Consent management and audit reads go through the gateway too (`grant_consent`,
 `revoke_consent`, `audit_entries`, `audit_verification`, `access_log`), so that every piece of
 subject data, and every record about it, is decided and recorded in one place. When the
@@ -30,7 +37,7 @@ from audit.log import AuditLog, verify_log
 from audit.search import SearchFilter, SearchPage
 from audit.verify import Verification
 from connectors.base import Answer, Call, Connector
-from connectors.catalogue import CheckKind
+from connectors.catalogue import CERTIFICATE_KEYED, CheckKind
 from connectors.config import SourceConfig
 from connectors.records import Record
 from consent.artefact import Consent
@@ -40,11 +47,12 @@ from consent.enforcement import (
     ConsentUses,
     PresentedConsents,
     decide_person,
+    matter_of,
     person_matter,
     require_any_purpose,
     require_purpose,
 )
-from consent.errors import AccessDenied, ConsentInvalid, Forbidden
+from consent.errors import AccessDenied, ConsentInvalid, ConsentRequired, Forbidden
 from consent.pseudonym import pseudonym, pseudonyms
 from consent.store import ConsentStore
 from schema.checks import CheckReport, PlanItem, plan, sign_report
@@ -54,7 +62,7 @@ from schema.sources import SourceSet, SourceState
 from signing.canonical import canonical
 from signing.keys import KeyRing
 
-__all__ = ["ENTERPRISE_PURPOSES", "Gateway", "Services"]
+__all__ = ["ENTERPRISE_PURPOSES", "GUARDIAN_FIELDS", "Fetched", "Gateway", "Services"]
 
 def _circuit_open(department: str, retry_s: float) -> str:
     return (f"{department}接口连续失败，已暂停调用（熔断），约 {max(1, round(retry_s))} 秒后自动"
@@ -63,6 +71,19 @@ def _circuit_open(department: str, retry_s: float) -> str:
 
 ENTERPRISE_PURPOSES = frozenset({CheckKind.IPO_COMPLIANCE.value, CheckKind.BANKRUPTCY.value})
 Outcome = Answer | AccessDenied  # what a person-data load gives: an answer, or a refused use
+# The fields of a newborn's records that name its parents; one must be the consenting parent.
+GUARDIAN_FIELDS = ("mother_id", "father_id", "guardian_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One released answer: the records (None: the department holds none), which source and
+    department gave them, and when the department's data was current."""
+
+    records: tuple[Record, ...] | None
+    source: str
+    department: str
+    as_of: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +108,7 @@ class Gateway:
         self._uses = ConsentUses(services.consents)
         self._record = Recorder()
         self._loaders: dict[str, DataLoader[str, Outcome]] = {}
-        self._decisions: dict[tuple[str, str], Consent | AccessDenied] = {}
+        self._decisions: dict[tuple[str, str, str | None], Consent | AccessDenied] = {}
         self._reliance: dict[tuple[str, str], str] = {}  # (source, key) -> consent id
 
     # -- the request's record ------------------------------------------------------------------
@@ -109,19 +130,63 @@ class Gateway:
                ) -> Awaitable[tuple[Record, ...] | None]:
         """The `category` records of a person (None: the department holds none). Raises the
         coded refusal now; a source failure or a spent consent when awaited."""
+        return _records(self.person_data(path, resident_id, category))
+
+    def person_data(self, path: str, resident_id: str, category: str, *,
+                    role: str | None = None) -> Awaitable[Fetched]:
+        """A person's `category` data in `role` of the declared matter (any role when None),
+        with where and when it came from. Raises the coded refusal now."""
         subject = self.pseudonym(resident_id)
         self._record.subject(subject)
         try:
-            consent = self._decide(subject, category)
-            source = self._services.sources.person_source(category)
-            if source is None:
-                raise SourceFailed("UNAVAILABLE", f"no source is configured for {category} data")
+            if category in CERTIFICATE_KEYED:
+                raise Forbidden(f"{category} data is found by a birth medical certificate "
+                                "number, not by a resident ID")
+            consent = self._decide(subject, category, role)
+            source = _configured(self._services.sources.person_source(category), category)
         except (AccessDenied, SourceFailed) as exc:
             self._deny(path, exc)
             raise
         self._reliance[(source.name, resident_id)] = consent.id
-        return self._person_answer(self._load(source.name, resident_id), path, subject,
-                                   category)
+        return self._answer(self._load(source.name, resident_id), path, source, subject,
+                            category)
+
+    def newborn_data(self, path: str, certificate_no: str, category: str,
+                     parents: Sequence[str]) -> Awaitable[Fetched]:
+        """A newborn's `category` data by its birth medical certificate number, on the consent
+        of one of `parents` (resident IDs named in the application); released only if the
+        records name that parent. Raises the coded refusal now; a mismatch when awaited."""
+        subjects = {self.pseudonym(p): p for p in parents}
+        for subject in subjects:
+            self._record.subject(subject)
+        try:
+            if category not in CERTIFICATE_KEYED:
+                raise Forbidden(f"{category} data is not a newborn's")
+            consent = self._parent_consent(list(subjects), category)
+            source = _configured(self._services.sources.person_source(category), category)
+        except (AccessDenied, SourceFailed) as exc:
+            self._deny(path, exc)
+            raise
+        self._reliance[(source.name, certificate_no)] = consent.id
+        parent = subjects[consent.subject]
+
+        def names_parent(records: tuple[Record, ...] | None) -> None:
+            if any(not any(r.get(f) == parent for f in GUARDIAN_FIELDS) for r in records or ()):
+                raise Forbidden(f"birth medical certificate {certificate_no} does not name the "
+                                "parent who consented; nothing of it is released")
+
+        return self._answer(self._load(source.name, certificate_no), path, source,
+                            consent.subject, category, names_parent)
+
+    def _parent_consent(self, subjects: list[str], category: str) -> Consent:
+        refusal: AccessDenied | None = None
+        for subject in subjects:
+            try:
+                return self._decide(subject, category, "newborn")
+            except AccessDenied as exc:
+                refusal = refusal or exc
+        raise refusal or ConsentRequired("a newborn's data needs a parent named in the "
+                                         "application and that parent's consent")
 
     def person_scope(self) -> Matter:
         """The declared purpose is a consent-based matter this caller may use; raise if not."""
@@ -131,15 +196,15 @@ class Gateway:
         """Record that the request names this person (a `person(id)` with no field read)."""
         self._record.subject(self.pseudonym(resident_id))
 
-    def _decide(self, subject: str, category: str) -> Consent:
-        key = (subject, category)
+    def _decide(self, subject: str, category: str, role: str | None = None) -> Consent:
+        key = (subject, category, role)
         decision = self._decisions.get(key)
         if decision is None:
             try:
                 decision = decide_person(
                     caller=self._caller, purpose=self._purpose, matters=self._services.matters,
                     subject=subject, category=category, presented=self._presented,
-                    public_keys=self._services.keys.public, now=self._now)
+                    public_keys=self._services.keys.public, now=self._now, role=role)
             except AccessDenied as exc:
                 decision = exc
             self._decisions[key] = decision
@@ -147,22 +212,55 @@ class Gateway:
             raise type(decision)(decision.message)
         return decision
 
-    async def _person_answer(self, pending: Awaitable[Outcome], path: str, subject: str,
-                             category: str) -> tuple[Record, ...] | None:
+    async def _answer(self, pending: Awaitable[Outcome], path: str, source: SourceConfig,
+                      subject: str, category: str,
+                      check: Callable[[tuple[Record, ...] | None], None] | None = None
+                      ) -> Fetched:
         outcome = await pending
         if isinstance(outcome, AccessDenied):
             self._deny(path, outcome)
             raise type(outcome)(outcome.message)
-        if outcome.status == "OK":
+        if outcome.status in ("OK", "NOT_FOUND"):
+            records = outcome.records if outcome.status == "OK" else None
+            if check is not None:
+                try:
+                    check(records)
+                except AccessDenied as exc:
+                    self._deny(path, exc)
+                    raise
             self._record.released(path, subject=subject, category=category)
-            return outcome.records
-        if outcome.status == "NOT_FOUND":
-            self._record.released(path, subject=subject, category=category)
-            return None
+            return Fetched(records, source.name, source.department, outcome.as_of)
         failure = SourceFailed(outcome.status, f"the {category} source did not answer: "
                                                f"{outcome.detail or outcome.status}")
         self._deny(path, failure)
         raise failure
+
+    # -- matters -------------------------------------------------------------------------------
+
+    def matter_scope(self) -> Matter:
+        """The declared purpose is a registered matter this caller may use; raise if not."""
+        return matter_of(self._caller, self._purpose, self._services.matters)
+
+    def enterprise_data(self, path: str, uscc: str, category: str) -> Awaitable[Fetched]:
+        """An enterprise's `category` data for the declared matter: under the enterprise's
+        authorisation (a consent whose subject is the USCC), or, for a statutory check, its
+        registration. Raises the coded refusal now; a source failure when awaited."""
+        self._record.subject(uscc)
+        try:
+            matter = self.matter_scope()
+            consent = None
+            if matter.legal_basis == "STATUTORY":
+                if not matter.releases(category, "enterprise"):
+                    raise Forbidden(f"{matter.code} does not release {category} data")
+            else:
+                consent = self._decide(uscc, category, "enterprise")
+            source = _configured(self._services.sources.enterprise_source(category), category)
+        except (AccessDenied, SourceFailed) as exc:
+            self._deny(path, exc)
+            raise
+        if consent is not None:
+            self._reliance[(source.name, uscc)] = consent.id
+        return self._answer(self._load(source.name, uscc), path, source, uscc, category)
 
     # -- enterprise data -----------------------------------------------------------------------
 
@@ -260,9 +358,12 @@ class Gateway:
                                                                    breaker.retry_in(
                                                                        time.monotonic())))
                 return [open_] * len(keys)
-            refused: dict[str, AccessDenied] = {}
-            if person:
-                refused = await self._take_uses(source, keys)
+            relied = {k: self._reliance[(source, k)] for k in keys
+                      if (source, k) in self._reliance}
+            if person and len(relied) != len(keys):
+                breaker.release()
+                raise InternalError("a person source was asked without a consent decision")
+            refused = await self._take_uses(relied) if relied else {}
             asked = [k for k in keys if k not in refused]
             if not asked:
                 breaker.release()
@@ -277,9 +378,8 @@ class Gateway:
 
         return batch
 
-    async def _take_uses(self, source: str, keys: list[str]) -> dict[str, AccessDenied]:
+    async def _take_uses(self, relied: dict[str, str]) -> dict[str, AccessDenied]:
         """Take the use of every consent these keys rely on; the keys whose consent is spent."""
-        relied = {k: self._reliance[(source, k)] for k in keys}
         distinct = sorted(set(relied.values()))
         left = dict(zip(distinct, await asyncio.gather(*(self._uses.take(c) for c in distinct)),
                         strict=True))
@@ -301,10 +401,17 @@ class Gateway:
         """Only the portal manages consents; raise FORBIDDEN for anyone else."""
         self._require_role("portal", "only the portal manages consents")
 
+    def require_granter(self) -> None:
+        """The portal records consents, and a window records the ones signed on paper at its
+        counter; raise FORBIDDEN for anyone else."""
+        if self._caller.role not in ("portal", "window"):
+            raise Forbidden("only the portal, or a window for a consent signed on paper, "
+                            "records consents")
+
     async def grant_consent(self, path: str, unsigned: Consent) -> Consent:
-        """Sign a consent the portal recorded (its input checked by the caller); it is stored
-        in the same transaction as this request's audit entry, or not at all."""
-        self.require_portal()
+        """Sign a consent the portal or a window recorded (its input checked by the caller); it
+        is stored in the same transaction as this request's audit entry, or not at all."""
+        self.require_granter()
         signature, kid = self._services.keys.sign(canonical(unsigned.signed_content()))
         consent = unsigned.signed(signature, kid)
         self._record.effect(self._services.consents.insert(consent))
@@ -380,6 +487,23 @@ class Gateway:
         source = self._services.sources.person_source(category)
         return "" if source is None else source.name
 
+    def department_of(self, category: str, *, enterprise: bool = False) -> str:
+        """The department that serves a data category ('' if none is configured)."""
+        sources = self._services.sources
+        source = (sources.enterprise_source(category) if enterprise
+                  else sources.person_source(category))
+        return "" if source is None else source.department
+
     def source_states(self) -> list[tuple[SourceConfig, SourceState]]:
         sources = self._services.sources
         return [(cfg, sources.states[name]) for name, cfg in sources.configs.items()]
+
+
+def _configured(source: SourceConfig | None, category: str) -> SourceConfig:
+    if source is None:
+        raise SourceFailed("UNAVAILABLE", f"no source is configured for {category} data")
+    return source
+
+
+async def _records(pending: Awaitable[Fetched]) -> tuple[Record, ...] | None:
+    return (await pending).records

@@ -14,6 +14,21 @@ from typing import TypeVar
 import strawberry
 from strawberry.types import Info
 
+from schema.civic_person import (
+    CIVIC_PERSON_TYPES,
+    ContractFiling,
+    DisabilitySubsidy,
+    ExitEntryRecord,
+    FundAccount,
+    MedicalInsurance,
+    OneChildCertificate,
+    OverseasDegree,
+    PensionRecord,
+    SocialSecurityCard,
+    SubsidisedHousing,
+    VaccinationRecord,
+    VeteranRecord,
+)
 from schema.context import RequestContext, path_of
 from schema.records import PropertyRecord, Vehicle
 from schema.scalars import Money
@@ -118,7 +133,7 @@ PERSON_RECORD_TYPES: dict[str, type] = {
     "property": PropertyRecord, "social_insurance": SocialInsuranceRecord,
     "marriage": MarriageRecord, "low_income": LowIncomeStatus, "education": EducationRecord,
     "birth_certificate": BirthCertificate, "disability": DisabilityCertificate,
-    "credit_report": CreditReport, "vehicle": Vehicle,
+    "credit_report": CreditReport, "vehicle": Vehicle, **CIVIC_PERSON_TYPES,
 }
 
 
@@ -187,3 +202,59 @@ class Person:
     @strawberry.field(description="vehicles")
     async def vehicles(self, info: Info[RequestContext, None]) -> list[Vehicle] | None:
         return await _many(info, self.id, "vehicles", Vehicle)
+
+    # The categories the 21 matters added.
+
+    @strawberry.field(description="vaccination")
+    async def vaccination(self, info: Info[RequestContext, None]) -> VaccinationRecord | None:
+        return await _one(info, self.id, "vaccination", VaccinationRecord)
+
+    @strawberry.field(description="medical_insurance")
+    async def medical_insurance(self, info: Info[RequestContext, None]
+                                ) -> MedicalInsurance | None:
+        return await _one(info, self.id, "medical_insurance", MedicalInsurance)
+
+    @strawberry.field(description="housing_fund")
+    async def housing_fund_account(self, info: Info[RequestContext, None]) -> FundAccount | None:
+        return await _one(info, self.id, "housing_fund", FundAccount)
+
+    @strawberry.field(description="exit_entry")
+    async def exit_entry(self, info: Info[RequestContext, None]) -> ExitEntryRecord | None:
+        return await _one(info, self.id, "exit_entry", ExitEntryRecord)
+
+    @strawberry.field(description="veteran")
+    async def veteran(self, info: Info[RequestContext, None]) -> VeteranRecord | None:
+        return await _one(info, self.id, "veteran", VeteranRecord)
+
+    @strawberry.field(description="overseas_degree")
+    async def overseas_degree(self, info: Info[RequestContext, None]) -> OverseasDegree | None:
+        return await _one(info, self.id, "overseas_degree", OverseasDegree)
+
+    @strawberry.field(description="ss_card")
+    async def social_security_card(self, info: Info[RequestContext, None]
+                                   ) -> SocialSecurityCard | None:
+        return await _one(info, self.id, "ss_card", SocialSecurityCard)
+
+    @strawberry.field(description="pension")
+    async def pension(self, info: Info[RequestContext, None]) -> PensionRecord | None:
+        return await _one(info, self.id, "pension", PensionRecord)
+
+    @strawberry.field(description="one_child")
+    async def one_child_certificate(self, info: Info[RequestContext, None]
+                                    ) -> OneChildCertificate | None:
+        return await _one(info, self.id, "one_child", OneChildCertificate)
+
+    @strawberry.field(description="disability_subsidy")
+    async def disability_subsidy(self, info: Info[RequestContext, None]
+                                 ) -> DisabilitySubsidy | None:
+        return await _one(info, self.id, "disability_subsidy", DisabilitySubsidy)
+
+    @strawberry.field(description="subsidised_housing")
+    async def subsidised_housing(self, info: Info[RequestContext, None]
+                                 ) -> list[SubsidisedHousing] | None:
+        return await _many(info, self.id, "subsidised_housing", SubsidisedHousing)
+
+    @strawberry.field(description="contract_filing")
+    async def contract_filings(self, info: Info[RequestContext, None]
+                               ) -> list[ContractFiling] | None:
+        return await _many(info, self.id, "contract_filing", ContractFiling)

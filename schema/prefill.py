@@ -1,98 +1,130 @@
-"""`prefill(matter, applicant)`: a matter's form fields generated from shared data.
+"""`prefill(matter, subjects: [{role, id}])`: a matter's form filled from shared data.
 
-The matter's categories go through the same choke point as `person` (`Gateway.person`): each
-category is decided (purpose, catalogue, consent) and only then loaded. What cannot be filled is
-listed as a gap with its code, so the window knows which paper to ask for; nothing denied is
-ever fetched.
+Every subject of the application (an applicant; a guardian and a child; a mother, a father and
+a newborn; an enterprise and its new legal representative) is read in its role through the
+gateway — decided (purpose, catalogue, that subject's own consent, or the statutory basis of a
+check), then loaded — for the categories the form and the materials use, nothing else. Nothing
+is awaited before every load has been asked for, so each department is called once. The pure
+`matters.fill` then fills the form: a field the data fills, one it cannot (with the code and the
+reason in words), the materials waived and still required, and the share of fields filled.
+`applicant:` is the matter's first role, as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 
-import strawberry
 from strawberry.types import Info
 
-from connectors.catalogue import PERSON_CATEGORIES
-from connectors.records import Record
-from consent.errors import AccessDenied
+from connectors.certificate_no import verify_birth_certificate_no
+from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
+from consent.errors import AccessDenied, Forbidden
+from matters.fill import Missing, Obtained, Outcome, fill
+from matters.spec import Matter, Role
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput, SourceFailed
+from schema.gateway import Fetched, Gateway
+from schema.prefill_types import Prefill, SubjectInput
 
-__all__ = ["Prefill", "PrefillField", "PrefillGap", "resolve_prefill"]
+__all__ = ["resolve_prefill", "subjects_of"]
 
-
-@strawberry.type(description="One pre-filled form field, with where its value came from.")
-class PrefillField:
-    name: str = strawberry.field(description='e.g. "household.address", "property[0].area_m2"')
-    value: str
-    category: str
-    source: str
+_PARENTS = ("mother", "father", "guardian")
 
 
-@strawberry.type(description="A data category that could not be filled, and why.")
-class PrefillGap:
-    category: str
-    label: str
-    code: str
-    reason: str
+def _verified(kind: str, value: str, today: dt.date) -> str:
+    if kind == "enterprise":
+        return verify_uscc(value)
+    if kind == "newborn":
+        return verify_birth_certificate_no(value)
+    return verify_resident_id(value, today=today)
 
 
-@strawberry.type
-class Prefill:
-    matter: str
-    fields: list[PrefillField]
-    gaps: list[PrefillGap]
-    filled_share: float = strawberry.field(
-        description="share of the matter's categories filled from shared data")
+def subjects_of(matter: Matter, applicant: str | None, subjects: Sequence[SubjectInput] | None,
+                today: dt.date) -> dict[Role, str]:
+    """The application's subjects by role, each identifier verified for its kind."""
+    given: dict[Role, str] = {}
+    primary = matter.primary
+    if primary is None:
+        raise BadUserInput(f"matter: {matter.code} has no form to fill")
+    if applicant is not None:
+        if primary.kind != "person":
+            raise BadUserInput(f"applicant: {matter.code} is filed by an enterprise; give "
+                               "subjects: [{role: ENTERPRISE, id: <USCC>}]")
+        given[primary.role] = applicant
+    for i, item in enumerate(subjects or ()):
+        role: Role = item.role.value
+        spec = matter.role(role)
+        if spec is None:
+            roles = ", ".join(r.role.upper() for r in matter.roles)
+            raise BadUserInput(f"subjects[{i}].role: {item.role.name} is not a role of "
+                               f"{matter.code} (its roles: {roles})")
+        if role in given:
+            raise BadUserInput(f"subjects[{i}].role: {item.role.name} is given twice")
+        try:
+            subject = _verified(spec.kind, item.id, today)
+        except InvalidIdentifier as exc:
+            raise BadUserInput(f"subjects[{i}].id: {exc}") from None
+        if subject in given.values():
+            raise BadUserInput(f"subjects[{i}].id: this subject already has another role in "
+                               "the application; each role is a different subject")
+        given[role] = subject
+    if not given:
+        raise BadUserInput(f"subjects: name the subjects of {matter.code} (its roles: "
+                           f"{', '.join(r.role.upper() for r in matter.roles)})")
+    return given
 
 
-def _text(value: object) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+def _start(gateway: Gateway, path: str, matter: Matter, given: dict[Role, str]
+           ) -> tuple[dict[tuple[Role, str], Awaitable[Fetched]], dict[tuple[Role, str], Outcome]]:
+    """Ask the gateway for every (role, category) the form uses; refusals come back at once."""
+    pending: dict[tuple[Role, str], Awaitable[Fetched]] = {}
+    missing: dict[tuple[Role, str], Outcome] = {}
+    parents = [given[r] for r in _PARENTS if r in given]
+    for spec in matter.roles:
+        subject = given.get(spec.role)
+        if subject is None:
+            continue
+        for category in matter.used(spec.role):
+            where = f"{path}.{spec.role}.{category}"
+            try:
+                if spec.kind == "enterprise":
+                    load = gateway.enterprise_data(where, subject, category)
+                elif spec.kind == "newborn":
+                    load = gateway.newborn_data(where, subject, category, parents)
+                else:
+                    load = gateway.person_data(where, subject, category, role=spec.role)
+            except (AccessDenied, SourceFailed) as exc:
+                missing[(spec.role, category)] = Missing(
+                    exc.code, exc.message,
+                    gateway.department_of(category, enterprise=spec.kind == "enterprise"))
+                continue
+            pending[(spec.role, category)] = load
+    return pending, missing
 
 
 async def resolve_prefill(info: Info[RequestContext, None], matter_code: str,
-                          applicant: str) -> Prefill:
+                          applicant: str | None, subjects: Sequence[SubjectInput] | None
+                          ) -> Prefill:
     gateway = info.context.gateway
-    matter = gateway.person_scope()
+    matter = gateway.matter_scope()
     if matter.code != matter_code:
         raise BadUserInput(f"matter: {matter_code} differs from X-Hub-Purpose {matter.code}; "
                            "a request serves the one purpose it declares")
-    path = path_of(info)
-    pending: list[tuple[str, Awaitable[tuple[Record, ...] | None]]] = []
-    gaps: list[PrefillGap] = []
-    for category in matter.categories:
-        try:
-            pending.append((category, gateway.person(f"{path}.{category}", applicant, category)))
-        except (AccessDenied, SourceFailed) as exc:
-            gaps.append(_gap(category, exc.code, exc.message))
-    answers = await asyncio.gather(*(p for _, p in pending), return_exceptions=True)
-    fields: list[PrefillField] = []
-    for (category, _), answer in zip(pending, answers, strict=True):
-        if isinstance(answer, AccessDenied | SourceFailed):
-            gaps.append(_gap(category, answer.code, answer.message))
-            continue
-        if isinstance(answer, BaseException):
+    given = subjects_of(matter, applicant, subjects, info.context.now.date())
+    pending, outcomes = _start(gateway, path_of(info), matter, given)
+    answers = await asyncio.gather(*pending.values(), return_exceptions=True)
+    for (role, category), answer in zip(pending, answers, strict=True):
+        enterprise = matter.role(role) is not None and role == "enterprise"
+        if isinstance(answer, Fetched):
+            outcomes[(role, category)] = Obtained(answer.records, answer.source,
+                                                  answer.department, answer.as_of)
+        elif isinstance(answer, AccessDenied | SourceFailed):
+            mismatch = role == "newborn" and isinstance(answer, Forbidden)
+            outcomes[(role, category)] = Missing(
+                "SUBJECT_MISMATCH" if mismatch else answer.code, answer.message,
+                gateway.department_of(category, enterprise=enterprise))
+        else:
             raise answer
-        if not answer:
-            gaps.append(_gap(category, "NOT_FOUND", "the department holds no record"))
-            continue
-        source = gateway.source_of(category)
-        many = len(answer) > 1
-        for i, record in enumerate(answer):
-            prefix = f"{category}[{i}]" if many else category
-            fields += [PrefillField(name=f"{prefix}.{k}", value=_text(v), category=category,
-                                    source=source)
-                       for k, v in record.values.items() if v is not None]
-    filled = len({f.category for f in fields})
-    share = filled / len(matter.categories) if matter.categories else 0.0
-    return Prefill(matter=matter.code, fields=fields, gaps=gaps, filled_share=round(share, 3))
-
-
-def _gap(category: str, code: str, reason: str) -> PrefillGap:
-    return PrefillGap(category=category, label=PERSON_CATEGORIES[category], code=code,
-                      reason=reason)
+    return Prefill.of(matter, set(given), fill(matter, given, outcomes))

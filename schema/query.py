@@ -17,11 +17,12 @@ from schema.audit_api import (
     resolve_verification,
 )
 from schema.checks import CheckReport
-from schema.consents import MatterType, matters_of
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
+from schema.matter_types import MatterType, matters_of
 from schema.person import Person
-from schema.prefill import Prefill, resolve_prefill
+from schema.prefill import resolve_prefill
+from schema.prefill_types import Prefill, SubjectInput
 from schema.scalars import USCC, ResidentId
 from schema.types import ComplianceReport, Enterprise, Source, SourceStatus
 
@@ -71,10 +72,15 @@ class Query:
         gateway.touch_person(str(id))
         return Person(id=str(id))
 
-    @strawberry.field(description="Pre-fill the form of a 'one thing' matter from shared data.")
+    @strawberry.field(description="Pre-fill the form of a 'one thing' matter from shared data: "
+                                  "`subjects` by role (an enterprise by USCC, a newborn by its "
+                                  "birth medical certificate number), or `applicant` for the "
+                                  "matter's first role.")
     async def prefill(self, info: Info[RequestContext, None], matter: str,
-                      applicant: ResidentId) -> Prefill:
-        return await resolve_prefill(info, matter, str(applicant))
+                      applicant: ResidentId | None = None,
+                      subjects: list[SubjectInput] | None = None) -> Prefill:
+        return await resolve_prefill(info, matter, None if applicant is None else str(applicant),
+                                     subjects)
 
     @strawberry.field(description="The registered 'one things' and the data each needs.")
     def matters(self, info: Info[RequestContext, None]) -> list[MatterType]:

@@ -59,6 +59,16 @@ class SourceSet:
         return next((c for c in self.configs.values()
                      if c.subject == "person" and c.domain == category and c.enabled), None)
 
+    def enterprise_source(self, category: str) -> SourceConfig | None:
+        """The source of an enterprise data category; the market registry serves
+        `registration` for matters as it does for the checks."""
+        found = next((c for c in self.configs.values()
+                      if c.subject == "enterprise" and c.check is None and c.domain == category
+                      and c.enabled), None)
+        if found is None and category == "registration":
+            return self.registry()
+        return found
+
     def registry(self) -> SourceConfig | None:
         """The market registry (注册登记基本信息): the source of enterprise registration."""
         return next((c for c in self.configs.values()

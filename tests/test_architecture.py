@@ -1,6 +1,7 @@
 """The layout shows the architecture, and these tests keep it so.
 
-Dependencies point one way (`hub → schema → {consent, connectors, audit, signing}`); the
+Dependencies point one way (`hub → schema → {consent, connectors, audit, signing}`,
+`consent → matters → connectors`); the
 simulated departments are imported only by the commands that start them; only the gateway
 fetches from connectors and builds dataloaders, and everyone else talks to it through its public
 methods; the offline audit verifier needs neither the writer nor SQLAlchemy; every module opens
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("hub", "schema", "connectors", "consent", "audit", "signing", "sandbox")
+PACKAGES = ("hub", "schema", "connectors", "consent", "audit", "signing", "sandbox", "matters")
 WEB = {"strawberry", "starlette", "graphql", "uvicorn"}
 # What each package may not import, from the project and from the web stack.
 FORBIDDEN = {
@@ -26,7 +27,9 @@ FORBIDDEN = {
     "audit": {"hub", "schema", "consent", "connectors", "sandbox"} | WEB,
     "schema": {"hub", "sandbox", "starlette", "uvicorn", "connectors.registry",
                "connectors.rest", "connectors.sql"},
-    "sandbox": {"hub", "schema", "consent", "audit"} | WEB,
+    "sandbox": {"hub", "schema", "consent", "audit", "matters"} | WEB,
+    "matters": {"hub", "schema", "consent", "audit", "signing", "sandbox", "connectors.registry",
+                "connectors.rest", "connectors.sql"} | WEB,
 }
 GATEWAY = ROOT / "schema" / "gateway.py"
 

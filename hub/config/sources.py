@@ -11,7 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.auth import AUTH_SCHEMES
-from connectors.catalogue import CHECK_KINDS, PERSON_CATEGORIES, CheckKind, domains_of
+from connectors.catalogue import (
+    CATEGORY_RECORDS,
+    CHECK_KINDS,
+    ENTERPRISE_CATEGORIES,
+    PERSON_CATEGORIES,
+    CheckKind,
+    domains_of,
+)
 from connectors.config import (
     BOOL_STYLES,
     DATE_FORMATS,
@@ -49,14 +56,19 @@ def _parse_one(name: str, raw: Any) -> SourceConfig:
     transport = r.choice("transport", TRANSPORTS)
     record = r.choice("record", tuple(RECORD_TYPES))
     check = _check_kind(r) if subject == "enterprise" else None
-    if subject == "enterprise" and check is None:
-        raise ConfigError(f"{where}.check: required for an enterprise source "
-                          f"({' or '.join(CHECK_KINDS)})")
     domain = r.string("domain")
-    allowed = ([d.code for d in domains_of(check)] if check else list(PERSON_CATEGORIES))
+    if subject == "enterprise" and check is None and domain not in ENTERPRISE_CATEGORIES:
+        raise ConfigError(f"{where}.check: required for an enterprise source of a check domain "
+                          f"({' or '.join(CHECK_KINDS)}); without one, domain is an enterprise "
+                          f"data category ({', '.join(ENTERPRISE_CATEGORIES)})")
+    allowed = ([d.code for d in domains_of(check)] if check else
+               list(ENTERPRISE_CATEGORIES) if subject == "enterprise" else list(PERSON_CATEGORIES))
     if domain not in allowed:
         raise ConfigError(f"{where}.domain: {domain!r} is not a domain of "
-                          f"{check or 'person data'}; use one of {', '.join(allowed)}")
+                          f"{check or subject + ' data'}; use one of {', '.join(allowed)}")
+    if check is None and record != CATEGORY_RECORDS[domain]:
+        raise ConfigError(f"{where}.record: {domain} data is answered as record type "
+                          f"{CATEGORY_RECORDS[domain]}, not {record}")
     fields = raw.get("fields")
     if not isinstance(fields, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) and v for k, v in fields.items()):

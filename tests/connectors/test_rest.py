@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 
 from connectors.base import Answer
+from connectors.catalogue import CERTIFICATE_KEYED
 from connectors.registry import Connectors
 from connectors.rest import RestConnector
 from hub.config.sources import parse_sources
@@ -34,10 +35,15 @@ async def test_every_source_answers_every_sample(clean_sandbox: SandboxProcess) 
     """Each HTTP and SQL source, with its own credential, understands all its sample answers."""
     usccs = [e["uscc"] for e in clean_sandbox.samples["enterprises"]]
     persons = [p["id"] for p in clean_sandbox.samples["persons"]]
+    newborns = [s["id"] for p in clean_sandbox.samples["persons"]
+                for a in p.get("applications", ()) for s in a["subjects"]
+                if s["role"] == "NEWBORN"]
+    assert newborns
     connectors = await open_connectors(clean_sandbox)
     try:
         for name, connector in connectors.items():
-            keys = usccs if connector.config.subject == "enterprise" else persons
+            keys = (usccs if connector.config.subject == "enterprise" else
+                    newborns if connector.config.domain in CERTIFICATE_KEYED else persons)
             answers = (await connector.fetch(keys)).answers
             for answer in answers.values():
                 assert answer.status in ("OK", "NOT_FOUND"), (name, answer.detail)

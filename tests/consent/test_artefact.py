@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from consent.artefact import LEEWAY, Consent, verify_consent
+from consent.artefact import LEEWAY, Consent, Provenance, verify_consent
 from consent.errors import ConsentInvalid
 from signing.canonical import canonical
 from signing.keys import KeyRing, init_keys
@@ -95,3 +95,40 @@ def test_tampering_and_unknown_keys(ring: KeyRing, tmp_path: Path) -> None:
         verify(ring, foreign, now)
     with pytest.raises(ConsentInvalid, match="does not verify"):
         verify(ring, dataclasses.replace(consent, signature="!!not base64"), now)
+
+
+# A consent signed before provenance existed: its bytes must not change (fixed test vector).
+PLAIN_CONTENT = (
+    '{"categories":["household","property"],"createdAt":"2026-11-01T08:00:00+00:00",'
+    '"fetchType":"REUSABLE","grantee":"portal","id":"cst_1","maxUses":3,'
+    '"purpose":"SCHOOL_ENROLMENT","subject":"v1:abc",'
+    '"validFrom":"2026-11-01T08:00:00+00:00","validUntil":"2026-12-01T08:00:00+00:00"}')
+
+
+def test_an_online_self_consent_signs_exactly_as_before(ring: KeyRing) -> None:
+    assert canonical(make(ring).signed_content()).decode() == PLAIN_CONTENT
+
+
+def test_provenance_is_signed_and_cannot_be_changed(ring: KeyRing) -> None:
+    paper = Provenance(granted_by="v1:guardian", grantor_role="GUARDIAN", channel="WINDOW",
+                       operator="clerk-07", paper_form="XZSP-2026-000123")
+    consent = make(ring, provenance=paper)
+    content = consent.signed_content()
+    assert content["channel"] == "WINDOW" and content["paperForm"] == "XZSP-2026-000123"
+    assert content["grantorRole"] == "GUARDIAN" and content["grantedBy"] == "v1:guardian"
+    verify(ring, consent, T0 + dt.timedelta(days=1))
+    assert Provenance.of(content) == paper  # what the store keeps reads back the same
+    for change in ({"operator": "clerk-99"}, {"paper_form": "XZSP-2026-999999"},
+                   {"granted_by": None, "grantor_role": "SELF"}, {"channel": "ONLINE"}):
+        forged = dataclasses.replace(consent, provenance=dataclasses.replace(paper, **change))
+        with pytest.raises(ConsentInvalid, match="does not verify"):
+            verify(ring, forged, T0 + dt.timedelta(days=1))
+
+
+def test_an_enterprise_consent_names_its_kind(ring: KeyRing) -> None:
+    consent = make(ring, subject="91410700245292216W", provenance=Provenance(
+        subject_kind="enterprise", granted_by="v1:rep", grantor_role="LEGAL_REPRESENTATIVE"))
+    assert consent.signed_content()["subjectKind"] == "enterprise"
+    verify(ring, consent, T0, subject="91410700245292216W")
+    with pytest.raises(ConsentInvalid, match="another subject"):
+        verify(ring, consent, T0, subject="91410700932778680U")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 
-from consent.artefact import Consent
+from consent.artefact import Consent, Provenance
 from hub.store import open_store
 from tests.pg import fresh_database, postgres_url_or_skip
 
@@ -58,5 +59,27 @@ async def test_round_trip_keeps_times_exact(store_url: str) -> None:
         assert revoked is not None and revoked.status(NOW) == "REVOKED"
         assert not await store.consents.take_use(original.id)
         assert await store.consents.revoke("cst_nothing", NOW) is None
+    finally:
+        await store.close()
+
+
+async def test_provenance_round_trips(store_url: str) -> None:
+    """A window's paper consent and an enterprise's authorisation come back as recorded."""
+    store = await open_store(store_url)
+    try:
+        paper = dataclasses.replace(consent(1), id="cst_paper", provenance=Provenance(
+            granted_by="v1:" + "b" * 64, grantor_role="GUARDIAN", channel="WINDOW",
+            operator="clerk-07", paper_form="XZSP-2026-000123"))
+        firm = dataclasses.replace(consent(1), id="cst_firm", subject="91410700245292216W",
+                                   provenance=Provenance(subject_kind="enterprise",
+                                                         granted_by="v1:" + "c" * 64,
+                                                         grantor_role="LEGAL_REPRESENTATIVE"))
+        for c in (paper, firm):
+            await store.consents.add(c)
+            back = await store.consents.get(c.id)
+            assert back is not None and back.provenance == c.provenance
+            assert back.signed_content() == c.signed_content()
+        plain = await store.consents.get("cst_paper")
+        assert plain is not None and plain.provenance.operator == "clerk-07"
     finally:
         await store.close()

@@ -60,3 +60,31 @@ def test_bad_values_name_the_key(table: Any, says: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_matters(table, CALLERS)
     assert says in str(info.value)
+
+
+def test_an_override_keeps_the_form_and_restricts_the_first_role() -> None:
+    matters = parse_matters({"OPEN_RESTAURANT": {"categories": ["registration",
+                                                                "business_licence"]}}, CALLERS)
+    restaurant = matters["OPEN_RESTAURANT"]
+    base = DEFAULT_MATTERS["OPEN_RESTAURANT"]
+    assert restaurant.form == base.form and restaurant.materials == base.materials
+    assert restaurant.categories == ("registration", "business_licence")
+    assert not restaurant.releases("enterprise_property", "enterprise")
+    school = parse_matters({"SCHOOL_ENROLMENT": {"categories": ["household"]}},
+                           CALLERS)["SCHOOL_ENROLMENT"]
+    assert school.releases("household", "guardian") and not school.releases("property")
+    assert school.releases("vaccination", "child")  # the other roles are left as they are
+
+
+@pytest.mark.parametrize(("table", "says"), [
+    ({"OPEN_RESTAURANT": {"categories": ["household"]}},
+     "matters.OPEN_RESTAURANT.categories: 'household' is not an enterprise data category"),
+    ({"NEWBORN": {"categories": ["business_licence"]}},
+     "matters.NEWBORN.categories: 'business_licence' is not a person data category"),
+    ({"NEWBORN": {"title": ""}}, "matters.NEWBORN.title: must be a non-empty string"),
+    ({"NEWBORN": {"form": []}}, "matters.NEWBORN.form: unknown key (known: title"),
+])
+def test_overrides_of_the_new_matters_name_the_key(table: Any, says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_matters(table, CALLERS)
+    assert says in str(info.value)

@@ -128,3 +128,22 @@ def test_optional_fields_may_be_left_unmapped(sandbox: SandboxProcess) -> None:
     fields.pop("rectified")
     with pytest.raises(ConfigError, match="no department field given for 'rectified'"):
         parse_sources(with_change(sandbox, "cgj_penalties", fields=fields))
+
+
+def test_a_matter_source_names_its_category_and_the_record_it_answers(
+        sandbox: SandboxProcess) -> None:
+    """An enterprise source outside the checks serves an enterprise data category; a source
+    answering a category with another record type is refused."""
+    (licence,) = parse_sources(with_change(sandbox, "scjg_licence"))
+    assert licence.check is None and licence.domain == "business_licence"
+    with pytest.raises(ConfigError, match=r"sources\.scjg_licence\.check: required for an "
+                                          r"enterprise source of a check domain .*; without "
+                                          r"one, domain is an enterprise data category"):
+        parse_sources(with_change(sandbox, "scjg_licence", domain="household"))
+    with pytest.raises(ConfigError, match=r"sources\.scjg_licence\.record: business_licence "
+                                          r"data is answered as record type business_licence"):
+        parse_sources(with_change(sandbox, "scjg_licence", record="registration",
+                                  fields=sandbox.config["sources"]["scjg_registration"]["fields"]))
+    with pytest.raises(ConfigError, match=r"sources\.rsj_pension\.domain: 'seal' is not a domain "
+                                          r"of person data"):
+        parse_sources(with_change(sandbox, "rsj_pension", domain="seal"))
