@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import graphql
-import httpx
+import httpx2
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -81,8 +81,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                 assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
                 time.sleep(0.1)
             info = orjson.loads((home / "demo.json").read_bytes())
-            samples = httpx.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
-            introspection = httpx.post(
+            samples = httpx2.get(info["sandbox_url"] + "/_sandbox/samples", timeout=30).json()
+            introspection = httpx2.post(
                 info["graphql_url"], json={"query": graphql.get_introspection_query()},
                 headers={"Authorization": f"Bearer {info['callers']['gateway']}"}, timeout=30)
             schema = graphql.build_client_schema(introspection.json()["data"])
@@ -127,7 +127,7 @@ def _scalars(samples: dict[str, Any]) -> dict[str, st.SearchStrategy[graphql.Val
     }
 
 
-def check(response: httpx.Response) -> None:
+def check(response: httpx2.Response) -> None:
     """What every answer of the hub is, whatever it was asked."""
     assert response.status_code < 500, response.text
     media = response.headers.get("content-type", "").split(";")[0]
@@ -161,7 +161,7 @@ def test_any_generated_query_gets_a_coded_graphql_answer(demo: Demo, kind: str, 
     make = queries if kind == "query" else mutations
     strategy = make(demo.schema, fields=[name], custom_scalars=demo.scalars, mode=mode)
 
-    with httpx.Client(timeout=30) as client:
+    with httpx2.Client(timeout=30) as client:
         @given(query=strategy)
         @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
