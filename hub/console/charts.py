@@ -43,7 +43,7 @@ class Series:
 def _config(title: str, no_data: str, **extra: object) -> dict[str, object]:
     return {"title": title, "style": _STYLE, "js": [],
             "disable_xml_declaration": True, "no_data_text": no_data, "width": 760,
-            "height": 340, "legend_at_bottom": True, "legend_at_bottom_columns": 4,
+            "height": 340, "legend_at_bottom": True, "legend_at_bottom_columns": 3,
             "truncate_legend": 40, "truncate_label": 24, **extra}
 
 

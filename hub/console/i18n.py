@@ -126,8 +126,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
                        "requests"),
     "entry.nothing": ("（无）", "(none)"),
     "proof.title": ("存在性证明（RFC 9162）", "Inclusion proof (RFC 9162)"),
-    "proof.checkpoint": ("最新签名检查点：共 {size} 条，签于 {time}", "Latest signed checkpoint: "
-                         "{size} entries, signed at {time}"),
+    "proof.checkpoint": ("共 {size} 条，签于 {time}", "{size} entries, signed at {time}"),
     "proof.root": ("默克尔根", "Merkle root"),
     "proof.key": ("签名密钥", "Signing key"),
     "proof.entry_hash": ("记录哈希", "Entry hash"),
