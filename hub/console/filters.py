@@ -25,12 +25,24 @@ from audit.search import SearchFilter
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
 from schema.errors import BadUserInput
 
-__all__ = ["ConsoleFilter", "cursor", "mask", "parse_filter", "seq_after"]
+__all__ = ["ConsoleFilter", "FilterProblem", "cursor", "mask", "parse_filter", "seq_after"]
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
 _PURPOSE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 _KEY = re.compile(r"^(v[0-9]{1,4}:[0-9a-f]{64}|[0-9A-Z]{18})$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class FilterProblem(ValueError):
+    """A search form field that cannot be used: which field, and what is wrong with it as a
+    key of `hub.console.i18n` (`err.*`) with its values, so the page can say it in the
+    auditor's language. The request is audited as BAD_USER_INPUT."""
+
+    def __init__(self, field: str, problem: str, **values: str) -> None:
+        super().__init__(f"{field}: {problem} {values}")
+        self.field = field
+        self.problem = problem
+        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,22 +110,21 @@ def _text(form: Mapping[str, str], key: str) -> str | None:
     return value or None
 
 
-def _token(form: Mapping[str, str], key: str, label: str) -> str | None:
+def _token(form: Mapping[str, str], key: str) -> str | None:
     value = _text(form, key)
     if value is not None and not _TOKEN.match(value):
-        raise BadUserInput(f"{label}: 1-128 letters, digits or . _ : -")
+        raise FilterProblem(key, "token")
     return value
 
 
-def _time(form: Mapping[str, str], key: str, label: str, zone: ZoneInfo) -> dt.datetime | None:
+def _time(form: Mapping[str, str], key: str, zone: ZoneInfo) -> dt.datetime | None:
     value = _text(form, key)
     if value is None:
         return None
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise BadUserInput(f"{label}: {value!r} is not a time such as 2026-11-03T09:30") \
-            from None
+        raise FilterProblem(key, "time", value=value[:40]) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
@@ -125,7 +136,7 @@ def _subject(form: Mapping[str, str], today: dt.date,
     if clear is None:
         kept = tuple(k for k in (_text(form, "subject_keys") or "").split(",") if k)
         if any(not _KEY.match(k) for k in kept) or len(kept) > 8:
-            raise BadUserInput("subject: the kept subject is malformed; type it again")
+            raise FilterProblem("subject", "kept")
         label = _text(form, "subject_label")
         return kept, (label[:40] if label and kept else None)
     try:
@@ -135,37 +146,36 @@ def _subject(form: Mapping[str, str], today: dt.date,
     try:
         rid = verify_resident_id(clear, today=today)
     except InvalidIdentifier as exc:
-        raise BadUserInput(f"subject: neither a USCC nor a resident ID ({exc})") from None
+        raise FilterProblem("subject", "subject", detail=str(exc)) from None
     return pseudonyms(rid), mask(rid)
 
 
 def parse_filter(form: Mapping[str, str], *, zone: ZoneInfo, today: dt.date,
                  callers: Collection[str], pseudonyms: Callable[[str], tuple[str, ...]]
                  ) -> ConsoleFilter:
-    """The search form's filter; raise `BadUserInput` naming the first bad field."""
+    """The search form's filter; raise `FilterProblem` naming the first bad field."""
     caller = _text(form, "caller")
     if caller is not None and caller not in callers:
-        raise BadUserInput(f"caller: {caller!r} is not a caller of this hub")
+        raise FilterProblem("caller", "caller", value=caller[:64])
     purpose = _text(form, "purpose")
     if purpose is not None and not _PURPOSE.match(purpose):
-        raise BadUserInput("purpose: a matter code such as SCHOOL_ENROLMENT")
+        raise FilterProblem("purpose", "purpose")
     outcome = _text(form, "outcome")
     if outcome is not None and outcome not in OUTCOMES:
-        raise BadUserInput(f"outcome: one of {', '.join(OUTCOMES)}")
+        raise FilterProblem("outcome", "outcome", values=", ".join(OUTCOMES))
     case = _text(form, "case")
     if case is not None and (len(case) > 128 or _CONTROL.search(case)):
-        raise BadUserInput("case: up to 128 characters, no control characters")
-    since = _time(form, "since", "since", zone)
-    until = _time(form, "until", "until", zone)
+        raise FilterProblem("case", "case")
+    since = _time(form, "since", zone)
+    until = _time(form, "until", zone)
     if since and until and until < since:
-        raise BadUserInput("until: must not be before since")
+        raise FilterProblem("until", "order")
     keys, label = _subject(form, today, pseudonyms)
     return ConsoleFilter(
-        caller=caller, operator=_token(form, "operator", "operator"), subject_keys=keys,
-        subject_label=label, purpose=purpose, consent=_token(form, "consent", "consent"),
+        caller=caller, operator=_token(form, "operator"), subject_keys=keys,
+        subject_label=label, purpose=purpose, consent=_token(form, "consent"),
         case=case, outcome=outcome, since=since, until=until,
-        application=_token(form, "application", "application"),
-        job=_token(form, "job", "job"))
+        application=_token(form, "application"), job=_token(form, "job"))
 
 
 def cursor(seq: int) -> str:

@@ -79,6 +79,18 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
                      "not in the log yet: the field is ready and will match once recorded"),
     "f.any": ("（全部）", "(any)"),
     "f.none": ("（无）", "(none)"),
+    "err.token": ("须为 1–128 个字母、数字或 . _ : -", "1-128 letters, digits or . _ : -"),
+    "err.time": ("「{value}」不是有效的时间，例如 2026-11-03T09:30", "{value!r} is not a time such "
+                 "as 2026-11-03T09:30"),
+    "err.kept": ("保留的主体条件已损坏，请重新输入", "the kept subject is malformed; type it again"),
+    "err.subject": ("既不是统一社会信用代码，也不是居民身份证号（{detail}）", "neither a USCC nor a "
+                    "resident ID ({detail})"),
+    "err.caller": ("「{value}」不是本中枢的调用方", "{value!r} is not a caller of this hub"),
+    "err.purpose": ("须为事项代码，例如 SCHOOL_ENROLMENT", "a matter code such as "
+                    "SCHOOL_ENROLMENT"),
+    "err.outcome": ("须为 {values} 之一", "one of {values}"),
+    "err.case": ("最多 128 个字符，不能含控制字符", "up to 128 characters, no control characters"),
+    "err.order": ("截止时间不能早于起始时间", "must not be before the start"),
     "search.submit": ("检索", "Search"),
     "search.reset": ("清空条件", "Clear"),
     "search.total": ("共 {total} 条，按时间倒序", "{total} entries, newest first"),

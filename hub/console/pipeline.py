@@ -156,7 +156,10 @@ class Console:
         arrival = Arrival(self, request, {}, now, lang, rid, trail)
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            arrival.session = await self.sessions.get(token, now=now)
+            arrival.session = session = await self.sessions.get(token, now=now)
+            if session is not None:  # signed in: the entry says who (sign-in may say otherwise)
+                trail.caller = session.caller
+                trail.meta = RequestMeta(operator=session.operator, case=session.case)
         try:
             if request.method == "POST":
                 arrival.form = await read_form(request)

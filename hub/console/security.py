@@ -102,7 +102,10 @@ async def read_form(request: Request) -> dict[str, str]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return {}
-    return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=100))
+    try:
+        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=100))
+    except ValueError:  # more fields than any console form has
+        raise FormTooLarge("the form has more than 100 fields") from None
 
 
 def request_id(request: Request) -> str:

@@ -104,8 +104,6 @@ async def signout(a: Arrival) -> Shown:
     if not same_origin(a.request) or not tokens_match(session.csrf, a.form.get("csrf")):
         return Shown(a.console.page(a, "error.html", status=403, message=a.t("error.csrf"),
                                     code="FORBIDDEN"), (("console.signout", "FORBIDDEN"),))
-    a.trail.caller = session.caller
-    a.trail.meta = RequestMeta(operator=session.operator, case=session.case)
     token = a.request.cookies.get(SESSION_COOKIE, "")
     await a.console.sessions.end(token)
     response = RedirectResponse("/console/signin", status_code=303)
@@ -118,9 +116,6 @@ async def change_lang(a: Arrival) -> Shown:
     if not same_origin(a.request) or not tokens_match(expected, a.form.get("csrf")):
         return Shown(a.console.page(a, "error.html", status=403, message=a.t("error.csrf"),
                                     code="FORBIDDEN"), (("console.lang", "FORBIDDEN"),))
-    if a.session is not None:
-        a.trail.caller = a.session.caller
-        a.trail.meta = RequestMeta(operator=a.session.operator, case=a.session.case)
     lang = a.form.get("lang", "zh")
     back = a.form.get("back", "/console/")
     if not back.startswith("/console/") or "//" in back or "\\" in back:

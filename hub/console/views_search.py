@@ -18,9 +18,8 @@ from audit.entry import OUTCOMES, decode
 from audit.merkle import ProofInvalid
 from audit.proofs import EntryNotCovered, verify_entry_proof
 from hub.console.entries import Entry
-from hub.console.filters import ConsoleFilter, cursor, parse_filter, seq_after
+from hub.console.filters import ConsoleFilter, FilterProblem, cursor, parse_filter, seq_after
 from hub.console.pipeline import Shown, Visit
-from schema.errors import BadUserInput
 from signing.keys import SignatureInvalid
 
 __all__ = ["PAGE_SIZE", "entry_page", "search_page", "search_submit"]
@@ -70,12 +69,14 @@ async def search_submit(visit: Visit) -> Shown:
                              today=visit.now.astimezone(console.zone).date(),
                              callers={c.name for c in console.settings.callers},
                              pseudonyms=lambda rid: visit.gateway.subject_pseudonyms(rid))
-        except BadUserInput as exc:
+        except FilterProblem as exc:
+            t = visit.t
+            message = f"{t('f.' + exc.field)}：{t('err.' + exc.problem, **exc.values)}"
             shown = {k: v for k, v in visit.form.items() if k != "csrf"}
             page = visit.page("search.html", status=400, nav="search", filter=ConsoleFilter(),
-                              form=shown, entries=[], total=None, error=exc.message,
+                              form=shown, entries=[], total=None, error=message,
                               paged=False, next=None, **_choices(visit))
-            return Shown(page, (("console.search", exc.code),))
+            return Shown(page, (("console.search", "BAD_USER_INPUT"),))
     await console.sessions.remember_search(visit.session, f.to_json())
     return Shown(RedirectResponse("/console/search", status_code=303),
                  query={"view": "search.set", **f.describe()})

@@ -229,7 +229,7 @@ def test_a_bad_filter_is_shown_named_and_audited(signed_in: HubHarness) -> None:
     csrf = csrf_of(hub.client.get("/console/search").text)
     r = hub.client.post("/console/search", data={"csrf": csrf, "subject": "12345",
                                                  "operator": "a b"})
-    assert r.status_code == 400 and "subject: neither a USCC nor a resident ID" in r.text
+    assert r.status_code == 400 and "主体：既不是统一社会信用代码，也不是居民身份证号" in r.text
     assert audit_bodies(hub)[-1]["denied"] == [{"path": "console.search",
                                                 "code": "BAD_USER_INPUT"}]
 
@@ -337,3 +337,27 @@ def test_the_verify_button_names_the_first_bad_seq(sandbox: SandboxProcess,
         assert found and found.group(1) == "3"
     finally:
         harness.close()
+
+
+def test_a_form_with_too_many_fields_is_refused_plainly(signed_in: HubHarness) -> None:
+    hub = signed_in
+    csrf = csrf_of(hub.client.get("/console/search").text)
+    fields = {f"f{i}": "x" for i in range(150)} | {"csrf": csrf}
+    r = hub.client.post("/console/search", data=fields)
+    assert r.status_code == 413 and "more than 100 fields" in r.text
+    assert audit_bodies(hub)[-1]["denied"] == [{"path": "console.search",
+                                                "code": "BAD_USER_INPUT"}]
+
+
+def test_signing_out_and_switching_language_are_audited_under_the_auditor(hub: HubHarness
+                                                                          ) -> None:
+    sign_in(hub)
+    page = hub.client.get("/console/search")
+    hub.client.post("/console/lang", data={"csrf": csrf_of(page.text), "lang": "en",
+                                           "back": "/console/search"})
+    before = log_size(hub)
+    page = hub.client.get("/console/search")
+    hub.client.post("/console/signout", data={"csrf": csrf_of(page.text)})
+    view, out, *_ = audit_bodies(hub, before)
+    assert (out["caller"], out["operator"], out["outcome"]) == ("auditor", "aud-7", "ALLOWED")
+    hub.client.cookies.clear()
