@@ -93,7 +93,8 @@ async def flag_page(visit: Visit, *, error: str | None = None, status: int = 200
     if flag is None:
         return _gone(visit, visit.request.path_params["flag"])
     reviews = await reviews_of(visit, [flag])
-    entries = [e for e in window.entries if e.seq in set(flag.seqs)]
+    behind = set(flag.seqs)
+    entries = [e for e in window.entries if e.seq in behind]
     rule = next(r for r in _rules(visit) if r["id"] == flag.rule)
     page = visit.page("flag.html", status=status, nav="flags", flag=flag, rule=rule,
                       found=finding(visit.t, flag), entries=entries,

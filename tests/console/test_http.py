@@ -353,11 +353,23 @@ def test_signing_out_and_switching_language_are_audited_under_the_auditor(hub: H
                                                                           ) -> None:
     sign_in(hub)
     page = hub.client.get("/console/search")
-    hub.client.post("/console/lang", data={"csrf": csrf_of(page.text), "lang": "en",
-                                           "back": "/console/search"})
     before = log_size(hub)
+    hub.client.post("/console/lang", data={"csrf": csrf_of(page.text), "lang": "en",
+                                           "back": "/console/search"}, follow_redirects=False)
     page = hub.client.get("/console/search")
-    hub.client.post("/console/signout", data={"csrf": csrf_of(page.text)})
-    view, out, *_ = audit_bodies(hub, before)
-    assert (out["caller"], out["operator"], out["outcome"]) == ("auditor", "aud-7", "ALLOWED")
+    hub.client.post("/console/signout", data={"csrf": csrf_of(page.text)},
+                    follow_redirects=False)
+    lang, view, out = audit_bodies(hub, before)
+    for entry in (lang, view, out):
+        assert (entry["caller"], entry["operator"], entry["outcome"]) == (
+            "auditor", "aud-7", "ALLOWED")
+    assert hub.client.get("/console/search", follow_redirects=False).status_code == 303
     hub.client.cookies.clear()
+
+
+@pytest.mark.parametrize("seq", ["0", "999999", "2147483648", "99999999999999999999999"])
+def test_an_entry_that_is_not_there_is_a_plain_404(signed_in: HubHarness, seq: str) -> None:
+    r = signed_in.client.get(f"/console/entries/{seq}")
+    assert r.status_code == 404 and "没有这条记录" in r.text
+    assert audit_bodies(signed_in)[-1]["denied"] == [{"path": "console.entry",
+                                                      "code": "BAD_USER_INPUT"}]
