@@ -89,7 +89,7 @@ async def entry_page(visit: Visit) -> Shown:
     if proof is None:
         page = visit.page("error.html", status=404, message=visit.t("error.not_found"),
                           code="BAD_USER_INPUT")
-        return Shown(page, (("console.entry", "BAD_USER_INPUT"),), {"view": "entry", "seq": raw})
+        return Shown(page, (("console.entry", "BAD_USER_INPUT"),), {"view": "entry", "seq": str(raw)})
     problem = None
     try:
         verify_entry_proof(proof, visit.console.services.keys.public)
@@ -105,4 +105,4 @@ async def entry_page(visit: Visit) -> Shown:
     departments = {cfg.name: cfg.department for cfg, _ in visit.gateway.source_states()}
     page = visit.page("entry.html", nav="search", entry=entry, proof=proof, problem=problem,
                       departments=departments)
-    return Shown(page, query={"view": "entry", "seq": raw})
+    return Shown(page, query={"view": "entry", "seq": str(raw)})
