@@ -3,8 +3,8 @@
 A flag ("what looks wrong") is computed from the log, so it has no row of its own; a review
 names the flag by its stable id and keeps what the auditor saw (rule, title, the entries behind
 it) beside their note. Reviews are appended, never changed: the latest one of a flag is its
-state, and the earlier ones are its history. Writing a review is itself audited, like any
-request, by the caller that makes it.
+state, and the earlier ones are its history. A review is stored in the same transaction as the
+audit entry of the request that makes it (`insert` gives the statement), or not at all.
 """
 
 from __future__ import annotations
@@ -13,7 +13,19 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, Row, String, Table, Text, insert, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Insert,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = ["FlagReview", "ReviewStore", "reviews_table"]
@@ -60,13 +72,18 @@ class ReviewStore:
         self.engine = engine
         self.table = table
 
-    async def add(self, review: FlagReview) -> None:
+    def insert(self, review: FlagReview) -> Insert:
+        """The statement that stores `review` (run where its audit entry commits)."""
         r = review
+        return insert(self.table).values(
+            flag_id=r.flag_id, rule=r.rule, title=r.title,
+            seqs=",".join(map(str, sorted(r.seqs))), note=r.note, reviewer=r.reviewer,
+            operator=r.operator, reviewed_at=r.reviewed_at.astimezone(dt.UTC))
+
+    async def add(self, review: FlagReview) -> None:
+        """Store a review on its own (tests and tools; the hub stores with the audit entry)."""
         async with self.engine.begin() as conn:
-            await conn.execute(insert(self.table).values(
-                flag_id=r.flag_id, rule=r.rule, title=r.title,
-                seqs=",".join(map(str, sorted(r.seqs))), note=r.note, reviewer=r.reviewer,
-                operator=r.operator, reviewed_at=r.reviewed_at.astimezone(dt.UTC)))
+            await conn.execute(self.insert(review))
 
     async def of_flags(self, flag_ids: Sequence[str]) -> dict[str, list[FlagReview]]:
         """Each flag's reviews, oldest first (flags without a review are left out)."""

@@ -515,10 +515,11 @@ class Gateway:
         return found
 
     async def review_flag(self, path: str, review: FlagReview) -> FlagReview:
-        """Store an auditor's review, signed off by this caller at this request's time."""
+        """An auditor's review, signed off by this caller at this request's time; it is stored
+        in the same transaction as this request's audit entry, or not at all."""
         self.require_auditor()
         stored = dataclasses.replace(review, reviewer=self._caller.name, reviewed_at=self._now)
-        await self._reviews().add(stored)
+        self._record.effect(self._reviews().insert(stored))
         self._record.released(path)
         return stored
 

@@ -373,3 +373,33 @@ def test_an_entry_that_is_not_there_is_a_plain_404(signed_in: HubHarness, seq: s
     assert r.status_code == 404 and "没有这条记录" in r.text
     assert audit_bodies(signed_in)[-1]["denied"] == [{"path": "console.entry",
                                                       "code": "BAD_USER_INPUT"}]
+
+
+def test_a_flag_is_reviewed_with_a_note_stored_with_its_audit_entry(signed_in: HubHarness
+                                                                   ) -> None:
+    hub = signed_in
+    flags = hub.client.get("/console/flags")
+    found = re.search(r'data-rule="no_case" data-flag="([0-9a-f]{16})"', flags.text)
+    assert found, "three person reads without a case number make a no_case flag"
+    flag = found.group(1)
+    page = hub.client.get(f"/console/flags/{flag}")
+    assert page.status_code == 200 and 'data-state="open"' in page.text
+    r = hub.client.post(f"/console/flags/{flag}/review", data={"csrf": csrf_of(page.text),
+                                                               "note": "   "})
+    assert r.status_code == 400 and "复核意见须填写" in r.text
+    before = log_size(hub)
+    r = hub.client.post(f"/console/flags/{flag}/review", data={
+        "csrf": csrf_of(page.text), "note": "已核实：窗口测试数据"}, follow_redirects=False)
+    assert r.status_code == 303
+    (entry,) = audit_bodies(hub, before)
+    assert "console.review" in entry["released"] and entry["outcome"] == "ALLOWED"
+    page = hub.client.get(r.headers["location"])
+    assert 'data-state="reviewed"' in page.text and "已核实：窗口测试数据" in page.text
+    path = hub.settings.store_url.removeprefix("sqlite+aiosqlite:///")
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT rule, reviewer, operator, note FROM audit_reviews "
+                          "WHERE flag_id = ?", (flag,)).fetchall()
+    assert rows == [("no_case", "auditor", "aud-7", "已核实：窗口测试数据")]
+    r = hub.client.post("/console/flags/0000000000000000/review", data={
+        "csrf": csrf_of(page.text), "note": "x"})
+    assert r.status_code == 404
