@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -282,6 +284,19 @@ def test_the_signed_export_verifies_offline_and_holds_the_filtered_entries(
         verify_export(lines[:1] + lines[2:], public)
     r = hub.client.post("/console/export.csv", data={"csrf": csrf})
     assert r.status_code == 200 and r.text.count("\r\n") == 4  # header and three rows
+    # The export checks out offline with the CLI, as its recipient would check it.
+    export = tmp_path / "evidence.jsonl"
+    export.write_bytes(b"\n".join(lines) + b"\n")
+    done = subprocess.run([sys.executable, "-m", "hub", "audit", "verify-export", str(export),
+                           "--keys", str(hub.settings.keys_dir / "hub-keys.json")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("valid: 3 entries") and '"operator":"clerk-1"' in done.stdout
+    export.write_bytes(b"\n".join(lines[:1] + lines[2:]) + b"\n")
+    done = subprocess.run([sys.executable, "-m", "hub", "audit", "verify-export", str(export),
+                           "--keys", str(hub.settings.keys_dir / "hub-keys.json")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.startswith("INVALID")
 
 
 def test_an_export_too_big_is_refused_not_cut_short(sandbox: SandboxProcess,
@@ -403,3 +418,25 @@ def test_a_flag_is_reviewed_with_a_note_stored_with_its_audit_entry(signed_in: H
     r = hub.client.post("/console/flags/0000000000000000/review", data={
         "csrf": csrf_of(page.text), "note": "x"})
     assert r.status_code == 404
+
+
+def test_results_page_by_cursor_without_gaps_or_repeats(sandbox: SandboxProcess,
+                                                        tmp_path: Path) -> None:
+    harness = HubHarness(sandbox, tmp_path)
+    try:
+        for _ in range(57):
+            harness.post("{ sources { name } }", caller="xzsp", purpose=None)
+        sign_in(harness)
+        csrf = csrf_of(harness.client.get("/console/search").text)
+        first = harness.client.post("/console/search", data={"csrf": csrf, "caller": "xzsp"})
+        assert "共 57 条" in first.text
+        seqs = [int(s) for s in re.findall(r'<tr data-seq="(\d+)"', first.text)]
+        assert len(seqs) == 50 and seqs == sorted(seqs, reverse=True)
+        after = re.search(r'href="/console/search\?after=([^"]+)" id="next"', first.text)
+        assert after is not None
+        second = harness.client.get(f"/console/search?after={after.group(1)}")
+        more = [int(s) for s in re.findall(r'<tr data-seq="(\d+)"', second.text)]
+        assert len(more) == 7 and max(more) < min(seqs) and 'id="next"' not in second.text
+        assert harness.client.get("/console/search?after=bogus").status_code == 400
+    finally:
+        harness.close()
