@@ -21,13 +21,14 @@ from audit.chain import StoredEntry
 from audit.checkpoint import Checkpoint, Signer
 from audit.entry import AuditRecord
 from audit.errors import WitnessInvalid
+from audit.proofs import EntryProof, prove
 from audit.search import AuditReader, SearchFilter, SearchPage
 from audit.store import LOCK_KEY, AuditTables, open_engines
 from audit.verify import LogVerifier, Verification
 from audit.witness import FileWitness, UrlWitness, Witness, read_witness
 from audit.writer import AuditWriter
 
-__all__ = ["AuditLog", "verify_log"]
+__all__ = ["AuditLog", "entry_proof", "verify_log"]
 
 
 class AuditLog:
@@ -99,6 +100,12 @@ class AuditLog:
     def rows(self, *, batch: int = 2000) -> AsyncIterator[StoredEntry]:
         return self._reader.rows(batch=batch)
 
+    async def entry(self, seq: int) -> StoredEntry | None:
+        return await self._reader.entry(seq)
+
+    async def entry_hashes(self, size: int) -> list[str]:
+        return await self._reader.entry_hashes(size)
+
 
 async def verify_log(log: AuditLog, public: Mapping[str, Ed25519PublicKey],
                      witness_file: Path | None = None) -> Verification:
@@ -117,3 +124,16 @@ async def verify_log(log: AuditLog, public: Mapping[str, Ed25519PublicKey],
         if not verifier.feed(entry):
             break
     return verifier.result()
+
+
+async def entry_proof(log: AuditLog, seq: int) -> EntryProof | None:
+    """Entry `seq` with its inclusion proof against the latest signed checkpoint (None: no
+    such entry). Check it with `audit.proofs.verify_entry_proof`."""
+    entry = await log.entry(seq)
+    if entry is None:
+        return None
+    checkpoints = await log.checkpoints()
+    latest = checkpoints[-1] if checkpoints else None
+    if latest is None or seq > latest.size:
+        return prove(entry, latest, ())
+    return prove(entry, latest, await log.entry_hashes(latest.size))

@@ -1,7 +1,9 @@
 """Reading the audit log: searching entries, streaming them in order, listing checkpoints.
 
 Reads use their own engine, which never takes the write lock, so an auditor's search never
-holds up an append.
+holds up an append. Fields without an indexed column (operator, application, job) are matched
+in the entry's canonical body, where `"key":"value"` appears exactly once per key; an entry
+that never recorded the key (application and job are not written yet) simply does not match.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.chain import StoredEntry
 from audit.checkpoint import Checkpoint
-from audit.entry import decode
+from audit.entry import decode, encode
 from audit.store import AuditTables
 
 __all__ = ["AuditReader", "SearchFilter", "SearchPage"]
@@ -33,6 +35,15 @@ class SearchFilter:
     outcome: str | None = None
     since: str | None = None  # format_time text
     until: str | None = None
+    operator: str | None = None
+    application: str | None = None  # not in the log yet: ready for X-Hub-Application
+    job: str | None = None  # not in the log yet: ready for batch check jobs
+
+
+def _body_pattern(key: str, value: str) -> str:
+    """A LIKE pattern for `"key":"value"` in a canonical body (LIKE's wildcards escaped)."""
+    member = encode({key: value})[1:-1].decode()  # the member exactly as the body holds it
+    return "%" + member.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 class AuditReader:
@@ -61,7 +72,29 @@ class AuditReader:
         if f.consent_id:
             c = self.tables.consents
             clauses.append(e.c.seq.in_(select(c.c.seq).where(c.c.consent_id == f.consent_id)))
+        for key, value in (("operator", f.operator), ("application", f.application),
+                           ("job", f.job)):
+            if value:
+                clauses.append(e.c.body.like(_body_pattern(key, value), escape="\\"))
         return clauses
+
+    async def entry(self, seq: int) -> StoredEntry | None:
+        """The stored entry `seq`, or None."""
+        e = self.tables.entries
+        async with self.engine.connect() as conn:
+            r = (await conn.execute(select(e).where(e.c.seq == seq))).first()
+        if r is None:
+            return None
+        return StoredEntry(r.seq, r.time, r.request_id, r.caller, r.purpose, r.case_no,
+                           r.outcome, r.body, r.entry_hash)
+
+    async def entry_hashes(self, size: int) -> list[str]:
+        """The entry hashes of seq 1..size, in order (the leaves of a checkpoint's tree)."""
+        e = self.tables.entries
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(e.c.entry_hash).where(e.c.seq <= size)
+                                       .order_by(e.c.seq))).scalars().all()
+        return list(rows)
 
     async def search(self, f: SearchFilter, *, first: int, before_seq: int | None
                      ) -> SearchPage:

@@ -13,6 +13,7 @@ the last checkpoint are reported as not yet covered.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,13 +141,23 @@ class ExportSummary:
     first_seq: int | None
     last_seq: int | None
     checkpoint_size: int
+    selection: Mapping[str, Any] | None = None  # the filter of a selection export
 
 
 def export_header(since: str | None, first_seq: int | None, last_seq: int | None, count: int,
-                  checkpoint_size: int) -> dict[str, Any]:
-    """What an export's signed header line covers: its extent, so no line can go unnoticed."""
-    return {"type": "export", "since": since, "firstSeq": first_seq, "lastSeq": last_seq,
-            "count": count, "checkpointSize": checkpoint_size}
+                  checkpoint_size: int, selection: Mapping[str, Any] | None = None,
+                  seqs: Sequence[int] = ()) -> dict[str, Any]:
+    """What an export's signed header line covers: its extent, so no line can go unnoticed.
+
+    A selection (entries chosen by a filter, not a contiguous run) names its filter and signs
+    the SHA-256 of its seqs, so a removed or added entry line is found all the same."""
+    header: dict[str, Any] = {"type": "export", "since": since, "firstSeq": first_seq,
+                              "lastSeq": last_seq, "count": count,
+                              "checkpointSize": checkpoint_size}
+    if selection is not None:
+        digest = hashlib.sha256(",".join(map(str, seqs)).encode()).hexdigest()
+        header["selection"] = {"filter": dict(selection), "seqsSha256": digest}
+    return header
 
 
 def _lines(lines: Iterable[bytes]) -> tuple[dict[str, Any] | None, list[dict[str, Any]],
@@ -208,8 +219,14 @@ def verify_export(lines: Iterable[bytes], public: Mapping[str, Ed25519PublicKey]
     except SignatureInvalid as exc:
         raise ExportInvalid(f"the export header is not validly signed: {exc}") from None
     seqs = [e.get("seq") for e in entries]
+    selection = header.get("selection")
+    if selection is not None and not (isinstance(selection, dict)
+                                      and isinstance(selection.get("filter"), dict)):
+        raise ExportInvalid("the export header's selection is malformed")
     expected = export_header(header.get("since"), seqs[0] if seqs else None,
-                             seqs[-1] if seqs else None, len(entries), checkpoint.size)
+                             seqs[-1] if seqs else None, len(entries), checkpoint.size,
+                             selection["filter"] if selection is not None else None,
+                             [s if isinstance(s, int) else -1 for s in seqs])
     if claimed != expected:
         diff = sorted(k for k in expected if claimed.get(k) != expected.get(k))
         raise ExportInvalid(f"the export does not hold what its header signed ({', '.join(diff)}"
@@ -220,14 +237,16 @@ def verify_export(lines: Iterable[bytes], public: Mapping[str, Ed25519PublicKey]
         seq, body = e.get("seq"), e.get("body")
         if isinstance(seq, bool) or not isinstance(seq, int) or not isinstance(body, dict):
             raise ExportInvalid(f"entry {seq}: malformed")
-        if prev is not None and seq != prev[0] + 1:
+        if prev is not None and (seq <= prev[0] if selection is not None else seq != prev[0] + 1):
             raise ExportInvalid(f"entry {seq} follows entry {prev[0]}: entries are missing or "
                                 "out of order")
         stored = e.get("entryHash")
         if not isinstance(stored, str):
             raise ExportInvalid(f"entry {seq}: no entry hash")
+        # In a selection only neighbours in the log are linked here; every entry's place in
+        # the log is vouched for by its inclusion proof.
         problem = link_problem(seq, body, canonical(body), stored,
-                               prev[1] if prev is not None else None)
+                               prev[1] if prev is not None and seq == prev[0] + 1 else None)
         if problem is not None:
             raise ExportInvalid(problem)
         try:
@@ -236,7 +255,7 @@ def verify_export(lines: Iterable[bytes], public: Mapping[str, Ed25519PublicKey]
         except (ProofInvalid, ValueError, KeyError, TypeError) as exc:
             raise ExportInvalid(f"entry {seq} is not in the signed log: {exc}") from None
         prev = (seq, stored)
-    if prev is not None and prev[0] != checkpoint.size:
+    if selection is None and prev is not None and prev[0] != checkpoint.size:
         raise ExportInvalid(f"the export ends at entry {prev[0]} but its checkpoint covers "
                             f"{checkpoint.size}: entries were removed from the end")
     if consistency is not None:
@@ -249,4 +268,5 @@ def verify_export(lines: Iterable[bytes], public: Mapping[str, Ed25519PublicKey]
             raise ExportInvalid(f"the checkpoint does not extend the earlier one: {exc}") \
                 from None
     first = entries[0]["seq"] if entries else None
-    return ExportSummary(len(entries), first, prev[0] if prev else None, checkpoint.size)
+    return ExportSummary(len(entries), first, prev[0] if prev else None, checkpoint.size,
+                         selection["filter"] if selection is not None else None)

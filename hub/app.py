@@ -3,7 +3,8 @@
 Long-lived parts (keys, connectors, the stores, the schema and its executor) are created in
 the lifespan and closed with it. Every request's audit entry goes to the audit log; there is no
 switch that turns auditing off — a benchmark that measures its cost injects its own sink
-(`audit_sink`). Routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`, `/.well-known/hub-keys`.
+(`audit_sink`). Routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`, `/.well-known/hub-keys`,
+and the auditor's console under `/console` (`hub.console`; audited through the same sink).
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from audit.log import AuditLog
 from connectors.registry import Connectors
 from hub.admission import Admission, Quota
 from hub.config.settings import Settings
+from hub.console.charts import chart_css
+from hub.console.pipeline import Console
+from hub.console.routes import console_mount
+from hub.console.workdays import WorkCalendar
 from hub.graphql_http import AuditSink, GraphQLEndpoint
 from hub.quota_redis import RedisBuckets
 from hub.store import Store, open_store
@@ -41,6 +46,7 @@ class HubState:
     sources: SourceSet
     endpoint: GraphQLEndpoint
     store: Store
+    console: Console | None = None
 
 
 def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> Starlette:
@@ -64,7 +70,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
             sources = SourceSet({c.name: c for c in settings.sources}, connectors,
                                 breaker_failures=settings.breaker_failures,
                                 breaker_reset_s=settings.breaker_reset_s)
-            services = Services(sources, settings.matters, keys, store.consents, audit)
+            services = Services(sources, settings.matters, keys, store.consents, audit,
+                                reviews=store.reviews)
             schema = build_schema(sdl_for_all=settings.demo)
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
@@ -73,7 +80,10 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
             admission = Admission(settings.max_in_flight, quotas, buckets)
             endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
                                        graphiql, admission)
-            holder["state"] = HubState(keys, sources, endpoint, store)
+            console = Console(settings, services, audit_sink or audit, store.sessions,
+                              WorkCalendar.load(settings.console.holidays_file), chart_css()
+                              ) if settings.console.enabled else None
+            holder["state"] = HubState(keys, sources, endpoint, store, console)
             yield
         finally:
             current = holder.pop("state", None)
@@ -128,16 +138,22 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
         return PlainTextResponse("\n".join(lines + failures + circuits) + "\n",
                                  media_type="text/plain; version=0.0.4")
 
-    return Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/metrics", metrics),
-            Route("/.well-known/hub-keys", hub_keys),
-        ],
-        lifespan=lifespan,
-    )
+    def console() -> Console:
+        current = state().console
+        if current is None:
+            raise RuntimeError("the console is switched off")  # its routes are not mounted then
+        return current
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        Route("/.well-known/hub-keys", hub_keys),
+    ]
+    if settings.console.enabled:
+        routes.append(console_mount(console))
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _graphiql_html() -> str:

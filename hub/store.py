@@ -1,4 +1,5 @@
-"""The hub's own store (consents, audit log): one SQLAlchemy async engine, SQLite or PostgreSQL.
+"""The hub's own store (consents, audit log, the console's sessions and flag reviews): one
+SQLAlchemy async engine, SQLite or PostgreSQL.
 
 SQLite runs in WAL mode with a busy timeout, so readers never block the audit writer and
 writers queue instead of failing.
@@ -12,8 +13,10 @@ from typing import Any
 from sqlalchemy import MetaData, Table, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from audit.reviews import ReviewStore, reviews_table
 from audit.store import sqlite_pragmas
 from consent.store import ConsentStore, consents_table
+from hub.console.sessions import SessionStore, sessions_table
 
 __all__ = ["Store", "open_store"]
 
@@ -23,6 +26,8 @@ class Store:
     engine: AsyncEngine
     metadata: MetaData
     consents: ConsentStore
+    reviews: ReviewStore
+    sessions: SessionStore
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,6 +51,8 @@ async def open_store(url: str) -> Store:
         engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     metadata = MetaData()
     consents: Table = consents_table(metadata)
+    reviews, sessions = reviews_table(metadata), sessions_table(metadata)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    return Store(engine, metadata, ConsentStore(engine, consents))
+    return Store(engine, metadata, ConsentStore(engine, consents), ReviewStore(engine, reviews),
+                 SessionStore(engine, sessions))

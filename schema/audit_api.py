@@ -1,7 +1,7 @@
 """The auditor's API (`auditEntries`, `auditVerification`) and the citizen's `myAccessLog`.
 
-Auditors search by caller, subject (the clear ID in the query, matched by pseudonym), purpose,
-consent, case number, outcome and time, newest first with cursor pagination. A citizen, through
+Auditors search by caller, operator, subject (the clear ID in the query, matched by pseudonym),
+purpose, consent, case number, outcome and time, newest first with cursor pagination. A citizen, through
 the portal, sees which department used which of their data categories, when and why, and
 nothing about other subjects or the clerk who did it. Both readings are audited like any query.
 """
@@ -113,6 +113,8 @@ class AuditVerification:
 @strawberry.input
 class AuditFilter:
     caller: str | None = None
+    operator: str | None = strawberry.field(
+        default=None, description="the human operator the caller named (X-Hub-Operator)")
     subject: str | None = strawberry.field(
         default=None, description="a resident ID or a USCC, in clear; matched by pseudonym")
     purpose: str | None = None
@@ -188,7 +190,7 @@ async def resolve_entries(info: Info[RequestContext, None], f: AuditFilter | Non
         caller=f.caller, subjects=_subjects(ctx, f.subject) if f.subject else (),
         purpose=f.purpose, consent_id=f.consent_id, case=f.case, outcome=f.outcome,
         since=format_time(f.since) if f.since else None,
-        until=format_time(f.until) if f.until else None)
+        until=format_time(f.until) if f.until else None, operator=f.operator)
     rows, total, more = await ctx.gateway.audit_search(path_of(info), search, first=_first(first),
                                                        before_seq=_after(after))
     return _connection(rows, total, more, _node)

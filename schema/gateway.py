@@ -16,8 +16,10 @@ names that parent). Each answers a `Fetched`: the records with their source, dep
 data time.
 
 Consent management and audit reads go through the gateway too (`grant_consent`,
-`revoke_consent`, `audit_entries`, `audit_verification`, `access_log`), so that every piece of
-subject data, and every record about it, is decided and recorded in one place. When the
+`revoke_consent`, `audit_search`, `audit_verification`, `access_log`, and for the auditor's
+console `audit_entry`, `audit_status`, `audit_export`, `audit_consents` and the flag reviews),
+so that every piece of subject data, and every record about it, is decided and recorded in one
+place. When the
 request ends, the trail reads one frozen `facts()`; nothing else reads the gateway's state.
 """
 
@@ -33,7 +35,11 @@ from typing import Any, Literal
 
 from aiodataloader import DataLoader
 
-from audit.log import AuditLog, verify_log
+from audit.checkpoint import Checkpoint
+from audit.export import export_selection
+from audit.log import AuditLog, entry_proof, verify_log
+from audit.proofs import EntryProof
+from audit.reviews import FlagReview, ReviewStore
 from audit.search import SearchFilter, SearchPage
 from audit.verify import Verification
 from connectors.base import Answer, Call, Connector
@@ -95,6 +101,7 @@ class Services:
     keys: KeyRing
     consents: ConsentStore
     audit: AuditLog | None
+    reviews: ReviewStore | None = None  # auditors' reviews of the console's flags
 
 
 class Gateway:
@@ -457,6 +464,64 @@ class Gateway:
         result = await verify_log(self._audit(), self._services.keys.public)
         self._record.released(path)
         return result
+
+    async def audit_entry(self, path: str, seq: int) -> EntryProof | None:
+        """One entry with its inclusion proof against the latest checkpoint, for an auditor."""
+        self.require_auditor()
+        found = await entry_proof(self._audit(), seq)
+        self._record.released(path)
+        return found
+
+    async def audit_status(self, path: str) -> tuple[int, Checkpoint | None]:
+        """The log's size and its latest signed checkpoint, for an auditor (cheap: no re-check)."""
+        self.require_auditor()
+        log = self._audit()
+        size, checkpoints = await log.size(), await log.checkpoints()
+        self._record.released(path)
+        return size, checkpoints[-1] if checkpoints else None
+
+    async def audit_export(self, path: str, seqs: Sequence[int], selection: Mapping[str, Any]
+                           ) -> list[dict[str, Any]]:
+        """The entries `seqs` as a signed export with proofs (`hub audit export` lines)."""
+        self.require_auditor()
+        lines = await export_selection(self._audit(), self._services.keys, seqs, selection)
+        self._record.released(path)
+        return lines
+
+    async def audit_consents(self, path: str, consent_ids: Sequence[str]) -> dict[str, Consent]:
+        """The stored terms of consents named in the log (window, uses), for an auditor."""
+        self.require_auditor()
+        found = await self._services.consents.get_many(consent_ids)
+        self._record.released(path)
+        return found
+
+    def _reviews(self) -> ReviewStore:
+        if self._services.reviews is None:
+            raise InternalError("this hub keeps no reviews")
+        return self._services.reviews
+
+    async def flag_reviews(self, path: str, flag_ids: Sequence[str]
+                           ) -> dict[str, list[FlagReview]]:
+        """The reviews of these flags, oldest first, for an auditor."""
+        self.require_auditor()
+        found = await self._reviews().of_flags(flag_ids)
+        self._record.released(path)
+        return found
+
+    async def recent_reviews(self, path: str, limit: int) -> list[FlagReview]:
+        self.require_auditor()
+        found = await self._reviews().recent(limit)
+        self._record.released(path)
+        return found
+
+    async def review_flag(self, path: str, review: FlagReview) -> FlagReview:
+        """An auditor's review, signed off by this caller at this request's time; it is stored
+        in the same transaction as this request's audit entry, or not at all."""
+        self.require_auditor()
+        stored = dataclasses.replace(review, reviewer=self._caller.name, reviewed_at=self._now)
+        self._record.effect(self._reviews().insert(stored))
+        self._record.released(path)
+        return stored
 
     def subject_pseudonyms(self, resident_id: str) -> tuple[str, ...]:
         """The subject's pseudonym under every key version (to find old entries too)."""

@@ -140,4 +140,7 @@ def run_verify_export(args: argparse.Namespace) -> int:
         return 1
     print(f"valid: {summary.entries} entries (seq {summary.first_seq}..{summary.last_seq}) "
           f"in a log of {summary.checkpoint_size} signed by the hub")
+    if summary.selection is not None:
+        print("a selection, chosen by the filter "
+              + orjson.dumps(summary.selection, option=orjson.OPT_SORT_KEYS).decode())
     return 0

@@ -87,13 +87,16 @@ async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
             await asyncio.sleep(0.05)
         graphql_url = f"http://{args.host}:{args.port}/graphql"
         sandbox_url = f"http://{sandbox.host}:{sandbox.port}"
-        info = {"graphql_url": graphql_url, "sandbox_url": sandbox_url, "callers": api_keys}
+        console_url = f"http://{args.host}:{args.port}/console/"
+        info = {"graphql_url": graphql_url, "sandbox_url": sandbox_url,
+                "console_url": console_url, "callers": api_keys}
         tmp = demo_file.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(orjson.dumps(info, option=orjson.OPT_INDENT_2))
         tmp.replace(demo_file)
         print(f"One-Thing Hub demo\n  GraphQL   {graphql_url}  (GraphiQL in a browser)\n"
+              f"  console   {console_url}  (auditors: sign in with the auditor key)\n"
               f"  sandbox   {sandbox_url}/_sandbox/samples\n  demo.json {demo_file}\n"
               "  API keys:", flush=True)
         for name, key in api_keys.items():

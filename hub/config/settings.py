@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from connectors.config import SourceConfig
 from consent.catalogue import DEFAULT_MATTERS, Matter
 from consent.enforcement import Role
+from hub.config.console import ConsoleSettings, parse_console
 from hub.config.errors import ConfigError
 from hub.config.matters import parse_matters
 from hub.config.reader import TableReader
@@ -65,6 +66,7 @@ class Settings:
     breaker_failures: int = 5  # consecutive failed fetches that open a source's circuit
     breaker_reset_s: float = 10.0  # how long an open circuit waits before a probe
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)  # the auditor's console
 
 
 def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -167,7 +169,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         raise ConfigError(f"{path}: no such configuration file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    sections = ("hub", "limits", "callers", "matters", "sources")
+    sections = ("hub", "limits", "callers", "matters", "sources", "console")
     unknown = sorted(set(raw) - set(sections))
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sections)})")
@@ -210,4 +212,5 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
                               1_000_000),
         audit_write_timeout=write_timeout, audit_witness=witness, audit_witness_url=witness_url,
         environ=dict(os.environ if environ is None else environ),
+        console=parse_console(raw.get("console"), base, frozenset(c.name for c in callers)),
     )

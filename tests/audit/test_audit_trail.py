@@ -108,6 +108,8 @@ def test_an_entry_records_who_why_what_and_which_sources(app: HubHarness,
                           "X-Hub-Case": "XX2026-0042", "X-Request-Id": "trail-1"})
     assert r.json()["data"]["person"]["householdRegistration"]["name"]
     (edge,) = entries(app, case="XX2026-0042")["edges"]
+    assert entries(app, operator="clerk-007")["edges"] == [edge]
+    assert entries(app, operator="clerk-00")["totalCount"] == 0
     node = edge["node"]
     assert node["requestId"] == "trail-1" and node["caller"] == "portal"
     assert node["operator"] == "clerk-007" and node["purpose"] == "SCHOOL_ENROLMENT"

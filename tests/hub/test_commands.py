@@ -53,6 +53,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     assert not (home / "demo.json").exists()
 
 
+def test_the_demo_serves_the_auditors_console(demo: Path) -> None:
+    info = orjson.loads((demo / "demo.json").read_bytes())
+    page = httpx2.get(info["console_url"], timeout=30, follow_redirects=True)
+    assert page.status_code == 200 and "审计人员登录" in page.text
+    assert str(page.url).endswith("/console/signin")
+
+
 def test_demo_writes_demo_json_with_every_caller(demo: Path) -> None:
     info = orjson.loads((demo / "demo.json").read_bytes())
     assert set(info["callers"]) >= {"fgw", "xzsp", "court", "portal", "auditor"}
