@@ -37,8 +37,12 @@ from sandbox.data import World
 from sandbox.departments import SOURCES, SourceSpec
 from sandbox.exchange import ExchangeDatabase
 from sandbox.faults import Fault, FaultError, parse_fault
+from sandbox.licence_authority import LicenceAuthority
+from sandbox.licence_samples import licence_samples
+from sandbox.objection_desks import ObjectionDesks
 from sandbox.render import data_time, envelope_names, render_body
 from sandbox.samples import samples
+from sandbox.service import Listener
 from sandbox.synth import CHINA
 
 __all__ = ["CLOCK_SKEW_MS", "Sandbox", "SourceStats", "credential_of"]
@@ -94,6 +98,13 @@ class Sandbox:
         for offset, source in enumerate(http, start=1):
             source.port = port + offset if port else 0
         self.exchange = ExchangeDatabase(self.world, specs, data_dir)
+        # Services with an API of their own: the licence library and the objection desks.
+        after = len(http) + 1
+        self.licences = LicenceAuthority(self.world, host=host, port=port + after if port else 0)
+        self.desks = ObjectionDesks(seed, [s.department for s in specs], host=host,
+                                    port=port + after + 1 if port else 0)
+        self.services: dict[str, Listener] = {
+            s.name: s for s in (self.licences.listener, self.desks.listener)}
         self._control: web.AppRunner | None = None
         self.port = port
         self._samples: dict[str, Any] | None = None
@@ -101,8 +112,11 @@ class Sandbox:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._samples, _ = await asyncio.gather(asyncio.to_thread(self._make_samples),
-                                                asyncio.to_thread(self.exchange.build))
+        self._samples, _, licences = await asyncio.gather(
+            asyncio.to_thread(self._make_samples), asyncio.to_thread(self.exchange.build),
+            asyncio.to_thread(licence_samples, self.licences.holdings,
+                              dt.datetime.now(CHINA).date()))
+        self._samples = {**self._samples, "licences": licences}
         control = web.Application()
         control.add_routes([
             web.get("/_sandbox/samples", self._samples_view),
@@ -114,6 +128,8 @@ class Sandbox:
             web.get("/_sandbox/config", self._config_view),
             web.get("/_sandbox/health", self._health_view),
             web.post("/_sandbox/latency", self._latency_view),
+            web.get("/_sandbox/objections", self._objections_view),
+            web.post("/_sandbox/objections", self._set_objections_view),
         ])
         self._control = web.AppRunner(control, access_log=None)
         await self._control.setup()
@@ -128,12 +144,17 @@ class Sandbox:
             source.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
             await source.runner.setup()
             await self._listen(source)
+        for service in self.services.values():
+            service.latency = self.latency
+            await service.start()
 
     def _make_samples(self) -> dict[str, Any]:
         return with_applicants(samples(self.world), self.world)
 
     async def stop(self) -> None:
         self.exchange.close()
+        for service in self.services.values():
+            await service.stop()
         for source in self.sources.values():
             if source.runner is not None:
                 await source.runner.cleanup()
@@ -150,7 +171,14 @@ class Sandbox:
 
     # -- faults ------------------------------------------------------------------------------
 
+    def knows(self, name: str) -> bool:
+        """Whether `name` is a source or service that faults can be set on."""
+        return name in self.sources or name in self.services
+
     async def set_fault(self, name: str, fault: Fault) -> None:
+        if name in self.services:
+            await self.services[name].set_fault(fault)
+            return
         source = self.sources.get(name)
         if source is None:
             raise FaultError(f"no source named {name!r}; GET /_sandbox/config lists them")
@@ -173,6 +201,10 @@ class Sandbox:
                 await self.set_fault(name, Fault())
             source.stats = SourceStats()
             source.rng = random.Random(name)
+        for service in self.services.values():
+            await service.set_fault(Fault())
+        self.desks.reset()
+        self.licences.listener.reset()
 
     # -- department handlers -----------------------------------------------------------------
 
@@ -279,6 +311,8 @@ class Sandbox:
             observable = s.spec.transport != "sql"
             out[name] = {**s.stats.as_json(), "observable": observable,
                          "fault": str(s.fault)}
+        for name, service in self.services.items():
+            out[name] = {"calls": service.calls, "observable": True, "fault": str(service.fault)}
         total = sum(s.stats.calls for s in self.sources.values())
         return _json({"sources": out, "total_calls": total})
 
@@ -288,7 +322,8 @@ class Sandbox:
         return _json({"ok": True})
 
     async def _faults_view(self, request: web.Request) -> web.Response:
-        return _json({n: str(s.fault) for n, s in self.sources.items()})
+        return _json({**{n: str(s.fault) for n, s in self.sources.items()},
+                      **{n: str(s.fault) for n, s in self.services.items()}})
 
     async def _set_fault_view(self, request: web.Request) -> web.Response:
         try:
@@ -302,8 +337,9 @@ class Sandbox:
             await self.set_fault(payload["source"], parse_fault(payload["mode"]))
         except FaultError as exc:
             return _json({"error": str(exc)}, status=400)
-        return _json({"source": payload["source"],
-                      "mode": str(self.sources[payload["source"]].fault)})
+        name = payload["source"]
+        fault = self.services[name].fault if name in self.services else self.sources[name].fault
+        return _json({"source": name, "mode": str(fault)})
 
     async def _reset_view(self, request: web.Request) -> web.Response:
         await self.reset()
@@ -323,7 +359,19 @@ class Sandbox:
             return _json({"error": 'send JSON: {"enabled": true} or {"enabled": false}'},
                          status=400)
         self.latency = payload["enabled"]
+        for service in self.services.values():
+            service.latency = self.latency
         return _json({"latency": self.latency})
+
+    async def _objections_view(self, request: web.Request) -> web.Response:
+        return _json(self.desks.view())
+
+    async def _set_objections_view(self, request: web.Request) -> web.Response:
+        try:
+            payload = orjson.loads(await request.read())
+            return _json(self.desks.configure(payload))
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            return _json({"error": str(exc)}, status=400)
 
     async def _health_view(self, request: web.Request) -> web.Response:
         return _json({"ok": True, "sources": len(self.sources)})
