@@ -8,7 +8,7 @@ that never recorded the key (application and job are not written yet) simply doe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ class SearchFilter:
     purpose: str | None = None
     consent_id: str | None = None
     case: str | None = None
+    application: str | None = None
     outcome: str | None = None
     since: str | None = None  # format_time text
     until: str | None = None
@@ -69,6 +70,9 @@ class AuditReader:
         if f.subjects:
             s = self.tables.subjects
             clauses.append(e.c.seq.in_(select(s.c.seq).where(s.c.subject.in_(f.subjects))))
+        if f.application:
+            a = self.tables.applications
+            clauses.append(e.c.seq.in_(select(a.c.seq).where(a.c.application == f.application)))
         if f.consent_id:
             c = self.tables.consents
             clauses.append(e.c.seq.in_(select(c.c.seq).where(c.c.consent_id == f.consent_id)))
@@ -111,6 +115,24 @@ class AuditReader:
                      ).scalar_one()
         more = len(rows) > first
         return [(r.seq, decode(r.body), r.entry_hash) for r in rows[:first]], int(total), more
+
+    async def find(self, f: SearchFilter, match: Callable[[dict[str, Any]], bool], *,
+                   limit: int) -> dict[str, Any] | None:
+        """The newest body among the first `limit` entries matching `f` for which `match`
+        holds (None: none of them)."""
+        before: int | None = None
+        seen = 0
+        while seen < limit:
+            rows, _, more = await self.search(f, first=min(200, limit - seen),
+                                              before_seq=before)
+            for _, body, _ in rows:
+                if match(body):
+                    return body
+            seen += len(rows)
+            if not more or not rows:
+                return None
+            before = rows[-1][0]
+        return None
 
     async def size(self) -> int:
         e = self.tables.entries
