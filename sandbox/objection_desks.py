@@ -14,7 +14,10 @@ through the control API, and fixed for an objection when the desk receives it:
                                  "never", "delay_ms": N}: how a desk answers what it receives next
     GET  /_sandbox/objections   the objections each desk received, and the desks' settings
 
-A desk told `never` keeps every objection 处理中 for ever: the hub must find it OVERDUE.
+A desk told `never` keeps every objection 处理中 for ever: the hub must find it OVERDUE. When a
+desk corrects an objection to an enterprise's penalty (its `recordRef` is the decision number),
+the department's record is corrected too: the penalty reads rectified from then on. Other
+corrections are only said (the sandbox does not know the right value).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any, Literal
 import orjson
 from aiohttp import web
 
+from sandbox.data import World
 from sandbox.service import Listener
 from sandbox.synth import CHINA
 
@@ -78,7 +82,11 @@ class Desk:
 
 
 class ObjectionDesks:
-    def __init__(self, seed: int, departments: Iterable[str], *, host: str, port: int) -> None:
+    def __init__(self, world: World, departments: Iterable[str], *, host: str, port: int
+                 ) -> None:
+        self.world = world
+        seed = world.seed
+        self.corrected: list[dict[str, Any]] = []  # records corrected, undone by reset
         self.desks: dict[str, Desk] = {}
         for name in dict.fromkeys(departments):
             code = department_code(name)
@@ -117,6 +125,9 @@ class ObjectionDesks:
                 for code, d in self.desks.items()}
 
     def reset(self) -> None:
+        for record in self.corrected:
+            record["rectified"], record["rectified_on"] = False, None
+        self.corrected.clear()
         for desk in self.desks.values():
             desk.answer, desk.delay_ms = "CORRECTED", 5000
             desk.filed.clear()
@@ -166,9 +177,25 @@ class ObjectionDesks:
                                               "clsj": None}})
         if filed.decided_at is None:
             filed.decided_at = dt.datetime.now(CHINA).isoformat(timespec="seconds")
+            if filed.answer == "CORRECTED":
+                self._correct(filed.payload)
         return _json({"code": 0, "data": {"slbh": filed.number, "zt": _WORDS[filed.answer],
                                           "sm": _NOTES[filed.answer],
                                           "clsj": filed.decided_at}})
+
+
+    def _correct(self, payload: dict[str, Any]) -> None:
+        """A corrected penalty reads rectified at every department that serves it."""
+        ent = self.world.enterprise(payload["subject"])
+        ref = payload.get("recordRef")
+        if ent is None or not isinstance(ref, str):
+            return
+        for records in ent.violations.values():
+            for record in records:
+                if record["decision_no"] == ref and not record["rectified"]:
+                    record["rectified"] = True
+                    record["rectified_on"] = dt.datetime.now(CHINA).date()
+                    self.corrected.append(record)
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:

@@ -101,7 +101,7 @@ class Sandbox:
         # Services with an API of their own: the licence library and the objection desks.
         after = len(http) + 1
         self.licences = LicenceAuthority(self.world, host=host, port=port + after if port else 0)
-        self.desks = ObjectionDesks(seed, [s.department for s in specs], host=host,
+        self.desks = ObjectionDesks(self.world, [s.department for s in specs], host=host,
                                     port=port + after + 1 if port else 0)
         self.services: dict[str, Listener] = {
             s.name: s for s in (self.licences.listener, self.desks.listener)}
