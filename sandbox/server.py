@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import random
 import socket
-import struct
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ from sandbox.licence_samples import licence_samples
 from sandbox.objection_desks import ObjectionDesks
 from sandbox.render import data_time, envelope_names, render_body
 from sandbox.samples import samples
-from sandbox.service import Listener
+from sandbox.service import Listener, dribble, reset_midway
 from sandbox.synth import CHINA
 
 __all__ = ["CLOCK_SKEW_MS", "Sandbox", "SourceStats", "credential_of"]
@@ -282,9 +281,9 @@ class Sandbox:
             answers = [(k, self._select(spec, k)) for k in keys]
         body = orjson.dumps(render_body(spec, answers, data_time(spec, dt.datetime.now(CHINA))))
         if fault.mode == "reset":
-            return await _reset_midway(request, body)
+            return await reset_midway(request, body)
         if fault.mode == "slowloris":
-            return await _dribble(request, body)
+            return await dribble(request, body)
         return web.Response(body=body, content_type="application/json")
 
     def _select(self, spec: SourceSpec, key: str) -> list[dict[str, Any]] | None:
@@ -404,34 +403,6 @@ async def _keys(spec: SourceSpec, param: str, request: web.Request
     if len(keys) > limit:
         return [], f"单次查询最多 {limit} 个主体: at most {limit} keys per call"
     return keys, None
-
-
-async def _reset_midway(request: web.Request, body: bytes) -> web.StreamResponse:
-    """Promise the whole body, send half of it, then reset the connection (TCP RST)."""
-    response = web.StreamResponse(headers={"Content-Type": "application/json",
-                                           "Content-Length": str(len(body))})
-    await response.prepare(request)
-    await response.write(body[:len(body) // 2])
-    transport = request.transport
-    if transport is not None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    return response
-
-
-async def _dribble(request: web.Request, body: bytes, step: int = 4, pause_s: float = 0.25
-                   ) -> web.StreamResponse:
-    """Send the answer `step` bytes every `pause_s` seconds, as a slowloris server would."""
-    response = web.StreamResponse(headers={"Content-Type": "application/json",
-                                           "Content-Length": str(len(body))})
-    await response.prepare(request)
-    for start in range(0, len(body), step):
-        await response.write(body[start:start + step])
-        await asyncio.sleep(pause_s)
-    await response.write_eof()
-    return response
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:

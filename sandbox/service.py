@@ -5,7 +5,9 @@ departments' objection desks answer differently, so each runs its own aiohttp ap
 its own port through a `Listener`, which gives it the same faults (`sandbox.faults`): `down`
 stops listening and drops the connections kept alive (a real outage does not serve them
 either), `hang`, `slow:MS`, `error`, `garbage` and `flaky:P` act before the handler answers,
-and `wrong-subject` is left to the handler, which knows what another subject is.
+`reset` and `slowloris` on its answer (`reset_midway`, `dribble`, shared with the record
+sources), and `wrong-subject` and `partial` are left to the handler, which knows what another
+subject and half an answer are.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
+import struct
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from sandbox.faults import Fault
 
-__all__ = ["Handler", "Listener", "bind"]
+__all__ = ["Handler", "Listener", "bind", "dribble", "reset_midway"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -72,6 +75,9 @@ class Listener:
         if fault.mode == "down" and self._site is not None:
             await self._site.stop()
             self._site = None
+            server = self._runner.server
+            for connection in server.connections if server is not None else ():
+                connection.force_close()
         elif fault.mode != "down" and self._site is None:
             await self._listen()
         self.fault = fault
@@ -100,4 +106,37 @@ class Listener:
         elif fault.mode == "garbage":
             return web.Response(body=b'{"code":0,"data":<html>upstream error</html>',
                                 content_type="application/json")
-        return await handler(request)
+        response = await handler(request)
+        if fault.mode in ("reset", "slowloris") and isinstance(response, web.Response) \
+                and isinstance(response.body, bytes):
+            send = reset_midway if fault.mode == "reset" else dribble
+            return await send(request, response.body)
+        return response
+
+
+async def reset_midway(request: web.Request, body: bytes) -> web.StreamResponse:
+    """Promise the whole body, send half of it, then reset the connection (TCP RST)."""
+    response = web.StreamResponse(headers={"Content-Type": "application/json",
+                                           "Content-Length": str(len(body))})
+    await response.prepare(request)
+    await response.write(body[:len(body) // 2])
+    transport = request.transport
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    return response
+
+
+async def dribble(request: web.Request, body: bytes, step: int = 4, pause_s: float = 0.25
+                   ) -> web.StreamResponse:
+    """Send the answer `step` bytes every `pause_s` seconds, as a slowloris server would."""
+    response = web.StreamResponse(headers={"Content-Type": "application/json",
+                                           "Content-Length": str(len(body))})
+    await response.prepare(request)
+    for start in range(0, len(body), step):
+        await response.write(body[start:start + step])
+        await asyncio.sleep(pause_s)
+    await response.write_eof()
+    return response
