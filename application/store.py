@@ -11,12 +11,23 @@ else an application id is unknown (`check_tie`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Column, DateTime, MetaData, Row, String, Table, Text, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Insert,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+    Update,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = ["DATA_OBJECTION", "Application", "ApplicationStatus", "ApplicationStore",
@@ -103,14 +114,25 @@ class ApplicationStore:
         self.engine = engine
         self.table = table
 
+    def insertion(self, app: Application) -> Insert:
+        """The statement that stores `app` (run where its audit entry commits)."""
+        return self.table.insert().values(
+            id=app.id, matter=app.matter, owner=app.owner,
+            parties=orjson.dumps([{"role": p.role, "subject": p.subject, "kind": p.kind}
+                                  for p in app.parties]).decode(),
+            status=app.status, opened_at=app.opened_at.astimezone(dt.UTC), closed_at=None,
+            operator=app.operator, case_no=app.case)
+
+    def closing(self, app_id: str, at: dt.datetime) -> Update:
+        """The statement that closes an application, once (run where its entry commits)."""
+        t = self.table
+        return (update(t).where(t.c.id == app_id, t.c.status == "OPEN")
+                .values(status="CLOSED", closed_at=at.astimezone(dt.UTC)))
+
     async def add(self, app: Application) -> None:
+        """Store an application on its own (tests; the hub stores with the audit entry)."""
         async with self.engine.begin() as conn:
-            await conn.execute(self.table.insert().values(
-                id=app.id, matter=app.matter, owner=app.owner,
-                parties=orjson.dumps([{"role": p.role, "subject": p.subject, "kind": p.kind}
-                                      for p in app.parties]).decode(),
-                status=app.status, opened_at=app.opened_at.astimezone(dt.UTC),
-                closed_at=None, operator=app.operator, case_no=app.case))
+            await conn.execute(self.insertion(app))
 
     async def get(self, app_id: str) -> Application | None:
         async with self.engine.connect() as conn:
@@ -118,17 +140,4 @@ class ApplicationStore:
                    ).first()
         return None if row is None else _application(row)
 
-    async def close(self, app: Application, at: dt.datetime) -> Application:
-        """Close it (once); the application as it now stands."""
-        t = self.table
-        async with self.engine.begin() as conn:
-            await conn.execute(update(t).where(t.c.id == app.id, t.c.status == "OPEN")
-                               .values(status="CLOSED", closed_at=at.astimezone(dt.UTC)))
-        return await self.get(app.id) or replace(app, status="CLOSED", closed_at=at)
 
-    async def of_owner(self, owner: str, ids: Sequence[str]) -> list[Application]:
-        t = self.table
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(select(t).where(t.c.owner == owner, t.c.id.in_(ids)))
-                    ).all()
-        return [_application(r) for r in rows]

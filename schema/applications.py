@@ -155,7 +155,7 @@ class ApplicationMutations:
         if found is None:
             raise BadUserInput(f"matter: {matter!r} is not a registered matter; the matters "
                                "query lists them")
-        app = await ctx.gateway.open_application(path_of(info), found, _parties(ctx, subjects))
+        app = ctx.gateway.open_application(path_of(info), found, _parties(ctx, subjects))
         return ApplicationType.of(app)
 
     @strawberry.mutation(description="Mark an application closed (its case is decided "

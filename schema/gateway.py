@@ -613,9 +613,9 @@ class Gateway:
             raise InternalError("this hub keeps no applications")
         return self._services.applications
 
-    async def open_application(self, path: str, matter: Matter,
-                               parties: Sequence[tuple[str, str, Literal["person", "enterprise"]]]
-                               ) -> Application:
+    def open_application(self, path: str, matter: Matter,
+                         parties: Sequence[tuple[str, str, Literal["person", "enterprise"]]]
+                         ) -> Application:
         """Open an application of `matter` (the caller may use it and declared it) for
         `parties` (role, clear id, kind), checked by the caller."""
         try:
@@ -628,7 +628,7 @@ class Gateway:
                        for role, rid, kind in parties)
         app = Application("app_" + uuid.uuid4().hex, matter.code, self._caller.name, stored,
                           self._now, operator=self._operator)
-        await self._applications().add(app)
+        self._record.effect(self._applications().insertion(app))  # stored with the entry
         for party in stored:
             self._record.subject(party.subject)
         self._record.opened(app.id)
@@ -666,9 +666,11 @@ class Gateway:
         app = await self._own_application(path, app_id)
         if app.owner != self._caller.name:
             raise Forbidden("only the caller that opened an application closes it")
-        closed = await self._applications().close(app, self._now)
+        if app.status == "OPEN":
+            self._record.effect(self._applications().closing(app.id, self._now))
+            app = replace(app, status="CLOSED", closed_at=self._now)
         self._record.released(path)
-        return closed
+        return app
 
     # -- electronic licences -------------------------------------------------------------------
 
