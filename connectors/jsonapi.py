@@ -53,10 +53,12 @@ async def call_json(session: aiohttp.ClientSession, method: str, url: str, *,
                 if resp.content_type != "application/json":
                     raise SourceInvalid(f"{department} answered {resp.content_type or 'no'} "
                                         "content, not JSON")
-                raw = await resp.content.read(MAX_BODY_BYTES + 1)
-                if len(raw) > MAX_BODY_BYTES:
-                    raise SourceInvalid(f"{department}'s answer is larger than "
-                                        f"{MAX_BODY_BYTES // 2**20} MiB")
+                raw = bytearray()
+                async for chunk in resp.content.iter_chunked(64 * 1024):  # to the end
+                    raw += chunk
+                    if len(raw) > MAX_BODY_BYTES:
+                        raise SourceInvalid(f"{department}'s answer is larger than "
+                                            f"{MAX_BODY_BYTES // 2**20} MiB")
     except TimeoutError:
         raise SourceUnavailable(f"{department} did not answer within {timeout_s:g} s") from None
     except aiohttp.ClientConnectionError:

@@ -141,6 +141,19 @@ def test_the_library_down_is_an_error_never_an_absent_licence(
     assert ask(app, lic)["errors"][0]["extensions"]["code"] == "SOURCE_INVALID"
 
 
+@pytest.mark.parametrize("mode, code", [("reset", "SOURCE_UNAVAILABLE"),
+                                        ("partial", "SOURCE_INVALID")])
+def test_a_library_that_half_answers_is_never_read_as_no_licence(
+        app: HubHarness, clean_sandbox: SandboxProcess, mode: str, code: str) -> None:
+    lic = sample(clean_sandbox, "FOOD_BUSINESS_PERMIT", "valid")
+    ask(app, lic)
+    clean_sandbox.fault("dzzz_licences", mode)
+    r = app.post(LICENCES, {"h": lic["holder"]}, caller="xzsp", purpose="IPO_COMPLIANCE")
+    out = r.json()
+    assert out["data"] is None or out["data"]["licences"] is None
+    assert out["errors"][0]["extensions"]["code"] == code
+
+
 def test_a_persons_licence_needs_that_persons_consent_and_costs_no_call_without(
         app: HubHarness, sandbox: SandboxProcess) -> None:
     lic = sample(sandbox, "PROPERTY_CERTIFICATE", "valid")
