@@ -75,7 +75,8 @@ class ObjectionFlow:
         if current.open and now >= current.deadline and current.overdue_at is None:
             changed = await self.store.change(
                 current, current.state, "OVERDUE", now,
-                f"no answer from {current.department} by {current.deadline.isoformat()}",
+                f"{current.department}未在 {current.deadline.isoformat()} 前答复，已逾期 "
+                "(overdue: no answer by the deadline)",
                 overdue_at=now)
             if changed is not None:
                 step.objection = changed
@@ -95,7 +96,7 @@ class ObjectionFlow:
         try:
             subject = self.sealer.unseal(o.sealed_subject, o.id)
         except SealBroken as exc:
-            await self.store.note(o, "FORWARD_FAILED", now, f"cannot forward: {exc}")
+            await self.store.note(o, "FORWARD_FAILED", now, f"转送失败 (cannot forward: {exc})")
             step.events.append("FORWARD_FAILED")
             return
         t = o.target
@@ -104,11 +105,12 @@ class ObjectionFlow:
             o.deadline))
         step.calls.append(call)
         if isinstance(filed, SourceFailure):
-            await self.store.note(o, "FORWARD_FAILED", now, str(filed))
+            await self.store.note(o, "FORWARD_FAILED", now,
+                                  f"转送失败，将重试 (could not forward, will retry: {filed})")
             step.events.append("FORWARD_FAILED")
             return
         changed = await self.store.change(o, "RECEIVED", "FORWARDED", now,
-                                          f"filed at {o.department} as {filed}",
+                                          f"已转{o.department}，受理编号 {filed} (forwarded)",
                                           state="FORWARDED", desk_ref=filed)
         if changed is not None:
             step.objection = changed

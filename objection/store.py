@@ -135,7 +135,7 @@ class ObjectionStore:
                 await conn.execute(self.table.insert().values(**row))
                 await conn.execute(self.events_table.insert().values(
                     objection_id=o.id, seq=1, at=_utc(o.raised_at), kind="RECEIVED",
-                    note=f"received from {o.raised_by}"))
+                    note=f"已收到异议 (received from {o.raised_by})"))
             return o, True
         except IntegrityError:
             async with self.engine.connect() as conn:

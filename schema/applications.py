@@ -97,8 +97,9 @@ def _request_item(body: dict[str, Any]) -> TimelineItem:
     heads = list(dict.fromkeys(p.split(".")[0] for p in paths if p))
     kind = next((_KINDS[h] for h in heads if h in _KINDS), "REQUEST")
     refused = [f"{d['path'] or '(request)'}: {d['code']}" for d in body["denied"]]
-    summary = (f"released {', '.join(body['released'])}" if body["released"] else "nothing "
-               "released") + (f"; refused {', '.join(refused)}" if refused else "")
+    summary = (f"提供 (released): {', '.join(body['released'])}" if body["released"] else
+               "未提供数据 (nothing released)") + (f"；拒绝 (refused): {', '.join(refused)}"
+                                                  if refused else "")
     return TimelineItem(at=parse_time(body["time"]).astimezone(CHINA), kind=kind,
                         caller=body["caller"],
                         operator=body["operator"], outcome=body["outcome"], summary=summary,
