@@ -52,6 +52,10 @@ class LicenceAuthority:
             web.get("/dzzz/issuers/{code}/.well-known/licence-keys", self._keys),
         ], host=host, port=port, latency_ms=90)
 
+    def reset(self) -> None:
+        self.keys = 0
+        self.listener.reset()
+
     @property
     def url(self) -> str:
         return self.listener.base_url + QUERY_PATH

@@ -2,10 +2,12 @@
 
 Deterministic from the seed and consistent with the departments: a business licence's number is
 the enterprise's USCC and it is revoked when the registry shows the enterprise 吊销, 注销 or 迁出;
-property certificates are the ones the real-estate centre holds for a person, with the same
-numbers; disability certificates are the disability federation's. Food-business and road-transport
-permits go to a share of enterprises, issued over the last years so that some have expired, some
-expire soon and a few were revoked.
+in a world with the matters' records (`CivicWorld`) it is the market regulator's business
+licence record (term, issue date, type, authority), and road-transport permits are exactly the
+transport bureau's; property certificates are the ones the real-estate centre holds for a
+person, with the same numbers; disability certificates are the disability federation's.
+Food-business permits (no department source serves them) go to a share of enterprises, issued
+over the last years so that some have expired, some expire soon and a few were revoked.
 
 Each issuing department signs the canonical JSON of its licence documents with its own Ed25519
 key (derived from the seed, so a printed configuration stays valid). A few licences are bad on
@@ -18,7 +20,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,12 +146,25 @@ class LicenceHoldings:
         rng = rng_for(self.world.seed, "lic-ent", index)
         founded: dt.date = reg["established_on"]
         term = None if rng.random() < 0.7 else years_after(founded, rng.choice((20, 30)))
-        docs = [self._document(
-            LICENCE_TYPES["BUSINESS_LICENCE"], ent.uscc, ent.uscc, ent.name, founded, term,
-            not active, {"法定代表人": reg["legal_representative"], "住所": reg["address"],
-                         "经营范围": reg["business_scope"],
-                         "登记机关": reg["registration_authority"]},
-            revoked_on=reg["status_on"])]
+        # The departments' own records, where the world has them (sandbox.civic).
+        records: Callable[[str, str], list[dict[str, Any]] | None] | None = getattr(
+            self.world, "enterprise_records", None)
+        held = records(ent.uscc, "business_licence") if records else None
+        if held:
+            rec = held[0]
+            docs = [self._document(
+                LICENCE_TYPES["BUSINESS_LICENCE"], rec["licence_no"], ent.uscc, rec["name"],
+                rec["issued_on"], rec["term_until"], False,
+                {"类型": rec["entity_type"], "法定代表人": rec["legal_representative"],
+                 "住所": rec["address"], "经营范围": rec["business_scope"],
+                 "登记机关": rec["authority"]}, valid_from=rec["established_on"])]
+        else:
+            docs = [self._document(
+                LICENCE_TYPES["BUSINESS_LICENCE"], ent.uscc, ent.uscc, ent.name, founded, term,
+                not active, {"法定代表人": reg["legal_representative"], "住所": reg["address"],
+                             "经营范围": reg["business_scope"],
+                             "登记机关": reg["registration_authority"]},
+                revoked_on=reg["status_on"])]
         serial = f"{index * _MULT % _SPAN:06d}"
         if rng.random() < 0.15:
             issued = date_between(rng, years_after(TODAY, -6), TODAY)
@@ -164,7 +179,13 @@ class LicenceHoldings:
                  "经营项目": rng.choice(("热食类食品制售", "预包装食品（含冷藏冷冻食品）销售",
                                      "糕点类食品（含裱花蛋糕）制售"))},
                 issuer=issuer, forged=0.03 <= odd < 0.06, revoked_on=reg["status_on"]))
-        if rng.random() < 0.08:
+        if records is not None:  # the transport bureau's permits, and no others
+            docs += [self._document(
+                LICENCE_TYPES["ROAD_TRANSPORT_PERMIT"], p["permit_no"], ent.uscc, ent.name,
+                p["issued_on"], p["valid_until"], not active, {"经营范围": p["scope"]},
+                revoked_on=reg["status_on"])
+                for p in records(ent.uscc, "transport_permit") or []]
+        elif rng.random() < 0.08:
             issued = date_between(rng, years_after(TODAY, -5), TODAY)
             docs.append(self._document(
                 LICENCE_TYPES["ROAD_TRANSPORT_PERMIT"], f"豫交运管许可新字{ent.uscc[2:8]}{serial}号",
@@ -178,7 +199,8 @@ class LicenceHoldings:
     def _document(self, kind: LicenceType, number: str, holder: str, holder_name: str,
                   issued: dt.date, until: dt.date | None, revoked: bool,
                   details: Mapping[str, str], *, issuer: Issuer | None = None,
-                  forged: bool = False, revoked_on: dt.date | None = None) -> dict[str, Any]:
+                  forged: bool = False, revoked_on: dt.date | None = None,
+                  valid_from: dt.date | None = None) -> dict[str, Any]:
         issuer = issuer or ISSUERS[kind.issuer]
         if revoked:
             revoked_on = revoked_on or date_between(rng_for(self.world.seed, "rev", number),
@@ -188,7 +210,7 @@ class LicenceHoldings:
             "holderId": holder,
             "holderIdType": "统一社会信用代码" if kind.holder == "enterprise" else "居民身份证号码",
             "holderName": holder_name, "issuerCode": issuer.code, "issuerName": issuer.name,
-            "issuedOn": issued.isoformat(), "validFrom": issued.isoformat(),
+            "issuedOn": issued.isoformat(), "validFrom": (valid_from or issued).isoformat(),
             "validUntil": until.isoformat() if until else None,
             "status": "revoked" if revoked else "valid",
             "revokedOn": revoked_on.isoformat() if revoked and revoked_on else None,

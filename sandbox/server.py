@@ -203,7 +203,7 @@ class Sandbox:
         for service in self.services.values():
             await service.set_fault(Fault())
         self.desks.reset()
-        self.licences.listener.reset()
+        self.licences.reset()
 
     # -- department handlers -----------------------------------------------------------------
 
@@ -310,14 +310,21 @@ class Sandbox:
             observable = s.spec.transport != "sql"
             out[name] = {**s.stats.as_json(), "observable": observable,
                          "fault": str(s.fault)}
+        keys = {self.licences.listener.name: self.licences.keys,
+                self.desks.listener.name: self.desks.listener.calls}
         for name, service in self.services.items():
-            out[name] = {"calls": service.calls, "observable": True, "fault": str(service.fault)}
+            out[name] = {"calls": service.calls, "keys": keys[name], "in_flight": 0,
+                         "max_in_flight": 0, "refused": 0, "observable": True,
+                         "fault": str(service.fault)}
         total = sum(s.stats.calls for s in self.sources.values())
         return _json({"sources": out, "total_calls": total})
 
     async def _reset_stats_view(self, request: web.Request) -> web.Response:
         for s in self.sources.values():
             s.stats = SourceStats()
+        self.licences.keys = 0
+        for service in self.services.values():
+            service.calls = 0
         return _json({"ok": True})
 
     async def _faults_view(self, request: web.Request) -> web.Response:

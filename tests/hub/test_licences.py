@@ -75,7 +75,7 @@ def test_a_genuine_licence_replaces_the_paper(app: HubHarness, sandbox: SandboxP
     ("FOOD_BUSINESS_PERMIT", "forged", "BAD_SIGNATURE"),
     ("FOOD_BUSINESS_PERMIT", "unknown-issuer", "UNKNOWN_ISSUER"),
     ("FOOD_BUSINESS_PERMIT", "expired", "EXPIRED"),
-    ("ROAD_TRANSPORT_PERMIT", "revoked", "REVOKED"),
+    ("FOOD_BUSINESS_PERMIT", "revoked", "REVOKED"),
     ("BUSINESS_LICENCE", "revoked", "REVOKED"),
 ])
 def test_a_licence_that_is_not_good_says_why_and_does_not_replace_paper(
@@ -92,7 +92,7 @@ def test_a_licence_that_is_not_good_says_why_and_does_not_replace_paper(
 
 
 def test_the_expired_one_is_past_its_last_day(app: HubHarness, sandbox: SandboxProcess) -> None:
-    lic = sample(sandbox, "ROAD_TRANSPORT_PERMIT", "expired")
+    lic = sample(sandbox, "BUSINESS_LICENCE", "expired")
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     assert dt.date.fromisoformat(lic["validUntil"]) < today  # the sample's own data
     assert ask(app, lic)["data"]["licence"]["verification"] == "EXPIRED"
@@ -191,7 +191,7 @@ def test_an_enterprise_licence_needs_a_purpose_the_caller_may_use(
 
 def test_expiry_reminders_list_the_valid_ones_ending_within_the_days(
         app: HubHarness, sandbox: SandboxProcess) -> None:
-    lic = sample(sandbox, "ROAD_TRANSPORT_PERMIT", "expiring")
+    lic = sample(sandbox, "FOOD_BUSINESS_PERMIT", "expiring")
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     days = (dt.date.fromisoformat(lic["validUntil"]) - today).days
     assert 0 <= days <= 30

@@ -112,3 +112,33 @@ def test_samples_say_what_the_documents_say(holdings: LicenceHoldings) -> None:
             assert until is not None and 0 <= (until - TODAY).days <= 30
         if "unknown-issuer" in s["tags"]:
             assert s["issuer"] not in ("scjg", "jtj", "bdc", "cl")
+
+
+def test_with_the_matters_records_the_licences_are_the_departments() -> None:
+    """In a CivicWorld a business licence is the market regulator's record and road-transport
+    permits are exactly the transport bureau's."""
+    from sandbox.civic import CivicWorld
+
+    world = CivicWorld(20240601, enterprises=1500, persons=1000)
+    holdings = LicenceHoldings(world)
+    permits = 0
+    for uscc in world.usccs:
+        docs = [h.document for h in holdings.of_holder(uscc)]
+        (licence,) = [d for d in docs if d["licenceType"] == "yyzz"]
+        record = world.enterprise_records(uscc, "business_licence")
+        if record:
+            rec = record[0]
+            term = rec["term_until"].isoformat() if rec["term_until"] else None
+            assert (licence["licenceNo"], licence["holderName"], licence["validUntil"],
+                    licence["issuedOn"]) == (rec["licence_no"], rec["name"], term,
+                                             rec["issued_on"].isoformat())
+        else:
+            assert licence["status"] == "revoked"  # the regulator closed its file
+        road = {d["licenceNo"]: d for d in docs if d["licenceType"] == "dlysjyxkz"}
+        held = {p["permit_no"]: p for p in world.enterprise_records(uscc, "transport_permit")
+                or []}
+        assert set(road) == set(held)
+        for number, p in held.items():
+            assert road[number]["validUntil"] == p["valid_until"].isoformat()
+        permits += len(held)
+    assert permits > 0
