@@ -3,9 +3,11 @@ one needs.
 
 A licence held by an enterprise (business licence, permits) is public registration information
 (企业信息公示暂行条例: registration and administrative licensing information is published), so a
-caller may verify it under any purpose it is registered for. A licence held by a person is
-person data: it belongs to a data category (`property`, `disability`) and is released only
-like that category, with the person's consent.
+caller may verify it under any purpose it is registered for — except under a matter that takes
+the enterprise's authorisation for the same data (`enterprise_category`), where that
+authorisation is needed as for the data itself. A licence held by a person is person data: it
+belongs to a data category (`property`, `disability`) and is released only like that category,
+with the person's consent.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class LicenceType:
     library_code: str  # the licence library's type code (证照类型代码), e.g. "yyzz"
     category: str | None  # the person data category whose consent it needs; None: public
     issuer: str  # the issuing department's code (颁发机构), as the issuer keys are configured
+    enterprise_category: str | None = None  # the enterprise data it is (matters' consents)
 
     @property
     def public(self) -> bool:
@@ -36,11 +39,11 @@ class LicenceType:
 
 LICENCE_TYPES: Mapping[str, LicenceType] = {t.code: t for t in (
     LicenceType("BUSINESS_LICENCE", "营业执照", "business licence", "enterprise", "yyzz", None,
-                "scjg"),
+                "scjg", "business_licence"),
     LicenceType("FOOD_BUSINESS_PERMIT", "食品经营许可证", "food business permit", "enterprise",
                 "spjyxkz", None, "scjg"),
     LicenceType("ROAD_TRANSPORT_PERMIT", "道路运输经营许可证", "road transport permit",
-                "enterprise", "dlysjyxkz", None, "jtj"),
+                "enterprise", "dlysjyxkz", None, "jtj", "transport_permit"),
     LicenceType("PROPERTY_CERTIFICATE", "不动产权证书", "property certificate", "person", "bdcqz",
                 "property", "bdc"),
     LicenceType("DISABILITY_CERTIFICATE", "残疾人证", "disability certificate", "person", "cjrz",

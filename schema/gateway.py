@@ -168,6 +168,7 @@ class Gateway:
         self._application = application
         self._operator = operator
         self._disputes: DataLoader[str, list[Objection]] | None = None
+        self._given: set[tuple[str, str]] = set()  # (subject, category) released so far
 
     # -- the request's record ------------------------------------------------------------------
 
@@ -287,6 +288,7 @@ class Gateway:
                     self._deny(path, exc)
                     raise
             self._record.released(path, subject=subject, category=category)
+            self._given.add((subject, category))
             return Fetched(records, source.name, source.department, outcome.as_of)
         failure = SourceFailed(outcome.status, f"the {category} source did not answer: "
                                                f"{outcome.detail or outcome.status}")
@@ -688,17 +690,24 @@ class Gateway:
             raise Forbidden(f"{self._caller.name} may not use {self._purpose}")
         return matter
 
-    def _licence_key(self, kind: LicenceType, holder: str, number: str | None) -> str:
+    def _licence_key(self, kind: LicenceType, holder: str, number: str | None,
+                     role: str | None = None) -> str:
         """Decide whether this caller may have `holder`'s `kind` licence; the loader key."""
         key = (holder_key(kind.library_code, holder) if number is None
                else number_key(kind.library_code, number, holder))
         if kind.category is None:
-            self._registered_purpose(f"{kind.code} licences")
+            matter = self._registered_purpose(f"{kind.code} licences")
             self._record.subject(holder)
+            data = kind.enterprise_category
+            if data and matter.legal_basis == "CONSENT" and matter.releases(data, "enterprise"):
+                # The matter takes the enterprise's authorisation for this data: so does its
+                # licence.
+                self._reliance[(LIBRARY_SOURCE, key)] = self._decide(holder, data,
+                                                                     "enterprise").id
             return key
         subject = self.pseudonym(holder)
         self._record.subject(subject)
-        self._reliance[(LIBRARY_SOURCE, key)] = self._decide(subject, kind.category).id
+        self._reliance[(LIBRARY_SOURCE, key)] = self._decide(subject, kind.category, role).id
         return key
 
     def licence(self, path: str, kind: LicenceType, number: str, holder: str
@@ -719,13 +728,14 @@ class Gateway:
         found = await pending
         return found[0] if found else None
 
-    def licences(self, path: str, kinds: Sequence[LicenceType], holder: str
-                 ) -> Awaitable[list[LicenceFinding]]:
-        """Every licence of `kinds` that `holder` holds, verified here; each kind decided first
-        (raising the coded refusal now), all fetched in one batch."""
+    def licences(self, path: str, kinds: Sequence[LicenceType], holder: str, *,
+                 role: str | None = None) -> Awaitable[list[LicenceFinding]]:
+        """Every licence of `kinds` that `holder` (in `role` of the matter, when given) holds,
+        verified here; each kind decided first (raising the coded refusal now), all fetched in
+        one batch."""
         try:
             source = self._library()
-            keys = [self._licence_key(kind, holder, None) for kind in kinds]  # all decided first
+            keys = [self._licence_key(kind, holder, None, role) for kind in kinds]
         except (AccessDenied, SourceFailed) as exc:
             self._deny(path, exc)
             raise
@@ -788,12 +798,16 @@ class Gateway:
             return []
         return await self._dispute_loader().load(subject)
 
-    def disputed(self, resident_id: str, category: str) -> Awaitable[list[Objection]]:
-        """The open objections about `category` of this person — only when this request was
-        given that data (otherwise none: whether it is disputed is data about the person)."""
-        subject = self.pseudonym(resident_id)
-        if not any(isinstance(d, Consent) for (s, c, _), d in self._decisions.items()
-                   if s == subject and c == category):
+    def disputed(self, subject_id: str, category: str, *, enterprise: bool = False
+                 ) -> Awaitable[list[Objection]]:
+        """The open objections about `category` of this person (or enterprise, by USCC) — only
+        when this request is allowed that data (a consent decided for it) or was given it
+        (otherwise none: whether it is disputed is data about the subject)."""
+        subject = subject_id if enterprise else self.pseudonym(subject_id)
+        allowed = (subject, category) in self._given or any(
+            isinstance(d, Consent) for (s, c, _), d in self._decisions.items()
+            if s == subject and c == category)
+        if not allowed:
             return _nothing()
         return self._disputed(subject, category)
 
@@ -848,6 +862,16 @@ class Gateway:
                                    "subject to anyone; an objection is about data it shared")
             return found
         self._record.subject(draft.subject)
+        if draft.report_no is None:  # the enterprise's own data, as the enterprise itself
+            found = person_target(draft.subject, draft.item, draft.field, draft.record_ref,
+                                  self._services.sources.enterprise_source(draft.item),
+                                  kind="enterprise")
+            if await self._audit().find(SearchFilter(subjects=(draft.subject,)), lambda body:
+                                        draft.item in body.get("subjectCategories", {}).get(
+                                            draft.subject, ())) is None:
+                raise BadUserInput(f"input.path: this hub never gave {draft.item} data of this "
+                                   "enterprise to anyone; an objection is about data it shared")
+            return found
         ref = f"report:{draft.report_no}"
         issued = await self._audit().find(SearchFilter(subjects=(draft.subject,)),
                                           lambda body: ref in body.get("refs", ()))

@@ -1,14 +1,16 @@
 """What an objection disputes, and whose record that is: the department that must answer.
 
-Pure: a person's objection names a data category (and maybe a field); the source that serves the
-category names the department. An enterprise's objection names a check report, a domain of that
-report's check and, when the domain has two sources (housing and construction, social and
-medical insurance), which one; the plan of the check names the department.
+Pure: a person's objection names a data category (and maybe a field), as does an enterprise's
+about its own data; the source that serves the category names the department. An enterprise's
+objection to a check report names the report, a domain of that report's check and, when the
+domain has two sources (housing and construction, social and medical insurance), which one;
+the plan of the check names the department.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from connectors.catalogue import CheckKind
 from connectors.config import SourceConfig
@@ -20,10 +22,12 @@ __all__ = ["enterprise_target", "person_target"]
 
 
 def person_target(subject: str, item: str, field: str | None, record_ref: str | None,
-                  source: SourceConfig | None) -> tuple[Target, str]:
+                  source: SourceConfig | None, *,
+                  kind: Literal["person", "enterprise"] = "person") -> tuple[Target, str]:
+    """A subject's data category (a person's, or an enterprise's own) and its department."""
     if source is None:
         raise BadUserInput(f"input.path: no department serves {item} data at this hub")
-    return Target(subject, "person", item, field, None, record_ref, source.name), \
+    return Target(subject, kind, item, field, None, record_ref, source.name), \
         source.department
 
 

@@ -20,8 +20,9 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from connectors.catalogue import PERSON_CATEGORIES
+from connectors.catalogue import CATEGORY_RECORDS, ENTERPRISE_CATEGORIES, PERSON_CATEGORIES
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
+from connectors.records import RECORD_TYPES
 from objection.model import STATUSES, Event, Objection
 from objection.store import ObjectionFilter
 from objection.workdays import CHINA
@@ -43,7 +44,7 @@ from schema.records import PropertyRecord, Vehicle
 
 __all__ = ["MAX_PAGE", "ObjectionEvent", "ObjectionFilterInput", "ObjectionMutations",
            "ObjectionPage", "ObjectionQueries", "ObjectionStatus", "ObjectionType",
-           "RaiseObjectionInput", "parse_path"]
+           "RaiseObjectionInput", "parse_enterprise_path", "parse_path"]
 
 MAX_PAGE = 200
 # Person fields as the hub answers them: GraphQL field name -> (category, record type).
@@ -89,6 +90,25 @@ def parse_path(path: str) -> tuple[str, str | None]:
     leaf = _SEGMENT.match(parts[1])
     field = _snake(leaf.group(1)) if leaf else ""
     known = sorted({f.name for f in dataclasses.fields(cls)} - _NOT_FIELDS)
+    if field not in known:
+        raise BadUserInput(f"input.path: {category} data has no field {parts[1]!r} (fields: "
+                           f"{', '.join(known)})")
+    return category, field
+
+
+def parse_enterprise_path(path: str) -> tuple[str, str | None]:
+    """(category, field) of an enterprise-data path (`business_licence.address`)."""
+    parts = path.strip().split(".")
+    if parts and parts[0] in ("enterprise", "prefill"):
+        parts = parts[1:]
+    category = parts[0] if parts else ""
+    if len(parts) > 2 or category not in ENTERPRISE_CATEGORIES:
+        raise BadUserInput(f"input.path: {category!r} is not enterprise data (categories: "
+                           f"{', '.join(ENTERPRISE_CATEGORIES)})")
+    if len(parts) == 1:
+        return category, None
+    known = sorted(f.name for f in RECORD_TYPES[CATEGORY_RECORDS[category]])
+    field = _snake(parts[1])
     if field not in known:
         raise BadUserInput(f"input.path: {category} data has no field {parts[1]!r} (fields: "
                            f"{', '.join(known)})")
@@ -204,10 +224,17 @@ def _draft(ctx: RequestContext, data: RaiseObjectionInput) -> ObjectionDraft:
         uscc = verify_uscc(data.subject)
     except InvalidIdentifier:
         uscc = None
+    if uscc is not None and data.path is not None:
+        if data.report_no is not None or data.domain is not None:
+            raise BadUserInput("input: for an enterprise give path (its data as the hub "
+                               "answered it) or reportNo and domain (a check report), not both")
+        category, field = parse_enterprise_path(data.path)
+        return ObjectionDraft(uscc, "enterprise", category, field, None, record_ref, None,
+                              reason, evidence)
     if uscc is not None:
-        if data.path is not None or not data.report_no or not data.domain:
+        if not data.report_no or not data.domain:
             raise BadUserInput("input: for an enterprise give reportNo and domain (the report "
-                               "and the domain whose record is wrong), not path")
+                               "and the domain whose record is wrong), or path")
         return ObjectionDraft(uscc, "enterprise", _text("domain", data.domain, 64) or "", None,
                               _text("reportNo", data.report_no, 64), record_ref,
                               _text("source", data.source, 64), reason, evidence)

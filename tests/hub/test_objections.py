@@ -29,7 +29,7 @@ MANY = """query($f: ObjectionFilterInput) { objections(filter: $f) { totalCount
 HOUSEHOLD = """query($id: ResidentId!) { person(id: $id) { householdRegistration {
   address disputed objectionIds } } }"""
 PREFILL = """query($id: ResidentId!) { prefill(matter: "SCHOOL_ENROLMENT", applicant: $id) {
-  fields { name disputed objectionIds } } }"""
+  fields { name disputed objectionIds verified } } }"""
 ENTRIES = """query($case: String) { auditEntries(filter: {case: $case}) { edges { node {
   outcome released denied refs subjects sources { source status } } } } }"""
 
@@ -97,7 +97,9 @@ def object_to(app: HubHarness, data: dict[str, Any], *, cid: str | None = None,
 
 
 def people(sandbox: SandboxProcess, n: int) -> list[str]:
-    return [p["id"] for p in sandbox.samples["persons"] if "household" in p["tags"]][:n]
+    """Adults with a household registration (a minor's consent is its guardian's)."""
+    return [p["id"] for p in sandbox.samples["persons"]
+            if "household" in p["tags"] and int(p["id"][6:10]) <= 2006][:n]
 
 
 def test_an_objection_marks_the_record_disputed_everywhere_until_answered(
@@ -123,9 +125,12 @@ def test_an_objection_marks_the_record_disputed_everywhere_until_answered(
     assert after["disputed"] is True and after["objectionIds"] == [out["id"]]
     assert after["address"] == before["address"]  # disputed, still shown
     fields = {f["name"]: f for f in read(app, PREFILL, subject, cid)["data"]["prefill"]["fields"]}
-    assert fields["household.address"]["disputed"] is True
-    assert fields["household.address"]["objectionIds"] == [out["id"]]
-    assert fields["household.name"]["disputed"] is False  # only the field objected to
+    # The applicant is the guardian: the guardian's address is the field objected to.
+    assert fields["guardian_address"]["disputed"] is True
+    assert fields["guardian_address"]["objectionIds"] == [out["id"]]
+    assert fields["guardian_address"]["verified"] is False  # not locked while disputed
+    assert fields["guardian_name"]["disputed"] is False  # only the field objected to
+    assert fields["guardian_name"]["verified"] is True
     # Every step is on the record: the raise, with the desk call and the objection's id.
     r = app.post(ENTRIES, {"case": "obj-raise"}, caller="auditor", purpose=None)
     (edge,) = r.json()["data"]["auditEntries"]["edges"]
