@@ -1,9 +1,10 @@
 """Reading the audit log: searching entries, streaming them in order, listing checkpoints.
 
 Reads use their own engine, which never takes the write lock, so an auditor's search never
-holds up an append. Fields without an indexed column (operator, application, job) are matched
-in the entry's canonical body, where `"key":"value"` appears exactly once per key; an entry
-that never recorded the key (application and job are not written yet) simply does not match.
+holds up an append. The application an entry served has an index of its own
+(`audit_applications`); fields without an indexed column (operator, job) are matched in the
+entry's canonical body, where `"key":"value"` appears exactly once per key; an entry that never
+recorded the key (job is not written yet) simply does not match.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ class SearchFilter:
     since: str | None = None  # format_time text
     until: str | None = None
     operator: str | None = None
-    application: str | None = None  # not in the log yet: ready for X-Hub-Application
     job: str | None = None  # not in the log yet: ready for batch check jobs
 
 
@@ -76,8 +76,7 @@ class AuditReader:
         if f.consent_id:
             c = self.tables.consents
             clauses.append(e.c.seq.in_(select(c.c.seq).where(c.c.consent_id == f.consent_id)))
-        for key, value in (("operator", f.operator), ("application", f.application),
-                           ("job", f.job)):
+        for key, value in (("operator", f.operator), ("job", f.job)):
             if value:
                 clauses.append(e.c.body.like(_body_pattern(key, value), escape="\\"))
         return clauses
