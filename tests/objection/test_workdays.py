@@ -75,3 +75,15 @@ def test_a_holiday_file_that_is_not_toml_or_not_there_is_named(tmp_path: Path) -
         load_calendar(bad)
     with pytest.raises(CalendarInvalid, match="no such holiday file"):
         load_calendar(tmp_path / "missing.toml")
+
+
+def test_the_objection_calendar_agrees_with_the_consoles_every_day() -> None:
+    """Two holiday files, one calendar: until they are one, they must say the same."""
+    from hub.console.workdays import WorkCalendar as ConsoleCalendar
+
+    console = ConsoleCalendar.load()
+    day = dt.date(2024, 1, 1)
+    while day <= dt.date(2026, 12, 31):
+        worked = day not in console.holidays and (day.weekday() < 5 or day in console.workdays)
+        assert CALENDAR.is_working_day(day) is worked, day
+        day += dt.timedelta(days=1)
