@@ -41,6 +41,7 @@ class LinkedBatch:
     entries: list[StoredEntry]
     subjects: list[dict[str, Any]]  # rows of the subject index
     consents: list[dict[str, Any]]  # rows of the consent index
+    applications: list[dict[str, Any]]  # rows of the application index
 
     @property
     def head(self) -> tuple[int, str]:
@@ -53,6 +54,7 @@ def link(records: Sequence[AuditRecord], seq: int, prev: str) -> LinkedBatch:
     entries: list[StoredEntry] = []
     subjects: list[dict[str, Any]] = []
     consents: list[dict[str, Any]] = []
+    applications: list[dict[str, Any]] = []
     for record in records:
         seq += 1
         body = encode(record.body(seq, prev))
@@ -62,7 +64,9 @@ def link(records: Sequence[AuditRecord], seq: int, prev: str) -> LinkedBatch:
                                    body.decode(), prev))
         subjects += [{"seq": seq, "subject": s} for s in sorted(set(record.subjects))]
         consents += [{"seq": seq, "consent_id": c} for c in sorted(set(record.consent_ids))]
-    return LinkedBatch(entries, subjects, consents)
+        if record.application is not None:
+            applications.append({"seq": seq, "application": record.application})
+    return LinkedBatch(entries, subjects, consents, applications)
 
 
 def link_problem(seq: int, body: dict[str, Any], body_bytes: bytes, stored_hash: str,

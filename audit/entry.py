@@ -95,6 +95,8 @@ class AuditRecord:
     sources: list[CallRecord] = field(default_factory=list)
     query_hash: str | None = None
     requests: int | None = None  # set: an aggregate of that many requests refused alike
+    application: str | None = None  # the application (X-Hub-Application) it served
+    refs: list[str] = field(default_factory=list)  # what it issued: "report:<no>", "objection:<id>"
     # Changes the operation makes to the hub's own store (a consent granted or revoked), as
     # SQLAlchemy statements: committed in the same transaction as this entry, or not at all.
     # Not part of the entry's body.
@@ -111,7 +113,13 @@ class AuditRecord:
                                    subject_categories={}, effects=())
 
     def body(self, seq: int, prev_hash: str) -> dict[str, Any]:
+        # Fields that most entries lack are written only when set, so that older entries keep
+        # their exact bodies and hashes.
         extra: dict[str, Any] = {} if self.requests is None else {"requests": self.requests}
+        if self.application is not None:
+            extra["application"] = self.application
+        if self.refs:
+            extra["refs"] = sorted(set(self.refs))
         return extra | {
             "seq": seq, "time": format_time(self.time), "requestId": self.request_id,
             "caller": self.caller, "operator": self.operator, "case": self.case,

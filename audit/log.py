@@ -9,7 +9,7 @@ the store to the checkpoints the witness kept.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,11 @@ class AuditLog:
     async def search(self, f: SearchFilter, *, first: int, before_seq: int | None
                      ) -> SearchPage:
         return await self._reader.search(f, first=first, before_seq=before_seq)
+
+    async def find(self, f: SearchFilter, match: Callable[[dict[str, Any]], bool], *,
+                   limit: int = 10_000) -> dict[str, Any] | None:
+        """The newest entry body matching `f` and `match`, within `limit` entries."""
+        return await self._reader.find(f, match, limit=limit)
 
     async def size(self) -> int:
         return await self._reader.size()

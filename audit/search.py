@@ -1,14 +1,15 @@
 """Reading the audit log: searching entries, streaming them in order, listing checkpoints.
 
 Reads use their own engine, which never takes the write lock, so an auditor's search never
-holds up an append. Fields without an indexed column (operator, application, job) are matched
-in the entry's canonical body, where `"key":"value"` appears exactly once per key; an entry
-that never recorded the key (application and job are not written yet) simply does not match.
+holds up an append. The application an entry served has an index of its own
+(`audit_applications`); fields without an indexed column (operator, job) are matched in the
+entry's canonical body, where `"key":"value"` appears exactly once per key; an entry that never
+recorded the key (job is not written yet) simply does not match.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +33,11 @@ class SearchFilter:
     purpose: str | None = None
     consent_id: str | None = None
     case: str | None = None
+    application: str | None = None
     outcome: str | None = None
     since: str | None = None  # format_time text
     until: str | None = None
     operator: str | None = None
-    application: str | None = None  # not in the log yet: ready for X-Hub-Application
     job: str | None = None  # not in the log yet: ready for batch check jobs
 
 
@@ -69,11 +70,13 @@ class AuditReader:
         if f.subjects:
             s = self.tables.subjects
             clauses.append(e.c.seq.in_(select(s.c.seq).where(s.c.subject.in_(f.subjects))))
+        if f.application:
+            a = self.tables.applications
+            clauses.append(e.c.seq.in_(select(a.c.seq).where(a.c.application == f.application)))
         if f.consent_id:
             c = self.tables.consents
             clauses.append(e.c.seq.in_(select(c.c.seq).where(c.c.consent_id == f.consent_id)))
-        for key, value in (("operator", f.operator), ("application", f.application),
-                           ("job", f.job)):
+        for key, value in (("operator", f.operator), ("job", f.job)):
             if value:
                 clauses.append(e.c.body.like(_body_pattern(key, value), escape="\\"))
         return clauses
@@ -111,6 +114,24 @@ class AuditReader:
                      ).scalar_one()
         more = len(rows) > first
         return [(r.seq, decode(r.body), r.entry_hash) for r in rows[:first]], int(total), more
+
+    async def find(self, f: SearchFilter, match: Callable[[dict[str, Any]], bool], *,
+                   limit: int) -> dict[str, Any] | None:
+        """The newest body among the first `limit` entries matching `f` for which `match`
+        holds (None: none of them)."""
+        before: int | None = None
+        seen = 0
+        while seen < limit:
+            rows, _, more = await self.search(f, first=min(200, limit - seen),
+                                              before_seq=before)
+            for _, body, _ in rows:
+                if match(body):
+                    return body
+            seen += len(rows)
+            if not more or not rows:
+                return None
+            before = rows[-1][0]
+        return None
 
     async def size(self) -> int:
         e = self.tables.entries

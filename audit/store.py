@@ -39,6 +39,7 @@ class AuditTables:
     subjects: Table
     consents: Table
     checkpoints: Table
+    applications: Table
 
     @classmethod
     def define(cls) -> AuditTables:
@@ -65,6 +66,9 @@ class AuditTables:
         consents = Table("audit_consents", md, Column("seq", Integer, nullable=False),
                          Column("consent_id", String(64), nullable=False),
                          Index("ix_audit_consents_consent", "consent_id"))
+        applications = Table("audit_applications", md, Column("seq", Integer, nullable=False),
+                             Column("application", String(64), nullable=False),
+                             Index("ix_audit_applications_application", "application"))
         checkpoints = Table(
             "audit_checkpoints", md,
             Column("size", Integer, primary_key=True, autoincrement=False),
@@ -76,7 +80,7 @@ class AuditTables:
             Column("signature", String(128), nullable=False),
             Column("frontier", Text, nullable=False),
         )
-        return cls(md, meta, entries, subjects, consents, checkpoints)
+        return cls(md, meta, entries, subjects, consents, checkpoints, applications)
 
 
 def sqlite_pragmas(cursor: Any, busy_ms: int = 30_000) -> None:

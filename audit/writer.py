@@ -249,6 +249,8 @@ class AuditWriter:
             conn.execute(insert(t.subjects), linked.subjects)
         if linked.consents:
             conn.execute(insert(t.consents), linked.consents)
+        if linked.applications:
+            conn.execute(insert(t.applications), linked.applications)
         size, head = linked.head
         if self._due(size):
             self._checkpoint(conn, size, head, force=False)

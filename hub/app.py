@@ -10,7 +10,8 @@ and the auditor's console under `/console` (`hub.console`; audited through the s
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -21,6 +22,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from audit.log import AuditLog
+from connectors.auth import resolve_credential
+from connectors.base import Connector
+from connectors.jsonapi import new_session
+from connectors.licences import LicenceConnector
+from connectors.objections import ObjectionDesk
 from connectors.registry import Connectors
 from hub.admission import Admission, Quota
 from hub.config.settings import Settings
@@ -28,14 +34,17 @@ from hub.console.charts import chart_css
 from hub.console.pipeline import Console
 from hub.console.routes import console_mount
 from hub.console.workdays import WorkCalendar
-from hub.graphql_http import AuditSink, GraphQLEndpoint
+from hub.graphql_http import CHINA, AuditSink, GraphQLEndpoint
 from hub.quota_redis import RedisBuckets
 from hub.store import Store, open_store
+from hub.sweeper import ObjectionSweeper
+from objection.flow import ObjectionFlow
 from schema.build import build_schema
 from schema.execute import Executor
 from schema.gateway import Services
 from schema.sources import SourceSet
 from signing.keys import KeyRing
+from signing.seal import load_sealer
 
 __all__ = ["HubState", "create_app"]
 
@@ -47,12 +56,20 @@ class HubState:
     endpoint: GraphQLEndpoint
     store: Store
     console: Console | None = None
+    sweeper: ObjectionSweeper | None = None
 
 
-def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> Starlette:
+def _real_now() -> dt.datetime:
+    return dt.datetime.now(CHINA)
+
+
+def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
+               clock: Callable[[], dt.datetime] | None = None) -> Starlette:
     """The hub. `audit_sink` replaces the audit log as the writer of request entries (the
-    benchmark measures the log's cost that way); the log is still opened for reading."""
+    benchmark measures the log's cost that way); the log is still opened for reading. `clock`
+    is the hub's time (requests, deadlines; tests move it), by default the real one."""
     holder: dict[str, HubState] = {}
+    now = clock or _real_now
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -66,12 +83,29 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
                                     witness_url=settings.audit_witness_url)
         connectors = await Connectors.open(settings.sources, settings.environ)
         buckets = RedisBuckets(settings.redis_url) if settings.redis_url else None
+        desk_session = new_session()
+        extra: dict[str, Connector] = {}
+        sweeper: ObjectionSweeper | None = None
         try:
-            sources = SourceSet({c.name: c for c in settings.sources}, connectors,
+            if settings.licences is not None:
+                library = LicenceConnector(settings.licences, resolve_credential(
+                    settings.licences.credential, settings.environ))
+                extra[library.config.name] = library
+            desks = {name: ObjectionDesk(desk, resolve_credential(desk.credential,
+                                                                  settings.environ),
+                                         desk_session)
+                     for name, desk in settings.objections.desks.items()}
+            flow = ObjectionFlow(store.objections, desks, settings.objections.calendar,
+                                 load_sealer(settings.keys_dir),
+                                 settings.objections.deadline_working_days)
+            sources = SourceSet({**{c.name: c for c in settings.sources},
+                                 **{c.config.name: c.config for c in extra.values()}},
+                                {**connectors, **extra},
                                 breaker_failures=settings.breaker_failures,
                                 breaker_reset_s=settings.breaker_reset_s)
             services = Services(sources, settings.matters, keys, store.consents, audit,
-                                reviews=store.reviews)
+                                reviews=store.reviews, issuers=settings.issuers, objections=flow,
+                                applications=store.applications)
             schema = build_schema(sdl_for_all=settings.demo)
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
@@ -79,18 +113,26 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None) -> St
                       if c.rate is not None and c.burst is not None}
             admission = Admission(settings.max_in_flight, quotas, buckets)
             endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
-                                       graphiql, admission)
+                                       graphiql, admission, clock=now)
             console = Console(settings, services, audit_sink or audit, store.sessions,
                               WorkCalendar.load(settings.console.holidays_file), chart_css()
                               ) if settings.console.enabled else None
-            holder["state"] = HubState(keys, sources, endpoint, store, console)
+            sweeper = ObjectionSweeper(flow, audit_sink or audit, settings.objections.sweep_s,
+                                       now)
+            sweeper.start()
+            holder["state"] = HubState(keys, sources, endpoint, store, console, sweeper)
             yield
         finally:
+            if sweeper is not None:
+                await sweeper.aclose()
             current = holder.pop("state", None)
             if current is not None:
                 await current.endpoint.aclose()  # audits the last shed requests
             if buckets is not None:
                 await buckets.aclose()
+            for connector in extra.values():
+                await connector.aclose()
+            await desk_session.close()
             await connectors.aclose()
             await audit.close()
             await store.close()

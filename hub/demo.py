@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from connectors.config import SourceConfig
+from connectors.licences import LibraryConfig
 from consent.enforcement import Role
+from hub.config.licences import parse_licences
+from hub.config.objections import ObjectionSettings, parse_objections
 from hub.config.settings import CallerConfig, Settings, hash_key
+from licence.issuers import TrustedIssuer
 
-__all__ = ["DEMO_CALLERS", "demo_settings"]
+__all__ = ["DEMO_CALLERS", "demo_settings", "sandbox_services"]
 
 # name, display name, role. What each may do is the purpose catalogue's (consent.catalogue).
 DEMO_CALLERS: tuple[tuple[str, str, Role], ...] = (
@@ -24,13 +29,28 @@ DEMO_CALLERS: tuple[tuple[str, str, Role], ...] = (
 )
 
 
-def demo_settings(home: Path, sources: Sequence[SourceConfig], *, host: str, port: int
+def sandbox_services(raw: Mapping[str, Any], base: Path
+                     ) -> dict[str, Any]:
+    """The licence library, trusted issuers and objection desks of a sandbox's printed
+    configuration, as keyword arguments of `demo_settings`."""
+    licences, issuers = parse_licences(raw.get("licences"), base)
+    return {"licences": licences, "issuers": issuers,
+            "objections": parse_objections(raw.get("objections"), base)}
+
+
+def demo_settings(home: Path, sources: Sequence[SourceConfig], *, host: str, port: int,
+                  licences: LibraryConfig | None = None,
+                  issuers: Mapping[str, TrustedIssuer] | None = None,
+                  objections: ObjectionSettings | None = None
                   ) -> tuple[Settings, dict[str, str]]:
-    """Settings for a demo under `home`, with fresh API keys (returned in clear once)."""
+    """Settings for a demo under `home`, with fresh API keys (returned in clear once), and the
+    sandbox's licence library, trusted issuers and objection desks when given."""
     keys = {name: "hub_" + secrets.token_urlsafe(24) for name, *_ in DEMO_CALLERS}
     callers = tuple(CallerConfig(name, display, role, hash_key(keys[name]))
                     for name, display, role in DEMO_CALLERS)
     settings = Settings(sources=tuple(sources), callers=callers, keys_dir=home / "keys",
                         store_url=f"sqlite+aiosqlite:///{(home / 'hub.sqlite').resolve()}",
-                        demo=True, host=host, port=port)
+                        demo=True, host=host, port=port, licences=licences,
+                        issuers=dict(issuers or {}),
+                        objections=objections or ObjectionSettings())
     return settings, keys

@@ -18,7 +18,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import orjson
@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from application.store import Application, ApplicationUnknown, check_tie
 from audit.entry import AuditRecord, Denial
 from audit.errors import AuditUnavailable
 from consent.enforcement import Caller, load_presented
@@ -66,8 +67,10 @@ class AuditSink(Protocol):
 
 class GraphQLEndpoint:
     def __init__(self, settings: Settings, executor: Executor, services: Services,
-                 audit: AuditSink, graphiql_html: str | None, admission: Admission) -> None:
+                 audit: AuditSink, graphiql_html: str | None, admission: Admission, *,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
         self.settings = settings
+        self.clock = clock or (lambda: dt.datetime.now(CHINA))
         self.services = services
         self.audit = audit
         self.executor = executor
@@ -98,7 +101,7 @@ class GraphQLEndpoint:
 
     async def _admitted(self, request: Request, request_id: str, media: str | None
                         ) -> Response:
-        trail = Trail(dt.datetime.now(CHINA), request_id)
+        trail = Trail(self.clock(), request_id)
         facts: Facts | None = None
         headers: dict[str, str] = {}
         page = (request.method == "GET" and self.graphiql_html is not None
@@ -201,9 +204,14 @@ class GraphQLEndpoint:
             # Nothing executes, so no consent is read and none is spent.
             errors = [format_error(e, request_id) for e in prepared.errors]
             return _graphql_status(media), {"errors": errors}, {}, None
-        now = dt.datetime.now(CHINA)
+        now = self.clock()
+        try:
+            application = await self._application(meta, caller)
+        except ApplicationUnknown as exc:
+            return _graphql_status(media), _errors(BadUserInput(exc.message)), {}, None
         presented = await load_presented(self.services.consents, meta.consents)
-        gateway = Gateway(self.services, caller, meta.purpose, now, presented)
+        gateway = Gateway(self.services, caller, meta.purpose, now, presented, application,
+                          meta.operator)
         context = RequestContext(
             request_id=request_id, caller=caller, gateway=gateway, now=now,
             max_batch=self.settings.limits.max_batch, matters=self.settings.matters,
@@ -219,6 +227,16 @@ class GraphQLEndpoint:
         return _graphql_status(media), body, {}, gateway.facts()
 
     # -- request pieces ----------------------------------------------------------------------
+
+    async def _application(self, meta: RequestMeta, caller: Caller) -> Application | None:
+        """The application the request is tied to (X-Hub-Application), read before execution
+        like the consents; raise `ApplicationUnknown` if it is not this caller's."""
+        if meta.application is None:
+            return None
+        store = self.services.applications
+        found = None if store is None else await store.get(meta.application)
+        check_tie(found, meta.application, caller.name, meta.purpose)
+        return found
 
     def _request_id(self, request: Request) -> str:
         given = request.headers.get("x-request-id")
@@ -298,7 +316,9 @@ def _meta(request: Request) -> RequestMeta:
                                          "IPO_COMPLIANCE or SCHOOL_ENROLMENT"))
     operator = headers.get("x-hub-operator")
     case = headers.get("x-hub-case")
-    for name, value in (("X-Hub-Operator", operator), ("X-Hub-Case", case)):
+    application = headers.get("x-hub-application")
+    for name, value in (("X-Hub-Operator", operator), ("X-Hub-Case", case),
+                        ("X-Hub-Application", application)):
         if value is not None and not _TOKEN.match(value):
             raise _Refusal(400, BadUserInput(f"{name} must be 1-128 letters, digits or "
                                              ". _ : -"))
@@ -307,7 +327,7 @@ def _meta(request: Request) -> RequestMeta:
         consents += [c.strip() for c in value.split(",") if c.strip()]
     if any(not _TOKEN.match(c) for c in consents) or len(consents) > 20:
         raise _Refusal(400, BadUserInput("X-Hub-Consent takes up to 20 consent ids"))
-    return RequestMeta(purpose, operator, case, tuple(dict.fromkeys(consents)))
+    return RequestMeta(purpose, operator, case, tuple(dict.fromkeys(consents)), application)
 
 
 def _graphql_status(media: str) -> int:

@@ -1,5 +1,5 @@
-"""The hub's own store (consents, audit log, the console's sessions and flag reviews): one
-SQLAlchemy async engine, SQLite or PostgreSQL.
+"""The hub's own store (consents, objections, applications, the console's sessions and flag
+reviews; the audit log has its own engines): one SQLAlchemy async engine, SQLite or PostgreSQL.
 
 SQLite runs in WAL mode with a busy timeout, so readers never block the audit writer and
 writers queue instead of failing.
@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import MetaData, Table, event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from application.store import ApplicationStore, applications_table
 from audit.reviews import ReviewStore, reviews_table
 from audit.store import sqlite_pragmas
 from consent.store import ConsentStore, consents_table
 from hub.console.sessions import SessionStore, sessions_table
+from objection.store import ObjectionStore, objection_tables
 
 __all__ = ["Store", "open_store"]
 
@@ -28,6 +30,8 @@ class Store:
     consents: ConsentStore
     reviews: ReviewStore
     sessions: SessionStore
+    objections: ObjectionStore
+    applications: ApplicationStore
 
     @property
     def is_sqlite(self) -> bool:
@@ -52,7 +56,10 @@ async def open_store(url: str) -> Store:
     metadata = MetaData()
     consents: Table = consents_table(metadata)
     reviews, sessions = reviews_table(metadata), sessions_table(metadata)
+    objections = objection_tables(metadata)
+    applications = applications_table(metadata)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     return Store(engine, metadata, ConsentStore(engine, consents), ReviewStore(engine, reviews),
-                 SessionStore(engine, sessions))
+                 SessionStore(engine, sessions), ObjectionStore(engine, objections),
+                 ApplicationStore(engine, applications))

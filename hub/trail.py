@@ -22,7 +22,7 @@ from schema.facts import Facts
 __all__ = ["DENIAL_CODES", "RequestMeta", "Trail"]
 
 DENIAL_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "PURPOSE_REQUIRED",
-                          "CONSENT_REQUIRED", "CONSENT_INVALID"})
+                          "CONSENT_REQUIRED", "CONSENT_INVALID", "LICENCE_NOT_HELD"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,7 @@ class RequestMeta:
     operator: str | None = None
     case: str | None = None
     consents: tuple[str, ...] = ()
+    application: str | None = None  # X-Hub-Application
 
 
 @dataclass(slots=True)
@@ -62,7 +63,9 @@ class Trail:
             subjects=list(facts.subjects),
             subject_categories={s: list(c) for s, c in facts.subject_categories.items()},
             released=released, denied=denied, sources=list(facts.calls),
-            outcome=_outcome(released, denied, body), effects=facts.effects)
+            outcome=_outcome(released, denied, body), effects=facts.effects,
+            application=meta.application or facts.application,
+            refs=list(facts.refs))
 
 
 def _outcome(released: list[str], denied: list[Denial], body: Mapping[str, Any]) -> Outcome:

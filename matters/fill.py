@@ -5,7 +5,10 @@ what the department answered (`Obtained`) or why nothing was obtained (`Missing`
 refusal or failure). `fill` turns that into the form: each field's value as text (money in yuan
 with two decimals and unit CNY, dates ISO 8601), where it came from and how current it is; the
 materials that shared data replaces and the ones still to bring; the gaps, each with its code
-and the reason in words a clerk reads; and `share` = filled fields ÷ fields.
+and the reason in words a clerk reads; and `share` = filled fields ÷ fields. A material backed
+by an electronic licence (`Material.licence`) is waived only when the hub verified the
+subject's licence VALID (`LicenceCheck`); an expired, revoked or forged one, or none, leaves it
+required and says why.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from dataclasses import dataclass
 
 from connectors.catalogue import CATEGORY_RECORDS, ENTERPRISE_CATEGORIES, PERSON_CATEGORIES
 from connectors.records import RECORD_TYPES, FieldValue, Record
+from licence.catalogue import LICENCE_TYPES
 from matters.spec import FormField, Material, Matter, Role, RoleSpec
 
-__all__ = ["FilledField", "FilledForm", "Gap", "MaterialState", "Missing", "Obtained",
-           "category_label", "fill", "money_text", "reason_for"]
+__all__ = ["FilledField", "FilledForm", "Gap", "LicenceCheck", "MaterialState", "Missing",
+           "Obtained", "category_label", "fill", "money_text", "reason_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,23 @@ class Missing:
 
 
 Outcome = Obtained | Missing
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceCheck:
+    """What the hub found of one subject's electronic licence of one type: the verification of
+    the best one held (None: none held), or the code that kept it from looking."""
+
+    verification: str | None = None  # VALID, EXPIRED, REVOKED, BAD_SIGNATURE, …
+    number: str | None = None
+    code: str | None = None  # a refusal or failure (CONSENT_REQUIRED, SOURCE_UNAVAILABLE, …)
+    department: str = ""
+
+
+_LICENCE_WORDS = {
+    "EXPIRED": "已过期", "NOT_YET_VALID": "尚未生效", "REVOKED": "已被注销或吊销",
+    "BAD_SIGNATURE": "验签失败，不是发证机关签发的原件", "UNKNOWN_ISSUER": "的颁发机构不在本中枢信任之列",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +187,10 @@ def _empty_code(spec: FormField, outcome: Obtained) -> str:
         else "NO_VALUE"
 
 
-def fill(matter: Matter, given: Mapping[Role, str], outcomes: Mapping[tuple[Role, str], Outcome]
-         ) -> FilledForm:
-    """The form of `matter` for the subjects `given` (role → identifier), from `outcomes`."""
+def fill(matter: Matter, given: Mapping[Role, str], outcomes: Mapping[tuple[Role, str], Outcome],
+         licences: Mapping[tuple[Role, str], LicenceCheck] | None = None) -> FilledForm:
+    """The form of `matter` for the subjects `given` (role → identifier), from `outcomes` and,
+    for materials backed by a licence, the `licences` checked ((role, type) → check)."""
     applicable = {r.role for r in matter.roles if r.required or r.role in given}
     fields: list[FilledField] = []
     empty: dict[tuple[Role, str], list[str]] = {}
@@ -182,9 +204,13 @@ def fill(matter: Matter, given: Mapping[Role, str], outcomes: Mapping[tuple[Role
     waived: list[MaterialState] = []
     required: list[MaterialState] = []
     for material in matter.materials:
-        if any(r not in applicable for r, _ in material.waived_by):
+        if any(r not in applicable for r, _ in material.waived_by) or (
+                material.licence is not None and material.licence[0] not in applicable):
             continue
-        state = _material(matter, material, outcomes)
+        if material.licence is not None:
+            state = _licence_material(matter, material, (licences or {}).get(material.licence))
+        else:
+            state = _material(matter, material, outcomes)
         (waived if state.waived else required).append(state)
     filled = sum(f.value is not None for f in fields)
     return FilledForm(tuple(fields), tuple(waived), tuple(required), gaps, filled, len(fields))
@@ -238,6 +264,35 @@ def _gaps(matter: Matter, outcomes: Mapping[tuple[Role, str], Outcome],
         gaps.append(Gap(role, category, code, reason_for(code, role_spec, category, dept),
                         detail, tuple(names)))
     return tuple(gaps)
+
+
+def _licence_material(matter: Matter, material: Material, check: LicenceCheck | None
+                      ) -> MaterialState:
+    assert material.licence is not None
+    role, code = material.licence
+    role_spec = matter.role(role)
+    assert role_spec is not None
+    kind = LICENCE_TYPES[code]
+    if check is None:
+        check = LicenceCheck(code="SUBJECT_MISSING")
+    if check.code in ("CONSENT_REQUIRED", "CONSENT_INVALID", "FORBIDDEN", "SUBJECT_MISSING",
+                      "PURPOSE_REQUIRED"):
+        return MaterialState(material, False, reason_for(check.code, role_spec,
+                                                         kind.category or kind.title,
+                                                         check.department))
+    if check.code is not None:
+        return MaterialState(material, False, f"电子证照库暂时无法核验{role_spec.label}的"
+                                              f"{kind.title}（{check.code}）：请稍后重试，或提交"
+                                              "纸质材料")
+    if check.verification == "VALID":
+        return MaterialState(material, True, f"{role_spec.label}的电子{kind.title}（{check.number}）"
+                                             "经核验有效，免提交")
+    if check.verification is None:
+        return MaterialState(material, False, f"电子证照库中未查到{role_spec.label}的{kind.title}"
+                                              "，请提交纸质材料")
+    words = _LICENCE_WORDS.get(check.verification, f"核验未通过（{check.verification}）")
+    return MaterialState(material, False, f"{role_spec.label}的电子{kind.title}（{check.number}）"
+                                          f"{words}，请提交有效的{material.name}")
 
 
 def _material(matter: Matter, material: Material,

@@ -26,6 +26,7 @@ from connectors.catalogue import (
     PERSON_CATEGORIES,
 )
 from connectors.records import RECORD_TYPES
+from licence.catalogue import LICENCE_TYPES
 from matters.spec import (
     FETCH_TYPES,
     FIELD_TYPES,
@@ -55,7 +56,7 @@ _TOP = ("code", "number", "title", "english", "legal_basis", "callers", "lead", 
         "materials")
 _ROLE_KEYS = ("role", "label", "categories", "required")
 _FIELD_KEYS = ("name", "label", "type", "required", "source", "transform", "unit", "verified")
-_MATERIAL_KEYS = ("name", "waived_by", "waived_when", "by_check")
+_MATERIAL_KEYS = ("name", "waived_by", "waived_when", "by_check", "licence")
 # The record field kinds each form field type may show.
 _TYPE_KINDS: Mapping[FieldType, tuple[str, ...]] = {
     "text": ("str",), "id": ("str",), "date": ("date",), "month": ("month",),
@@ -243,8 +244,18 @@ def _material(where: str, raw: Any, roles: Mapping[str, RoleSpec], check: str | 
     if by_check and check is None:
         raise r.fail("by_check", "only a matter that points at a check can waive by it")
     when = r.choice("waived_when", ("record", "answer"), "record")
+    licence: tuple[Role, str] | None = None
+    if "licence" in r.raw:
+        ref = r.text("licence")
+        role, _, code = ref.partition(":")
+        spec, kind = roles.get(role), LICENCE_TYPES.get(code)
+        if spec is None or kind is None or kind.holder != spec.kind:
+            raise r.fail("licence", f"{ref!r} is not ROLE:LICENCE_TYPE of a declared role and "
+                                    "a licence such a subject holds (types: "
+                                    f"{', '.join(LICENCE_TYPES)})")
+        licence = (spec.role, code)
     return Material(r.text("name"), tuple(waived), "answer" if when == "answer" else "record",
-                    by_check)
+                    by_check, licence)
 
 
 def parse_matter(raw: Any, where: str = "") -> Matter:

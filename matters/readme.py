@@ -36,8 +36,10 @@ def _row(m: Matter) -> str:
         f"{r.label}: {_cell([category_label(c) for c in m.used(r.role)])}" for r in m.roles)
     if m.check:
         sources += f"; 核查 `{m.check}`"
-    waived = [x.name for x in m.materials if x.waived_by or x.by_check]
-    required = [x.name for x in m.materials if not x.waived_by and not x.by_check]
+    waived = [f"{x.name}（电子证照）" if x.licence else x.name for x in m.materials
+              if x.waived_by or x.by_check or x.licence]
+    required = [x.name for x in m.materials if not x.waived_by and not x.by_check
+                and not x.licence]
     return (f"| {m.number} | {m.title} `{m.code}` | {fields} | {sources} | {_cell(waived)} | "
             f"{_cell(required)} |")
 
@@ -47,7 +49,8 @@ def render_table(matters: Mapping[str, Matter]) -> str:
                       key=lambda m: m.number or 0)
     lines = [
         "| # | matter | form fields (from shared data / all) | filled from | materials waived "
-        "(免提交, when the data is found) | materials still required |",
+        "(免提交, when the data is found; 电子证照: when a VALID e-licence is) | materials still "
+        "required |",
         "|---|---|---|---|---|---|",
         *(_row(m) for m in numbered),
     ]

@@ -93,6 +93,9 @@ class Material:
     waived_by: tuple[tuple[Role, str], ...] = ()  # (role, category) that replace it
     waived_when: WaiveWhen = "record"
     by_check: bool = False  # replaced by the lead department's compliance check
+    # (role, licence type): an electronic licence of that subject replaces it, but only one the
+    # hub verified VALID — genuine, current and that subject's (licence.verify)
+    licence: tuple[Role, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

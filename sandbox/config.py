@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.departments import SourceSpec
 from sandbox.exchange import AS_OF_COLUMN, database_file
+from sandbox.licence_data import ISSUERS
 from sandbox.render import envelope_names, field_names
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
 
-__all__ = ["DISABLED_BY_DEFAULT", "render_config", "source_table", "toml_value"]
+__all__ = ["DISABLED_BY_DEFAULT", "render_config", "render_services", "source_table",
+           "toml_value"]
 
 DISABLED_BY_DEFAULT = ("culture_tourism",)  # "纳入条件成熟时": included when conditions mature
 
@@ -85,4 +87,30 @@ def render_config(sandbox: Sandbox) -> str:
         lines += _section(f"sources.{spec.name}", source_table(sandbox, spec))
         lines += _section(f"sources.{spec.name}.fields", field_names(spec))
         lines.append("")
+    return "\n".join(lines) + "\n" + render_services(sandbox)
+
+
+def render_services(sandbox: Sandbox) -> str:
+    """The `[licences]` (library and trusted issuers) and `[objections]` (desks) tables."""
+    lib = sandbox.licences
+    lines = ["# The licence library (电子证照库) and the issuers whose keys the hub trusts.",
+             "[licences]",
+             f"url = {toml_value(lib.url)}",
+             f"credential = {toml_value('value:' + lib.secret)}",
+             'auth_header = "X-Dzzz-AppKey"',
+             f"department = {toml_value(lib.department)}",
+             "timeout_s = 2.0", "max_batch = 50", ""]
+    for code, doc in lib.issuer_documents().items():
+        if code not in ISSUERS:
+            continue  # an out-of-province issuer: the hub is not told to trust it
+        keys = ", ".join(f"{{kid = {toml_value(k['kid'])}, x = {toml_value(k['x'])}}}"
+                         for k in doc["keys"])
+        lines += [f"# published at {lib.keys_url(code)}", f"[licences.issuers.{code}]",
+                  f"name = {toml_value(doc['name'])}", f"keys = [{keys}]", ""]
+    lines += ["# The departments' objection desks (数据异议).", "[objections]",
+              "deadline_working_days = 5", ""]
+    for code, desk in sandbox.desks.desks.items():
+        lines += [f"[objections.departments.{code}]", f"name = {toml_value(desk.name)}",
+                  f"url = {toml_value(sandbox.desks.url(code))}",
+                  f"credential = {toml_value('value:' + desk.secret)}", ""]
     return "\n".join(lines)

@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import random
 import socket
-import struct
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,8 +36,12 @@ from sandbox.data import World
 from sandbox.departments import SOURCES, SourceSpec
 from sandbox.exchange import ExchangeDatabase
 from sandbox.faults import Fault, FaultError, parse_fault
+from sandbox.licence_authority import LicenceAuthority
+from sandbox.licence_samples import licence_samples
+from sandbox.objection_desks import ObjectionDesks
 from sandbox.render import data_time, envelope_names, render_body
 from sandbox.samples import samples
+from sandbox.service import Listener, dribble, reset_midway
 from sandbox.synth import CHINA
 
 __all__ = ["CLOCK_SKEW_MS", "Sandbox", "SourceStats", "credential_of"]
@@ -94,6 +97,13 @@ class Sandbox:
         for offset, source in enumerate(http, start=1):
             source.port = port + offset if port else 0
         self.exchange = ExchangeDatabase(self.world, specs, data_dir)
+        # Services with an API of their own: the licence library and the objection desks.
+        after = len(http) + 1
+        self.licences = LicenceAuthority(self.world, host=host, port=port + after if port else 0)
+        self.desks = ObjectionDesks(self.world, [s.department for s in specs], host=host,
+                                    port=port + after + 1 if port else 0)
+        self.services: dict[str, Listener] = {
+            s.name: s for s in (self.licences.listener, self.desks.listener)}
         self._control: web.AppRunner | None = None
         self.port = port
         self._samples: dict[str, Any] | None = None
@@ -101,8 +111,11 @@ class Sandbox:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._samples, _ = await asyncio.gather(asyncio.to_thread(self._make_samples),
-                                                asyncio.to_thread(self.exchange.build))
+        self._samples, _, licences = await asyncio.gather(
+            asyncio.to_thread(self._make_samples), asyncio.to_thread(self.exchange.build),
+            asyncio.to_thread(licence_samples, self.licences.holdings,
+                              dt.datetime.now(CHINA).date()))
+        self._samples = {**self._samples, "licences": licences}
         control = web.Application()
         control.add_routes([
             web.get("/_sandbox/samples", self._samples_view),
@@ -114,6 +127,8 @@ class Sandbox:
             web.get("/_sandbox/config", self._config_view),
             web.get("/_sandbox/health", self._health_view),
             web.post("/_sandbox/latency", self._latency_view),
+            web.get("/_sandbox/objections", self._objections_view),
+            web.post("/_sandbox/objections", self._set_objections_view),
         ])
         self._control = web.AppRunner(control, access_log=None)
         await self._control.setup()
@@ -128,12 +143,17 @@ class Sandbox:
             source.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
             await source.runner.setup()
             await self._listen(source)
+        for service in self.services.values():
+            service.latency = self.latency
+            await service.start()
 
     def _make_samples(self) -> dict[str, Any]:
         return with_applicants(samples(self.world), self.world)
 
     async def stop(self) -> None:
         self.exchange.close()
+        for service in self.services.values():
+            await service.stop()
         for source in self.sources.values():
             if source.runner is not None:
                 await source.runner.cleanup()
@@ -150,7 +170,14 @@ class Sandbox:
 
     # -- faults ------------------------------------------------------------------------------
 
+    def knows(self, name: str) -> bool:
+        """Whether `name` is a source or service that faults can be set on."""
+        return name in self.sources or name in self.services
+
     async def set_fault(self, name: str, fault: Fault) -> None:
+        if name in self.services:
+            await self.services[name].set_fault(fault)
+            return
         source = self.sources.get(name)
         if source is None:
             raise FaultError(f"no source named {name!r}; GET /_sandbox/config lists them")
@@ -173,6 +200,10 @@ class Sandbox:
                 await self.set_fault(name, Fault())
             source.stats = SourceStats()
             source.rng = random.Random(name)
+        for service in self.services.values():
+            await service.set_fault(Fault())
+        self.desks.reset()
+        self.licences.reset()
 
     # -- department handlers -----------------------------------------------------------------
 
@@ -250,9 +281,9 @@ class Sandbox:
             answers = [(k, self._select(spec, k)) for k in keys]
         body = orjson.dumps(render_body(spec, answers, data_time(spec, dt.datetime.now(CHINA))))
         if fault.mode == "reset":
-            return await _reset_midway(request, body)
+            return await reset_midway(request, body)
         if fault.mode == "slowloris":
-            return await _dribble(request, body)
+            return await dribble(request, body)
         return web.Response(body=body, content_type="application/json")
 
     def _select(self, spec: SourceSpec, key: str) -> list[dict[str, Any]] | None:
@@ -279,16 +310,26 @@ class Sandbox:
             observable = s.spec.transport != "sql"
             out[name] = {**s.stats.as_json(), "observable": observable,
                          "fault": str(s.fault)}
+        keys = {self.licences.listener.name: self.licences.keys,
+                self.desks.listener.name: self.desks.listener.calls}
+        for name, service in self.services.items():
+            out[name] = {"calls": service.calls, "keys": keys[name], "in_flight": 0,
+                         "max_in_flight": 0, "refused": 0, "observable": True,
+                         "fault": str(service.fault)}
         total = sum(s.stats.calls for s in self.sources.values())
         return _json({"sources": out, "total_calls": total})
 
     async def _reset_stats_view(self, request: web.Request) -> web.Response:
         for s in self.sources.values():
             s.stats = SourceStats()
+        self.licences.keys = 0
+        for service in self.services.values():
+            service.calls = 0
         return _json({"ok": True})
 
     async def _faults_view(self, request: web.Request) -> web.Response:
-        return _json({n: str(s.fault) for n, s in self.sources.items()})
+        return _json({**{n: str(s.fault) for n, s in self.sources.items()},
+                      **{n: str(s.fault) for n, s in self.services.items()}})
 
     async def _set_fault_view(self, request: web.Request) -> web.Response:
         try:
@@ -302,8 +343,9 @@ class Sandbox:
             await self.set_fault(payload["source"], parse_fault(payload["mode"]))
         except FaultError as exc:
             return _json({"error": str(exc)}, status=400)
-        return _json({"source": payload["source"],
-                      "mode": str(self.sources[payload["source"]].fault)})
+        name = payload["source"]
+        fault = self.services[name].fault if name in self.services else self.sources[name].fault
+        return _json({"source": name, "mode": str(fault)})
 
     async def _reset_view(self, request: web.Request) -> web.Response:
         await self.reset()
@@ -323,7 +365,19 @@ class Sandbox:
             return _json({"error": 'send JSON: {"enabled": true} or {"enabled": false}'},
                          status=400)
         self.latency = payload["enabled"]
+        for service in self.services.values():
+            service.latency = self.latency
         return _json({"latency": self.latency})
+
+    async def _objections_view(self, request: web.Request) -> web.Response:
+        return _json(self.desks.view())
+
+    async def _set_objections_view(self, request: web.Request) -> web.Response:
+        try:
+            payload = orjson.loads(await request.read())
+            return _json(self.desks.configure(payload))
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            return _json({"error": str(exc)}, status=400)
 
     async def _health_view(self, request: web.Request) -> web.Response:
         return _json({"ok": True, "sources": len(self.sources)})
@@ -356,34 +410,6 @@ async def _keys(spec: SourceSpec, param: str, request: web.Request
     if len(keys) > limit:
         return [], f"单次查询最多 {limit} 个主体: at most {limit} keys per call"
     return keys, None
-
-
-async def _reset_midway(request: web.Request, body: bytes) -> web.StreamResponse:
-    """Promise the whole body, send half of it, then reset the connection (TCP RST)."""
-    response = web.StreamResponse(headers={"Content-Type": "application/json",
-                                           "Content-Length": str(len(body))})
-    await response.prepare(request)
-    await response.write(body[:len(body) // 2])
-    transport = request.transport
-    if transport is not None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    return response
-
-
-async def _dribble(request: web.Request, body: bytes, step: int = 4, pause_s: float = 0.25
-                   ) -> web.StreamResponse:
-    """Send the answer `step` bytes every `pause_s` seconds, as a slowloris server would."""
-    response = web.StreamResponse(headers={"Content-Type": "application/json",
-                                           "Content-Length": str(len(body))})
-    await response.prepare(request)
-    for start in range(0, len(body), step):
-        await response.write(body[start:start + step])
-        await asyncio.sleep(pause_s)
-    await response.write_eof()
-    return response
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:

@@ -61,6 +61,9 @@ class AuditEntry:
     consent_ids: list[str]
     legal_basis: str | None
     outcome: str
+    application: str | None = strawberry.field(description="X-Hub-Application, if it was sent")
+    refs: list[str] = strawberry.field(description='what it issued: "report:<no>", '
+                                                   '"objection:<id>"')
     subjects: list[str] = strawberry.field(description="USCCs and person pseudonyms")
     released: list[str]
     denied: list[str] = strawberry.field(description='"path: CODE" per refused field')
@@ -120,6 +123,7 @@ class AuditFilter:
     purpose: str | None = None
     consent_id: str | None = None
     case: str | None = None
+    application: str | None = None
     outcome: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
@@ -165,7 +169,8 @@ def _node(seq: int, body: dict[str, Any], entry_hash: str) -> AuditEntry:
         seq=seq, time=parse_time(body["time"]), request_id=body["requestId"], caller=body["caller"],
         operator=body["operator"], case=body["case"], purpose=body["purpose"],
         consent_ids=body["consentIds"], legal_basis=body["legalBasis"],
-        outcome=body["outcome"], subjects=body["subjects"], released=body["released"],
+        outcome=body["outcome"], application=body.get("application"),
+        refs=body.get("refs", []), subjects=body["subjects"], released=body["released"],
         denied=[f"{d['path']}: {d['code']}" for d in body["denied"]],
         sources=[SourceCall(source=s["source"], status=s["status"], latency_ms=s["latencyMs"],
                             keys=s["keys"]) for s in body["sources"]],
@@ -189,6 +194,7 @@ async def resolve_entries(info: Info[RequestContext, None], f: AuditFilter | Non
     search = SearchFilter(
         caller=f.caller, subjects=_subjects(ctx, f.subject) if f.subject else (),
         purpose=f.purpose, consent_id=f.consent_id, case=f.case, outcome=f.outcome,
+        application=f.application,
         since=format_time(f.since) if f.since else None,
         until=format_time(f.until) if f.until else None, operator=f.operator)
     rows, total, more = await ctx.gateway.audit_search(path_of(info), search, first=_first(first),
@@ -226,7 +232,8 @@ async def resolve_access_log(info: Info[RequestContext, None], subject: str, fir
             seq=seq, time=parse_time(body["time"]), request_id=body["requestId"],
             caller=names.get(body["caller"] or "", body["caller"]), operator=None, case=None,
             purpose=body["purpose"], consent_ids=[], legal_basis=body["legalBasis"],
-            outcome=body["outcome"], subjects=[], released=categories, denied=[], sources=[],
+            outcome=body["outcome"], application=None, refs=[], subjects=[],
+            released=categories, denied=[], sources=[],
             entry_hash=entry_hash)
 
     return _connection(rows, total, more, citizen_view)

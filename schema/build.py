@@ -15,12 +15,16 @@ import strawberry
 from strawberry.federation.schema import FederationAny
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from consent.errors import AccessDenied, Forbidden
+from schema.applications import ApplicationMutations, ApplicationQueries
 from schema.consents import Mutation
 from schema.context import RequestContext
 from schema.errors import BadUserInput, CodedError, HubError
+from schema.licences import LicenceQueries
+from schema.objections import ObjectionMutations, ObjectionQueries
 from schema.person import PERSON_RECORD_TYPES
 from schema.query import Query
 from schema.records import ENTERPRISE_RECORD_TYPES
@@ -73,7 +77,7 @@ def build_schema(*, sdl_for_all: bool = False) -> strawberry.federation.Schema:
     """The hub's schema; `sdl_for_all` (demo mode) lets any caller read `_service { sdl }`."""
 
     @strawberry.type
-    class FederatedQuery(Query):
+    class FederatedQuery(Query, LicenceQueries, ObjectionQueries, ApplicationQueries):
         @strawberry.field(name="_service")
         def service(self, info: Info[RequestContext, None]) -> _Service:
             if not sdl_for_all and info.context.caller.role != "gateway":
@@ -92,7 +96,7 @@ def build_schema(*, sdl_for_all: bool = False) -> strawberry.federation.Schema:
 
     return HubSchema(
         query=FederatedQuery,
-        mutation=Mutation,
+        mutation=merge_types("Mutation", (Mutation, ObjectionMutations, ApplicationMutations)),
         types=[Enterprise, *ENTERPRISE_RECORD_TYPES.values(), *PERSON_RECORD_TYPES.values()],
         config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALAR_MAP),
     )

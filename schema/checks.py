@@ -4,12 +4,15 @@ A check fans out to every source of its kind at once. Each (domain, source) pair
 `DomainOutcome`; a disabled source yields DISABLED without a call; a domain with no configured
 source yields UNAVAILABLE. The verdict is FINDINGS if any outcome carries a finding (a violation,
 or arrears owed), else INCOMPLETE if any enabled domain is UNAVAILABLE or INVALID, else CLEAN: a
-source that did not answer never reads as clean. The report is signed over its canonical JSON
+source that did not answer never reads as clean. A domain whose record the enterprise has
+objected to, while the objection is open, says so (`disputed`, with the objection ids): a
+disputed finding still counts. The report is signed over its canonical JSON
 (`signing.canonical`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
@@ -64,6 +67,7 @@ class DomainOutcome:
     as_of: dt.datetime | None
     latency_ms: float | None
     detail: str | None
+    disputed: tuple[str, ...] = ()  # ids of open objections to this domain's record
 
     def counts(self) -> bool:
         return self.status != "DISABLED"
@@ -80,6 +84,7 @@ class CheckReport:
     signature: str
     key_id: str
     canonical: bytes  # the signed document, kept as the bytes that were signed
+    application: str | None = None
 
 
 def plan(configs: Mapping[str, SourceConfig], kind: CheckKind) -> list[PlanItem]:
@@ -122,14 +127,28 @@ def outcome(item: PlanItem, answer: Answer | None) -> DomainOutcome:
 
 
 def sign_report(signer: Signer, kind: CheckKind, uscc: str, items: Sequence[PlanItem],
-                answers: Sequence[Answer | None], now: dt.datetime, caller: str) -> CheckReport:
-    """The signed report of one enterprise from the answers of every item of its plan."""
-    outcomes = tuple(outcome(i, a) for i, a in zip(items, answers, strict=True))
+                answers: Sequence[Answer | None], now: dt.datetime, caller: str, *,
+                disputes: Mapping[str, tuple[str, ...]] | None = None,
+                application: str | None = None) -> CheckReport:
+    """The signed report of one enterprise from the answers of every item of its plan.
+    `disputes` maps "domain/source" (or "domain/" for any source) to open objection ids."""
+    outcomes = tuple(_disputed(outcome(i, a), disputes or {})
+                     for i, a in zip(items, answers, strict=True))
     result = verdict(outcomes)
     report_id = uuid.uuid4().hex
-    signed = canonical(report_document(report_id, kind, uscc, result, now, outcomes, caller))
+    document = report_document(report_id, kind, uscc, result, now, outcomes, caller)
+    if application is not None:
+        document["application"] = application
+    signed = canonical(document)
     signature, kid = signer.sign(signed)
-    return CheckReport(report_id, kind, uscc, result, now, outcomes, signature, kid, signed)
+    return CheckReport(report_id, kind, uscc, result, now, outcomes, signature, kid, signed,
+                       application)
+
+
+def _disputed(o: DomainOutcome, disputes: Mapping[str, tuple[str, ...]]) -> DomainOutcome:
+    ids = (*disputes.get(f"{o.domain.code}/{o.source}", ()),
+           *disputes.get(f"{o.domain.code}/", ()))
+    return dataclasses.replace(o, disputed=ids) if ids else o
 
 
 def _json_value(value: Any) -> Any:
@@ -154,6 +173,7 @@ def report_document(report_id: str, kind: str, uscc: str, result: str, now: dt.d
             "records": [record_document(r) for r in o.records],
             "asOf": o.as_of.isoformat() if o.as_of else None,
             "latencyMs": None if o.latency_ms is None else round(o.latency_ms, 3),
-            "detail": o.detail,
+            "detail": o.detail, "disputed": bool(o.disputed),
+            **({"objections": list(o.disputed)} if o.disputed else {}),
         } for o in outcomes],
     }

@@ -10,6 +10,7 @@ import datetime as dt
 
 import strawberry
 
+from schema.records import Disputable
 from schema.scalars import Money
 
 __all__ = [
@@ -30,7 +31,7 @@ __all__ = [
 
 
 @strawberry.type(description="预防接种记录 vaccination record")
-class VaccinationRecord:
+class VaccinationRecord(Disputable):
     card_no: str
     doses: int
     schedule_complete: bool
@@ -40,7 +41,7 @@ class VaccinationRecord:
 
 
 @strawberry.type(description="医保参保信息 medical insurance")
-class MedicalInsurance:
+class MedicalInsurance(Disputable):
     insurance_type: str
     insured_since: dt.date
     status: str
@@ -53,7 +54,7 @@ class MedicalInsurance:
 
 
 @strawberry.type(description="个人住房公积金账户 own housing-fund account")
-class FundAccount:
+class FundAccount(Disputable):
     account_no: str
     employer_name: str
     opened_on: dt.date
@@ -65,7 +66,7 @@ class FundAccount:
 
 
 @strawberry.type(description="出入境记录 exit-entry records")
-class ExitEntryRecord:
+class ExitEntryRecord(Disputable):
     document_no: str
     document_valid_until: dt.date
     trips: int
@@ -75,7 +76,7 @@ class ExitEntryRecord:
 
 
 @strawberry.type(description="退役军人信息 veteran status")
-class VeteranRecord:
+class VeteranRecord(Disputable):
     certificate_no: str
     enlisted_on: dt.date
     discharged_on: dt.date
@@ -87,7 +88,7 @@ class VeteranRecord:
 
 
 @strawberry.type(description="国(境)外学历学位认证 overseas degree verification")
-class OverseasDegree:
+class OverseasDegree(Disputable):
     certificate_no: str
     degree: str
     institution: str
@@ -98,7 +99,7 @@ class OverseasDegree:
 
 
 @strawberry.type(description="社会保障卡 social security card")
-class SocialSecurityCard:
+class SocialSecurityCard(Disputable):
     card_no: str
     bank: str
     issued_on: dt.date
@@ -108,7 +109,7 @@ class SocialSecurityCard:
 
 
 @strawberry.type(description="基本养老保险 pension insurance")
-class PensionRecord:
+class PensionRecord(Disputable):
     insured_since: dt.date
     paid_months: int
     deemed_months: int
@@ -118,14 +119,14 @@ class PensionRecord:
 
 
 @strawberry.type(description="独生子女父母光荣证 one-child certificate")
-class OneChildCertificate:
+class OneChildCertificate(Disputable):
     certificate_no: str
     issued_on: dt.date
     child_name: str
 
 
 @strawberry.type(description="残疾人两项补贴 disability subsidies (monthly)")
-class DisabilitySubsidy:
+class DisabilitySubsidy(Disputable):
     living_subsidy: Money
     care_subsidy: Money
     since: dt.date
@@ -133,7 +134,7 @@ class DisabilitySubsidy:
 
 
 @strawberry.type(description="保障性住房 subsidised housing held")
-class SubsidisedHousing:
+class SubsidisedHousing(Disputable):
     kind: str
     address: str
     since: dt.date
@@ -141,7 +142,7 @@ class SubsidisedHousing:
 
 
 @strawberry.type(description="商品房网签备案 purchase contract filing")
-class ContractFiling:
+class ContractFiling(Disputable):
     contract_no: str
     property_address: str
     area_m2: float

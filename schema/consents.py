@@ -96,9 +96,11 @@ class ConsentType:
     channel: ConsentChannel
     operator: str | None
     paper_form: str | None
+    application: str | None = strawberry.field(
+        default=None, description="the application (X-Hub-Application) it was recorded for")
 
     @classmethod
-    def of(cls, c: Consent, now: dt.datetime) -> ConsentType:
+    def of(cls, c: Consent, now: dt.datetime, application: str | None = None) -> ConsentType:
         p = c.provenance
         return cls(id=strawberry.ID(c.id), status=ConsentStatus(c.status(now)),
                    grantee=c.grantee, purpose=c.purpose, categories=list(c.categories),
@@ -107,7 +109,7 @@ class ConsentType:
                    created_at=c.created_at, signature=c.signature, key_id=c.key_id,
                    subject_kind=SubjectKind(p.subject_kind),
                    grantor_role=GrantorRole(p.grantor_role), channel=ConsentChannel(p.channel),
-                   operator=p.operator, paper_form=p.paper_form)
+                   operator=p.operator, paper_form=p.paper_form, application=application)
 
 
 @strawberry.input
@@ -289,7 +291,7 @@ class Mutation:
             fetch_type=input.fetch_type.value, max_uses=grant.uses, created_at=now, key_id="",
             signature="", provenance=provenance)
         consent = await gateway.grant_consent(path_of(info), unsigned)
-        return ConsentType.of(consent, ctx.now)
+        return ConsentType.of(consent, ctx.now, gateway.application_id())
 
     @strawberry.mutation(description="Withdraw a consent (portal only); idempotent.")
     async def revoke_consent(self, info: Info[RequestContext, None],

@@ -28,6 +28,8 @@ class Facts:
     consents: tuple[str, ...] = ()  # consents relied on (a use taken) or managed
     subject_categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     effects: tuple[Any, ...] = ()  # store changes to commit with the audit entry
+    refs: tuple[str, ...] = ()  # what the request issued: "report:<no>", "objection:<id>"
+    application: str | None = None  # an application the request opened
 
 
 class Recorder:
@@ -41,6 +43,8 @@ class Recorder:
         self._consents: set[str] = set()
         self._categories: dict[str, set[str]] = {}
         self._effects: list[Any] = []
+        self._refs: dict[str, None] = {}
+        self._application: str | None = None
 
     def subject(self, subject: str) -> None:
         self._subjects.add(subject)
@@ -57,6 +61,12 @@ class Recorder:
     def calls(self, calls: Iterable[Call]) -> None:
         self._calls += [CallRecord(c.source, c.status, c.latency_ms, c.keys) for c in calls]
 
+    def opened(self, application: str) -> None:
+        self._application = application
+
+    def ref(self, ref: str) -> None:
+        self._refs[ref] = None
+
     def consent(self, consent_id: str) -> None:
         self._consents.add(consent_id)
 
@@ -70,4 +80,5 @@ class Recorder:
             released=tuple(self._released), denied=tuple(self._denied),
             consents=tuple(sorted(self._consents | set(consents_taken))),
             subject_categories={s: tuple(sorted(c)) for s, c in self._categories.items()},
-            effects=tuple(self._effects))
+            effects=tuple(self._effects), refs=tuple(self._refs),
+            application=self._application)

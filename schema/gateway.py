@@ -19,8 +19,12 @@ Consent management and audit reads go through the gateway too (`grant_consent`,
 `revoke_consent`, `audit_search`, `audit_verification`, `access_log`, and for the auditor's
 console `audit_entry`, `audit_status`, `audit_export`, `audit_consents` and the flag reviews),
 so that every piece of subject data, and every record about it, is decided and recorded in one
-place. When the
-request ends, the trail reads one frozen `facts()`; nothing else reads the gateway's state.
+place. So do electronic licences (`licence`, `licences`: decided like the data category they
+belong to, fetched from the licence library through a loader, verified here), objections
+(`raise_objection`, `objection`, `objections`, and `disputed`, which marks answers about
+disputed records) and applications (`open_application`, `application`, `close_application`).
+When the request ends, the trail reads one frozen `facts()`; nothing else reads the gateway's
+state.
 """
 
 from __future__ import annotations
@@ -29,12 +33,14 @@ import asyncio
 import dataclasses
 import datetime as dt
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from aiodataloader import DataLoader
 
+from application.store import Application, ApplicationStore, Party
 from audit.checkpoint import Checkpoint
 from audit.export import export_selection
 from audit.log import AuditLog, entry_proof, verify_log
@@ -45,6 +51,7 @@ from audit.verify import Verification
 from connectors.base import Answer, Call, Connector
 from connectors.catalogue import CERTIFICATE_KEYED, CheckKind
 from connectors.config import SourceConfig
+from connectors.licences import LIBRARY_SOURCE, holder_key, number_key
 from connectors.records import Record
 from consent.artefact import Consent
 from consent.catalogue import Matter
@@ -58,17 +65,38 @@ from consent.enforcement import (
     require_any_purpose,
     require_purpose,
 )
-from consent.errors import AccessDenied, ConsentInvalid, ConsentRequired, Forbidden
+from consent.errors import (
+    AccessDenied,
+    ConsentInvalid,
+    ConsentRequired,
+    Forbidden,
+    PurposeRequired,
+)
 from consent.pseudonym import pseudonym, pseudonyms
 from consent.store import ConsentStore
+from licence.catalogue import LicenceType
+from licence.issuers import TrustedIssuer
+from licence.verify import MalformedLicence
+from objection.access import objection_consent
+from objection.flow import ObjectionFlow, Step
+from objection.model import Event, Objection, Target, fingerprint
+from objection.store import ObjectionFilter
 from schema.checks import CheckReport, PlanItem, plan, sign_report
-from schema.errors import InternalError, SourceFailed
+from schema.errors import BadUserInput, HubError, InternalError, SourceFailed
 from schema.facts import Facts, Recorder
+from schema.licence_answers import LicenceFinding, assess_answer
+from schema.objection_target import enterprise_target, person_target
 from schema.sources import SourceSet, SourceState
 from signing.canonical import canonical
 from signing.keys import KeyRing
 
-__all__ = ["ENTERPRISE_PURPOSES", "GUARDIAN_FIELDS", "Fetched", "Gateway", "Services"]
+__all__ = ["DATA_OBJECTION", "ENTERPRISE_PURPOSES", "GUARDIAN_FIELDS", "Fetched", "Gateway",
+           "ObjectionDraft", "Services"]
+
+
+async def _nothing() -> list[Objection]:
+    return []
+
 
 def _circuit_open(department: str, retry_s: float) -> str:
     return (f"{department}接口连续失败，已暂停调用（熔断），约 {max(1, round(retry_s))} 秒后自动"
@@ -76,6 +104,7 @@ def _circuit_open(department: str, retry_s: float) -> str:
 
 
 ENTERPRISE_PURPOSES = frozenset({CheckKind.IPO_COMPLIANCE.value, CheckKind.BANKRUPTCY.value})
+DATA_OBJECTION = "DATA_OBJECTION"
 Outcome = Answer | AccessDenied  # what a person-data load gives: an answer, or a refused use
 # The fields of a newborn's records that name its parents; one must be the consenting parent.
 GUARDIAN_FIELDS = ("mother_id", "father_id", "guardian_id")
@@ -102,11 +131,30 @@ class Services:
     consents: ConsentStore
     audit: AuditLog | None
     reviews: ReviewStore | None = None  # auditors' reviews of the console's flags
+    issuers: Mapping[str, TrustedIssuer] = field(default_factory=dict)
+    objections: ObjectionFlow | None = None
+    applications: ApplicationStore | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionDraft:
+    """An objection as the caller raised it, its input checked (schema.objections)."""
+
+    subject: str  # resident ID or USCC, in clear
+    kind: Literal["person", "enterprise"]
+    item: str  # person data category, or check domain
+    field: str | None
+    report_no: str | None
+    record_ref: str | None
+    source: str | None
+    reason: str
+    evidence: tuple[str, ...]
 
 
 class Gateway:
     def __init__(self, services: Services, caller: Caller, purpose: str | None,
-                 now: dt.datetime, presented: PresentedConsents | None = None) -> None:
+                 now: dt.datetime, presented: PresentedConsents | None = None,
+                 application: Application | None = None, operator: str | None = None) -> None:
         self._services = services
         self._caller = caller
         self._purpose = purpose
@@ -117,6 +165,10 @@ class Gateway:
         self._loaders: dict[str, DataLoader[str, Outcome]] = {}
         self._decisions: dict[tuple[str, str, str | None], Consent | AccessDenied] = {}
         self._reliance: dict[tuple[str, str], str] = {}  # (source, key) -> consent id
+        self._application = application
+        self._operator = operator
+        self._disputes: DataLoader[str, list[Objection]] | None = None
+        self._given: set[tuple[str, str]] = set()  # (subject, category) released so far
 
     # -- the request's record ------------------------------------------------------------------
 
@@ -124,7 +176,7 @@ class Gateway:
         """What this request did, frozen: the audit trail's only view of the gateway."""
         return self._record.freeze(self._uses.taken())
 
-    def _deny(self, path: str, error: AccessDenied | SourceFailed) -> None:
+    def _deny(self, path: str, error: AccessDenied | HubError) -> None:
         self._record.denied(path, error.code)
 
     # -- person data ---------------------------------------------------------------------------
@@ -236,6 +288,7 @@ class Gateway:
                     self._deny(path, exc)
                     raise
             self._record.released(path, subject=subject, category=category)
+            self._given.add((subject, category))
             return Fetched(records, source.name, source.department, outcome.as_of)
         failure = SourceFailed(outcome.status, f"the {category} source did not answer: "
                                                f"{outcome.detail or outcome.status}")
@@ -339,9 +392,15 @@ class Gateway:
             if isinstance(answer, AccessDenied):
                 raise InternalError("an enterprise source answered with a consent refusal")
             answers.append(answer)
+        disputes: dict[str, tuple[str, ...]] = {}
+        for o in await self._open_objections(uscc):
+            key = f"{o.target.item}/{o.target.source or ''}"
+            disputes[key] = (*disputes.get(key, ()), o.id)
         report = sign_report(self._services.keys, kind, uscc, items, answers, self._now,
-                             self._caller.name)
+                             self._caller.name, disputes=disputes,
+                             application=self.application_id())
         self._record.released(path)
+        self._record.ref(f"report:{report.report_id}")
         return report
 
     # -- loading -------------------------------------------------------------------------------
@@ -544,6 +603,334 @@ class Gateway:
                                           before_seq=before_seq)
         self._record.released(path)
         return page, mine
+
+    # -- the request's application -------------------------------------------------------------
+
+    def application_id(self) -> str | None:
+        """The application this request is tied to (X-Hub-Application), if any."""
+        return None if self._application is None else self._application.id
+
+    def _applications(self) -> ApplicationStore:
+        if self._services.applications is None:
+            raise InternalError("this hub keeps no applications")
+        return self._services.applications
+
+    def open_application(self, path: str, matter: Matter,
+                         parties: Sequence[tuple[str, str, Literal["person", "enterprise"]]]
+                         ) -> Application:
+        """Open an application of `matter` (the caller may use it and declared it) for
+        `parties` (role, clear id, kind), checked by the caller."""
+        try:
+            require_purpose(self._caller, self._purpose, matter.code,
+                            what=f"an application of {matter.code}")
+        except AccessDenied as exc:
+            self._deny(path, exc)
+            raise
+        stored = tuple(Party(role, self.pseudonym(rid) if kind == "person" else rid, kind)
+                       for role, rid, kind in parties)
+        app = Application("app_" + uuid.uuid4().hex, matter.code, self._caller.name, stored,
+                          self._now, operator=self._operator)
+        self._record.effect(self._applications().insertion(app))  # stored with the entry
+        for party in stored:
+            self._record.subject(party.subject)
+        self._record.opened(app.id)
+        self._record.released(path)
+        return app
+
+    async def _own_application(self, path: str, app_id: str) -> Application:
+        app = await self._applications().get(app_id)
+        if app is None or (app.owner != self._caller.name and self._caller.role != "auditor"):
+            error = BadUserInput(f"id: no application {app_id}")
+            self._deny(path, error)
+            raise error
+        for party in app.parties:
+            self._record.subject(party.subject)
+        return app
+
+    async def application(self, path: str, app_id: str
+                          ) -> tuple[Application, SearchPage, list[tuple[Objection, list[Event]]]]:
+        """An application of this caller (any, for an auditor), the audit entries of the
+        requests tied to it (newest first) and its objections with their histories."""
+        app = await self._own_application(path, app_id)
+        owner = None if self._caller.role == "auditor" else app.owner
+        page = await self._audit().search(SearchFilter(application=app.id, caller=owner),
+                                          first=200, before_seq=None)
+        objections: list[tuple[Objection, list[Event]]] = []
+        if self._services.objections is not None:
+            store = self._services.objections.store
+            found, _ = await store.search(ObjectionFilter(application=app.id), self._now,
+                                          first=200)
+            objections = [(o, await store.history(o.id)) for o in found]
+        self._record.released(path)
+        return app, page, objections
+
+    async def close_application(self, path: str, app_id: str) -> Application:
+        app = await self._own_application(path, app_id)
+        if app.owner != self._caller.name:
+            raise Forbidden("only the caller that opened an application closes it")
+        if app.status == "OPEN":
+            self._record.effect(self._applications().closing(app.id, self._now))
+            app = replace(app, status="CLOSED", closed_at=self._now)
+        self._record.released(path)
+        return app
+
+    # -- electronic licences -------------------------------------------------------------------
+
+    def _library(self) -> str:
+        if LIBRARY_SOURCE not in self._services.sources.configs:
+            raise SourceFailed("UNAVAILABLE", "this hub has no licence library configured")
+        return LIBRARY_SOURCE
+
+    def _registered_purpose(self, what: str) -> Matter:
+        """Any registered purpose this caller may use (public enterprise licences)."""
+        if self._purpose is None:
+            raise PurposeRequired(f"send the X-Hub-Purpose header (the matter served) with {what}")
+        matter = self._services.matters.get(self._purpose)
+        if matter is None or self._caller.name not in matter.callers:
+            raise Forbidden(f"{self._caller.name} may not use {self._purpose}")
+        return matter
+
+    def _licence_key(self, kind: LicenceType, holder: str, number: str | None,
+                     role: str | None = None) -> str:
+        """Decide whether this caller may have `holder`'s `kind` licence; the loader key."""
+        key = (holder_key(kind.library_code, holder) if number is None
+               else number_key(kind.library_code, number, holder))
+        if kind.category is None:
+            matter = self._registered_purpose(f"{kind.code} licences")
+            self._record.subject(holder)
+            data = kind.enterprise_category
+            if data and matter.legal_basis == "CONSENT" and matter.releases(data, "enterprise"):
+                # The matter takes the enterprise's authorisation for this data: so does its
+                # licence.
+                self._reliance[(LIBRARY_SOURCE, key)] = self._decide(holder, data,
+                                                                     "enterprise").id
+            return key
+        subject = self.pseudonym(holder)
+        self._record.subject(subject)
+        self._reliance[(LIBRARY_SOURCE, key)] = self._decide(subject, kind.category, role).id
+        return key
+
+    def licence(self, path: str, kind: LicenceType, number: str, holder: str
+                ) -> Awaitable[LicenceFinding | None]:
+        """The licence of this type and number if `holder` holds it (None otherwise), verified
+        here. Raises the coded refusal now, a source failure when awaited."""
+        try:
+            key = self._licence_key(kind, holder, number)
+            source = self._library()
+        except (AccessDenied, SourceFailed) as exc:
+            self._deny(path, exc)
+            raise
+        return self._one_licence(self._licence_answer(self._load(source, key), path, kind,
+                                                      number, holder))
+
+    async def _one_licence(self, pending: Awaitable[list[LicenceFinding]]
+                           ) -> LicenceFinding | None:
+        found = await pending
+        return found[0] if found else None
+
+    def licences(self, path: str, kinds: Sequence[LicenceType], holder: str, *,
+                 role: str | None = None) -> Awaitable[list[LicenceFinding]]:
+        """Every licence of `kinds` that `holder` (in `role` of the matter, when given) holds,
+        verified here; each kind decided first (raising the coded refusal now), all fetched in
+        one batch."""
+        try:
+            source = self._library()
+            keys = [self._licence_key(kind, holder, None, role) for kind in kinds]
+        except (AccessDenied, SourceFailed) as exc:
+            self._deny(path, exc)
+            raise
+        return self._all_licences([self._licence_answer(self._load(source, key), path, kind,
+                                                        None, holder)
+                                   for kind, key in zip(kinds, keys, strict=True)])
+
+    async def _all_licences(self, pending: Sequence[Awaitable[list[LicenceFinding]]]
+                            ) -> list[LicenceFinding]:
+        return [f for found in await asyncio.gather(*pending) for f in found]
+
+    async def _licence_answer(self, pending: Awaitable[Outcome], path: str, kind: LicenceType,
+                              number: str | None, holder: str) -> list[LicenceFinding]:
+        outcome = await pending
+        if isinstance(outcome, AccessDenied):
+            self._deny(path, outcome)
+            raise type(outcome)(outcome.message)
+        if outcome.status != "OK":
+            failure = SourceFailed(outcome.status, f"the licence library did not answer: "
+                                                   f"{outcome.detail or outcome.status}")
+            self._deny(path, failure)
+            raise failure
+        try:
+            found, foreign = assess_answer(outcome.records, kind, number, holder,
+                                           self._services.issuers, self._now)
+        except MalformedLicence as exc:
+            failure = SourceFailed("INVALID", f"the licence library's answer is not a licence "
+                                              f"({exc})")
+            self._deny(path, failure)
+            raise failure from None
+        if foreign:
+            # Never released; the auditor sees that the library answered about somebody else.
+            self._record.denied(path, "LICENCE_NOT_HELD")
+        if (found or not foreign) and kind.category is None:
+            self._record.released(path)
+        elif found or not foreign:
+            self._record.released(path, subject=self.pseudonym(holder), category=kind.category)
+        return [replace(f, application=self.application_id()) for f in found]
+
+    # -- objections ----------------------------------------------------------------------------
+
+    def _flow(self) -> ObjectionFlow:
+        if self._services.objections is None:
+            raise InternalError("this hub keeps no objections")
+        return self._services.objections
+
+    def _dispute_loader(self) -> DataLoader[str, list[Objection]]:
+        if self._disputes is None:
+            store = self._flow().store
+
+            async def batch(subjects: list[str]) -> list[list[Objection]]:
+                found = await store.open_about(subjects)
+                return [found.get(s, []) for s in subjects]
+
+            self._disputes = DataLoader(batch)
+        return self._disputes
+
+    async def _open_objections(self, subject: str) -> list[Objection]:
+        if self._services.objections is None:
+            return []
+        return await self._dispute_loader().load(subject)
+
+    def disputed(self, subject_id: str, category: str, *, enterprise: bool = False
+                 ) -> Awaitable[list[Objection]]:
+        """The open objections about `category` of this person (or enterprise, by USCC) — only
+        when this request is allowed that data (a consent decided for it) or was given it
+        (otherwise none: whether it is disputed is data about the subject)."""
+        subject = subject_id if enterprise else self.pseudonym(subject_id)
+        allowed = (subject, category) in self._given or any(
+            isinstance(d, Consent) for (s, c, _), d in self._decisions.items()
+            if s == subject and c == category)
+        if not allowed:
+            return _nothing()
+        return self._disputed(subject, category)
+
+    async def _disputed(self, subject: str, category: str) -> list[Objection]:
+        return [o for o in await self._open_objections(subject) if o.target.item == category]
+
+    def _require_objector(self) -> None:
+        if self._caller.role not in ("portal", "window"):
+            raise Forbidden("only the portal or a window raises objections for a subject")
+        require_purpose(self._caller, self._purpose, DATA_OBJECTION, what="objections")
+
+    async def raise_objection(self, path: str, draft: ObjectionDraft) -> tuple[Objection, bool]:
+        """Record and forward an objection; the same one raised again gives the first (False)."""
+        try:
+            self._require_objector()
+            flow = self._flow()
+            target, department = await self._objection_target(draft)
+        except (AccessDenied, BadUserInput) as exc:
+            self._deny(path, exc)
+            raise
+        objection_id = "obj_" + uuid.uuid4().hex
+        desk = flow.desk_of(department)
+        draft_objection = Objection(
+            id=objection_id, target=target, department=department, reason=draft.reason,
+            evidence=draft.evidence, raised_by=self._caller.name, raised_at=self._now,
+            deadline=flow.deadline(self._now), operator=self._operator,
+            application=self.application_id(),
+            desk=None if desk is None else desk.config.code,
+            sealed_subject=flow.seal(objection_id, draft.subject))
+        step, created = await flow.raise_objection(
+            draft_objection, fingerprint(target, draft.reason, draft.evidence), self._now)
+        self._steps(step)
+        self._record.released(path)
+        return step.objection, created
+
+    async def _objection_target(self, draft: ObjectionDraft) -> tuple[Target, str]:
+        """What the objection disputes and whose record it is; raise if this caller may not
+        object for the subject, or the hub never gave that data."""
+        if draft.kind == "person":
+            subject = self.pseudonym(draft.subject)
+            self._record.subject(subject)
+            objection_consent(self._presented, subject=subject, category=draft.item,
+                              grantee=self._caller.name, public_keys=self._services.keys.public,
+                              now=self._now)
+            found = person_target(subject, draft.item, draft.field, draft.record_ref,
+                                  self._services.sources.person_source(draft.item))
+            mine = self.subject_pseudonyms(draft.subject)
+            if await self._audit().find(SearchFilter(subjects=mine), lambda body: any(
+                    draft.item in body.get("subjectCategories", {}).get(s, ()) for s in mine)
+                                        ) is None:
+                raise BadUserInput(f"input.path: this hub never gave {draft.item} data of this "
+                                   "subject to anyone; an objection is about data it shared")
+            return found
+        self._record.subject(draft.subject)
+        if draft.report_no is None:  # the enterprise's own data, as the enterprise itself
+            found = person_target(draft.subject, draft.item, draft.field, draft.record_ref,
+                                  self._services.sources.enterprise_source(draft.item),
+                                  kind="enterprise")
+            if await self._audit().find(SearchFilter(subjects=(draft.subject,)), lambda body:
+                                        draft.item in body.get("subjectCategories", {}).get(
+                                            draft.subject, ())) is None:
+                raise BadUserInput(f"input.path: this hub never gave {draft.item} data of this "
+                                   "enterprise to anyone; an objection is about data it shared")
+            return found
+        ref = f"report:{draft.report_no}"
+        issued = await self._audit().find(SearchFilter(subjects=(draft.subject,)),
+                                          lambda body: ref in body.get("refs", ()))
+        if issued is None or draft.report_no is None:
+            raise BadUserInput(f"input.reportNo: this hub issued no report {draft.report_no} "
+                               "about this enterprise")
+        purpose = issued.get("purpose")
+        kind = CheckKind(purpose) if purpose in ENTERPRISE_PURPOSES else None
+        return enterprise_target(draft.subject, draft.item, draft.field, draft.report_no,
+                                 draft.record_ref, draft.source, kind,
+                                 self._services.sources.configs)
+
+    def _steps(self, step: Step) -> None:
+        self._record.subject(step.objection.target.subject)
+        self._record.ref(f"objection:{step.objection.id}")
+        self._record.calls(step.calls)
+
+    def _reads_objections(self) -> str | None:
+        """Who may read objections: an auditor (all: None), or the portal or a window for
+        DATA_OBJECTION (its own: its name)."""
+        if self._caller.role == "auditor":
+            return None
+        self._require_objector()
+        return self._caller.name
+
+    async def objection(self, path: str, objection_id: str) -> tuple[Objection, list[Event]]:
+        """One objection, asked about at its desk first if it is still open."""
+        try:
+            owner = self._reads_objections()
+            flow = self._flow()
+            found = await flow.store.get(objection_id)
+            if found is None or owner not in (None, found.raised_by):
+                raise BadUserInput(f"id: no objection {objection_id}")
+        except (AccessDenied, BadUserInput) as exc:
+            self._deny(path, exc)
+            raise
+        if found.open:
+            step = await flow.advance(found, self._now)
+            self._steps(step)
+            found = step.objection
+        self._record.subject(found.target.subject)
+        self._record.released(path)
+        return found, await flow.store.history(found.id)
+
+    async def objections(self, path: str, f: ObjectionFilter, *, first: int, offset: int
+                         ) -> tuple[list[Objection], int]:
+        """A page of objections, newest first: an auditor's of everyone, others' their own."""
+        try:
+            owner = self._reads_objections()
+            flow = self._flow()
+        except AccessDenied as exc:
+            self._deny(path, exc)
+            raise
+        found, total = await flow.store.search(replace(f, raised_by=owner), self._now,
+                                               first=first, offset=offset)
+        for o in found:
+            self._record.subject(o.target.subject)
+        self._record.released(path)
+        return found, total
 
     # -- catalogue -----------------------------------------------------------------------------
 

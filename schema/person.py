@@ -8,6 +8,7 @@ answer is an error, never an empty certificate.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import TypeVar
 
@@ -30,7 +31,7 @@ from schema.civic_person import (
     VeteranRecord,
 )
 from schema.context import RequestContext, path_of
-from schema.records import PropertyRecord, Vehicle
+from schema.records import Disputable, PropertyRecord, Vehicle
 from schema.scalars import Money
 
 __all__ = [
@@ -47,11 +48,11 @@ __all__ = [
     "SocialInsuranceRecord",
 ]
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Disputable)
 
 
 @strawberry.type(description="户籍 household registration")
-class HouseholdRegistration:
+class HouseholdRegistration(Disputable):
     name: str
     gender: str
     birth_date: dt.date
@@ -62,7 +63,7 @@ class HouseholdRegistration:
 
 
 @strawberry.type(description="居住证 residence permit")
-class ResidencePermit:
+class ResidencePermit(Disputable):
     permit_no: str
     address: str
     issued_on: dt.date
@@ -70,7 +71,7 @@ class ResidencePermit:
 
 
 @strawberry.type(description="社保缴费记录 social insurance record")
-class SocialInsuranceRecord:
+class SocialInsuranceRecord(Disputable):
     employer_name: str
     employer_uscc: str
     insured_since: dt.date
@@ -80,21 +81,21 @@ class SocialInsuranceRecord:
 
 
 @strawberry.type(description="婚姻登记 marriage registration")
-class MarriageRecord:
+class MarriageRecord(Disputable):
     status: str
     registered_on: dt.date | None
     spouse_name: str | None
 
 
 @strawberry.type(description="低保、特困 subsistence / low-income status")
-class LowIncomeStatus:
+class LowIncomeStatus(Disputable):
     category: str
     since: dt.date
     monthly_amount: Money
 
 
 @strawberry.type(description="学历 education degree")
-class EducationRecord:
+class EducationRecord(Disputable):
     degree: str
     major: str
     school: str
@@ -103,7 +104,7 @@ class EducationRecord:
 
 
 @strawberry.type(description="出生医学证明 birth medical certificate")
-class BirthCertificate:
+class BirthCertificate(Disputable):
     certificate_no: str
     born_on: dt.date
     hospital: str
@@ -112,7 +113,7 @@ class BirthCertificate:
 
 
 @strawberry.type(description="残疾人证 disability certificate")
-class DisabilityCertificate:
+class DisabilityCertificate(Disputable):
     certificate_no: str
     category: str
     grade: str
@@ -120,7 +121,7 @@ class DisabilityCertificate:
 
 
 @strawberry.type(description="征信 credit report summary")
-class CreditReport:
+class CreditReport(Disputable):
     report_no: str
     grade: str
     overdue_accounts: int
@@ -137,16 +138,28 @@ PERSON_RECORD_TYPES: dict[str, type] = {
 }
 
 
+async def _answer(info: Info[RequestContext, None], resident_id: str, category: str, cls: type[T]
+                  ) -> list[T] | None:
+    """The category's records, each saying whether an open objection disputes it."""
+    gateway = info.context.gateway
+    pending = gateway.person(path_of(info), resident_id, category)
+    disputes = gateway.disputed(resident_id, category)  # only after the decision above
+    records, objections = await asyncio.gather(pending, disputes)
+    ids = [o.id for o in objections]
+    if records is None:
+        return None
+    return [cls(**r.values, disputed=bool(ids), objection_ids=ids) for r in records]
+
+
 async def _one(info: Info[RequestContext, None], resident_id: str, category: str,
                cls: type[T]) -> T | None:
-    records = await info.context.gateway.person(path_of(info), resident_id, category)
-    return cls(**records[0].values) if records else None
+    records = await _answer(info, resident_id, category, cls)
+    return records[0] if records else None
 
 
 async def _many(info: Info[RequestContext, None], resident_id: str, category: str,
                 cls: type[T]) -> list[T]:
-    records = await info.context.gateway.person(path_of(info), resident_id, category)
-    return [cls(**r.values) for r in records or ()]
+    return await _answer(info, resident_id, category, cls) or []
 
 
 @strawberry.type(description="Person data; every field is one data category and needs a "

@@ -7,7 +7,10 @@ check), then loaded — for the categories the form and the materials use, nothi
 is awaited before every load has been asked for, so each department is called once. The pure
 `matters.fill` then fills the form: a field the data fills, one it cannot (with the code and the
 reason in words), the materials waived and still required, and the share of fields filled.
-`applicant:` is the matter's first role, as before.
+`applicant:` is the matter's first role, as before. A material backed by an electronic licence is
+checked in the same round: the gateway fetches the subject's licences of that type and verifies
+them, and only a VALID one waives it. A field whose record an open objection disputes says so
+(`disputed`, `objectionIds`) and is not locked as verified.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from strawberry.types import Info
 from connectors.certificate_no import verify_birth_certificate_no
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
 from consent.errors import AccessDenied, Forbidden
-from matters.fill import Missing, Obtained, Outcome, fill
+from licence.catalogue import LICENCE_TYPES
+from matters.fill import LicenceCheck, Missing, Obtained, Outcome, fill
 from matters.spec import Matter, Role
+from objection.model import Objection
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput, SourceFailed
 from schema.gateway import Fetched, Gateway
+from schema.licence_answers import LicenceFinding
 from schema.prefill_types import Prefill, SubjectInput
 
 __all__ = ["resolve_prefill", "subjects_of"]
@@ -104,6 +110,54 @@ def _start(gateway: Gateway, path: str, matter: Matter, given: dict[Role, str]
     return pending, missing
 
 
+_PREFERENCE = ("VALID", "NOT_YET_VALID", "EXPIRED", "REVOKED", "UNKNOWN_ISSUER",
+               "BAD_SIGNATURE")
+
+
+def _start_licences(gateway: Gateway, path: str, matter: Matter, given: dict[Role, str]
+                    ) -> tuple[dict[tuple[Role, str], Awaitable[list[LicenceFinding]]],
+                               dict[tuple[Role, str], LicenceCheck]]:
+    """Ask for the licences that back materials; refusals come back at once."""
+    pending: dict[tuple[Role, str], Awaitable[list[LicenceFinding]]] = {}
+    refused: dict[tuple[Role, str], LicenceCheck] = {}
+    for material in matter.materials:
+        if material.licence is None or material.licence in pending:
+            continue
+        role, code = material.licence
+        subject = given.get(role)
+        if subject is None:
+            continue
+        try:
+            pending[(role, code)] = gateway.licences(f"{path}.licences.{role}.{code}",
+                                                     [LICENCE_TYPES[code]], subject, role=role)
+        except (AccessDenied, SourceFailed) as exc:
+            refused[(role, code)] = LicenceCheck(code=exc.code)
+    return pending, refused
+
+
+def _check(found: list[LicenceFinding] | BaseException) -> LicenceCheck:
+    if isinstance(found, AccessDenied | SourceFailed):
+        return LicenceCheck(code=found.code)
+    if isinstance(found, BaseException):
+        raise found
+    if not found:
+        return LicenceCheck()
+    best = min(found, key=lambda f: _PREFERENCE.index(f.assessment.verification))
+    return LicenceCheck(best.assessment.verification, best.number)
+
+
+def _disputes(gateway: Gateway, matter: Matter, given: dict[Role, str],
+              outcomes: dict[tuple[Role, str], Outcome]
+              ) -> dict[tuple[Role, str], Awaitable[list[Objection]]]:
+    out: dict[tuple[Role, str], Awaitable[list[Objection]]] = {}
+    for (role, category), outcome in outcomes.items():
+        spec = matter.role(role)
+        if isinstance(outcome, Obtained) and spec is not None and spec.kind != "newborn":
+            out[(role, category)] = gateway.disputed(given[role], category,
+                                                     enterprise=spec.kind == "enterprise")
+    return out
+
+
 async def resolve_prefill(info: Info[RequestContext, None], matter_code: str,
                           applicant: str | None, subjects: Sequence[SubjectInput] | None
                           ) -> Prefill:
@@ -114,7 +168,10 @@ async def resolve_prefill(info: Info[RequestContext, None], matter_code: str,
                            "a request serves the one purpose it declares")
     given = subjects_of(matter, applicant, subjects, info.context.now.date())
     pending, outcomes = _start(gateway, path_of(info), matter, given)
+    licence_pending, checks = _start_licences(gateway, path_of(info), matter, given)
     answers = await asyncio.gather(*pending.values(), return_exceptions=True)
+    found = await asyncio.gather(*licence_pending.values(), return_exceptions=True)
+    checks |= {key: _check(f) for key, f in zip(licence_pending, found, strict=True)}
     for (role, category), answer in zip(pending, answers, strict=True):
         enterprise = matter.role(role) is not None and role == "enterprise"
         if isinstance(answer, Fetched):
@@ -127,4 +184,7 @@ async def resolve_prefill(info: Info[RequestContext, None], matter_code: str,
                 gateway.department_of(category, enterprise=enterprise))
         else:
             raise answer
-    return Prefill.of(matter, set(given), fill(matter, given, outcomes))
+    disputes = _disputes(gateway, matter, given, outcomes)
+    objections = dict(zip(disputes, await asyncio.gather(*disputes.values()), strict=True))
+    return Prefill.of(matter, set(given), fill(matter, given, outcomes, checks), objections,
+                      gateway.application_id())

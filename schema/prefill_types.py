@@ -7,13 +7,15 @@ fetches.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from enum import Enum
 
 import strawberry
 
 from connectors.catalogue import CheckKind
 from matters.fill import FilledField, FilledForm, Gap, MaterialState, category_label
-from matters.spec import Matter
+from matters.spec import Matter, Role
+from objection.model import Objection
 
 __all__ = ["FieldType", "FilledBy", "Prefill", "PrefillField", "PrefillGap", "PrefillMaterial",
            "PrefillSubject", "SubjectInput", "SubjectRole"]
@@ -86,17 +88,22 @@ class PrefillField:
     code: str | None = strawberry.field(description="why it is empty (NOT_FOUND, "
                                                     "CONSENT_REQUIRED, SOURCE_UNAVAILABLE, …)")
     reason: str | None = strawberry.field(description="the same in words (Chinese)")
+    disputed: bool = strawberry.field(default=False, description="an open objection disputes "
+                                      "this value (数据异议处理中): do not lock it as verified")
+    objection_ids: list[str] = strawberry.field(default_factory=list)
 
     @classmethod
-    def of(cls, f: FilledField) -> PrefillField:
+    def of(cls, f: FilledField, objections: Sequence[Objection] = ()) -> PrefillField:
         src = f.field.source
+        ids = [o.id for o in objections if f.value is not None
+               and o.target.field in (None, src.field if src else None)]
         return cls(name=f.field.name, label=f.field.label, role=SubjectRole(f.role),
                    type=FieldType(f.field.type), required=f.field.required, value=f.value,
                    unit=f.unit,
                    source=f.source, department=f.department, as_of=f.as_of,
-                   verified=f.verified, category=src.category if src else None,
+                   verified=f.verified and not ids, category=src.category if src else None,
                    filled_by=FilledBy.SHARED_DATA if src else FilledBy.APPLICANT, code=f.code,
-                   reason=f.reason)
+                   reason=f.reason, disputed=bool(ids), objection_ids=ids)
 
 
 @strawberry.type(description="A material of the matter: waived (免提交) or still to bring.")
@@ -104,11 +111,16 @@ class PrefillMaterial:
     name: str
     reason: str
     waived_by: list[str] = strawberry.field(description="role:category that replace it")
+    licence: str | None = strawberry.field(
+        default=None, description="role:LICENCE_TYPE whose electronic licence, verified VALID "
+                                  "at the hub, replaces it")
 
     @classmethod
     def of(cls, m: MaterialState) -> PrefillMaterial:
+        lic = m.material.licence
         return cls(name=m.material.name, reason=m.reason,
-                   waived_by=[f"{r}:{c}" for r, c in m.material.waived_by])
+                   waived_by=[f"{r}:{c}" for r, c in m.material.waived_by],
+                   licence=f"{lic[0]}:{lic[1]}" if lic else None)
 
 
 @strawberry.type(description="Data that could not be used, and why.")
@@ -143,17 +155,23 @@ class Prefill:
     total: int
     filled_share: float = strawberry.field(description="form fields filled from shared data ÷ "
                                                        "form fields")
+    application: str | None = strawberry.field(
+        default=None, description="the application (X-Hub-Application) it was made for")
 
     @classmethod
-    def of(cls, matter: Matter, given: set[str], form: FilledForm) -> Prefill:
+    def of(cls, matter: Matter, given: set[str], form: FilledForm,
+           disputes: Mapping[tuple[Role, str], Sequence[Objection]] | None = None,
+           application: str | None = None) -> Prefill:
+        disputes = disputes or {}
         return cls(
             matter=matter.code, title=matter.title,
             check=CheckKind(matter.check) if matter.check else None,
             subjects=[PrefillSubject(role=SubjectRole(r.role), label=r.label,
                                      given=r.role in given, required=r.required)
                       for r in matter.roles],
-            fields=[PrefillField.of(f) for f in form.fields],
+            fields=[PrefillField.of(f, disputes.get((f.role, f.field.source.category or ""), ())
+                                    if f.field.source else ()) for f in form.fields],
             materials_waived=[PrefillMaterial.of(m) for m in form.waived],
             materials_required=[PrefillMaterial.of(m) for m in form.required],
             gaps=[PrefillGap.of(g) for g in form.gaps], filled=form.filled, total=form.total,
-            filled_share=form.share)
+            filled_share=form.share, application=application)

@@ -15,6 +15,7 @@ __all__ = [
     "Arrears",
     "Contribution",
     "CustomsAccount",
+    "Disputable",
     "PropertyRecord",
     "RecordType",
     "Registration",
@@ -23,6 +24,15 @@ __all__ = [
     "Violation",
     "to_graphql",
 ]
+
+
+@strawberry.type(description="Person data that an objection may dispute.")
+class Disputable:
+    disputed: bool = strawberry.field(
+        default=False, description="an objection to this record is open (数据异议处理中): show "
+                                   "it as disputed, not as settled fact")
+    objection_ids: list[str] = strawberry.field(default_factory=list,
+                                                description="the open objections")
 
 
 @strawberry.type(description="An administrative penalty (行政处罚) on record. Optional facts are "
@@ -43,7 +53,7 @@ class Violation:
 
 
 @strawberry.type
-class Vehicle:
+class Vehicle(Disputable):
     plate: str
     vehicle_type: str
     brand: str
@@ -56,7 +66,7 @@ class Vehicle:
 
 
 @strawberry.type(description="A real-estate right (不动产权) or building.")
-class PropertyRecord:
+class PropertyRecord(Disputable):
     certificate_no: str
     address: str
     area_m2: float

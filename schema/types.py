@@ -51,6 +51,9 @@ class DomainResult:
     as_of: dt.datetime | None
     latency_ms: float | None
     detail: str | None
+    disputed: bool = strawberry.field(description="an objection to this record is open: the "
+                                                  "finding still counts, but it is disputed")
+    objection_ids: list[str] = strawberry.field(description="the open objections (disputed)")
 
     @classmethod
     def of(cls, o: DomainOutcome) -> DomainResult:
@@ -58,7 +61,8 @@ class DomainResult:
                    source=o.source, status=SourceStatus(o.status),
                    records=[to_graphql(r) for r in o.records], as_of=o.as_of,
                    latency_ms=None if o.latency_ms is None else round(o.latency_ms, 3),
-                   detail=o.detail)
+                   detail=o.detail, disputed=bool(o.disputed),
+                   objection_ids=list(o.disputed))
 
 
 @strawberry.federation.type(keys=["uscc"], description="An enterprise, keyed by its USCC.")
@@ -99,6 +103,8 @@ class ComplianceReport:
     key_id: str
     signed: strawberry.Private[bytes]
     outcomes: strawberry.Private[tuple[DomainOutcome, ...]]
+    application: str | None = strawberry.field(
+        default=None, description="the application (X-Hub-Application) it was run for")
 
     @strawberry.field(description="One result per (domain, source).")
     def domains(self) -> list[DomainResult]:
@@ -114,7 +120,7 @@ class ComplianceReport:
         return cls(report_id=strawberry.ID(r.report_id), kind=r.kind,
                    subject=Enterprise(uscc=USCC(r.uscc)), verdict=Verdict(r.verdict),
                    checked_at=r.checked_at, signature=r.signature, key_id=r.key_id,
-                   signed=r.canonical, outcomes=r.outcomes)
+                   signed=r.canonical, outcomes=r.outcomes, application=r.application)
 
 
 @strawberry.type(description="A configured department source and its live state.")

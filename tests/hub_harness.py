@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from hub.app import create_app
 from hub.config.sources import parse_sources
-from hub.demo import demo_settings
+from hub.demo import demo_settings, sandbox_services
 from schema.limits import Limits
 from signing.keys import init_keys
 from tests.sandbox_process import SandboxProcess
@@ -22,7 +22,7 @@ class HubHarness:
                  sources: dict[str, dict[str, Any]] | None = None, demo: bool = False,
                  limits: Limits | None = None, store_url: str | None = None,
                  quotas: dict[str, tuple[float, int]] | None = None,
-                 **settings_changes: Any) -> None:
+                 clock: Any = None, **settings_changes: Any) -> None:
         self.sandbox = sandbox
         configs = {c.name: c for c in parse_sources(sandbox.config["sources"])}
         for name, change in (sources or {}).items():
@@ -30,7 +30,8 @@ class HubHarness:
         if not (home / "keys" / "signing.pem").exists():
             init_keys(home / "keys")
         settings, self.api_keys = demo_settings(home, list(configs.values()),
-                                                host="127.0.0.1", port=0)
+                                                host="127.0.0.1", port=0,
+                                                **sandbox_services(sandbox.config, home))
         callers = tuple(dataclasses.replace(c, rate=quotas[c.name][0], burst=quotas[c.name][1])
                         if quotas and c.name in quotas else c for c in settings.callers)
         # Tests break sources on purpose, one after another; circuit breakers opening across
@@ -40,7 +41,7 @@ class HubHarness:
                                        store_url=store_url or settings.store_url,
                                        callers=callers, **settings_changes)
         self.settings = settings
-        self.app = create_app(settings)
+        self.app = create_app(settings, clock=clock)
         self.client = TestClient(self.app, raise_server_exceptions=True)
         self.client.__enter__()
 

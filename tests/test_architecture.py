@@ -16,20 +16,32 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("hub", "schema", "connectors", "consent", "audit", "signing", "sandbox", "matters")
+PACKAGES = ("hub", "schema", "connectors", "consent", "audit", "signing", "sandbox", "matters",
+            "licence", "objection", "application")
+RECORDS = {"licence", "objection", "application"}  # the hub's own kinds of record
 WEB = {"strawberry", "starlette", "graphql", "uvicorn"}
 # What each package may not import, from the project and from the web stack.
 FORBIDDEN = {
-    "signing": {"hub", "schema", "connectors", "consent", "audit", "sandbox", "sqlalchemy"} | WEB,
-    "connectors": {"hub", "schema", "consent", "audit", "signing", "sandbox"} | WEB,
+    "signing": {"hub", "schema", "connectors", "consent", "audit", "sandbox", "sqlalchemy"}
+    | RECORDS | WEB,
+    "connectors": {"hub", "schema", "consent", "audit", "signing", "sandbox"} | RECORDS | WEB,
     "consent": {"hub", "schema", "audit", "sandbox", "connectors.registry", "connectors.rest",
-                "connectors.sql"} | WEB,
-    "audit": {"hub", "schema", "consent", "connectors", "sandbox"} | WEB,
+                "connectors.sql"} | RECORDS | WEB,
+    "audit": {"hub", "schema", "consent", "connectors", "sandbox"} | RECORDS | WEB,
     "schema": {"hub", "sandbox", "starlette", "uvicorn", "connectors.registry",
                "connectors.rest", "connectors.sql"},
-    "sandbox": {"hub", "schema", "consent", "audit", "matters"} | WEB,
+    "sandbox": {"hub", "schema", "consent", "audit", "matters", "objection", "application"}
+    | WEB,
     "matters": {"hub", "schema", "consent", "audit", "signing", "sandbox", "connectors.registry",
-                "connectors.rest", "connectors.sql"} | WEB,
+                "connectors.rest", "connectors.sql", "objection", "application"} | WEB,
+    # Licences are verified with signing alone; objections and applications are stored
+    # records that reach departments only through their connector (connectors.objections).
+    "licence": {"hub", "schema", "connectors", "consent", "audit", "sandbox", "objection",
+                "application", "matters", "sqlalchemy"} | WEB,
+    "objection": {"hub", "schema", "audit", "sandbox", "application", "licence",
+                  "connectors.registry", "connectors.rest", "connectors.sql"} | WEB,
+    "application": {"hub", "schema", "connectors", "consent", "audit", "sandbox", "objection",
+                    "licence"} | WEB,
 }
 GATEWAY = ROOT / "schema" / "gateway.py"
 

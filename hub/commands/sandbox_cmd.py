@@ -59,7 +59,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
     data_dir = (args.data_dir or Path(".hub") / "sandbox").resolve()
     sandbox = Sandbox(seed=args.seed, host=args.host, port=args.port,
                       latency=not args.no_latency, data_dir=data_dir)
-    unknown = [name for name, _ in faults if name not in sandbox.sources]
+    unknown = [name for name, _ in faults if not sandbox.knows(name)]
     if unknown:
         print(f"hub sandbox: --fault names no source {unknown[0]!r}; "
               "see hub sandbox --print-config", file=sys.stderr)

@@ -21,7 +21,7 @@ from hub.commands.sandbox_cmd import run_loop
 from hub.config.errors import ConfigError
 from hub.config.settings import load_settings
 from hub.config.sources import parse_sources
-from hub.demo import demo_settings
+from hub.demo import demo_settings, sandbox_services
 from sandbox.config import render_config
 from sandbox.faults import FaultError, parse_assignment
 from sandbox.server import Sandbox
@@ -61,7 +61,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
     sandbox = Sandbox(port=0, latency=not args.no_latency, data_dir=home / "sandbox")
-    unknown = [n for n, _ in faults if n not in sandbox.sources]
+    unknown = [n for n, _ in faults if not sandbox.knows(n)]
     if unknown:
         print(f"hub demo: --fault names no source {unknown[0]!r}", file=sys.stderr)
         return 2
@@ -70,8 +70,10 @@ async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
     try:
         for name, fault in faults:
             await sandbox.set_fault(name, fault)
-        sources = parse_sources(tomllib.loads(render_config(sandbox))["sources"])
-        settings, api_keys = demo_settings(home, sources, host=args.host, port=args.port)
+        printed = tomllib.loads(render_config(sandbox))
+        sources = parse_sources(printed["sources"])
+        settings, api_keys = demo_settings(home, sources, host=args.host, port=args.port,
+                                           **sandbox_services(printed, home))
         config = uvicorn.Config(create_app(settings), host=args.host, port=args.port,
                                 log_level="warning", lifespan="on", timeout_keep_alive=75)
         server = _Server(config)

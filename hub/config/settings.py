@@ -16,13 +16,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.config import SourceConfig
+from connectors.licences import LibraryConfig
 from consent.catalogue import DEFAULT_MATTERS, Matter
 from consent.enforcement import Role
 from hub.config.console import ConsoleSettings, parse_console
 from hub.config.errors import ConfigError
+from hub.config.licences import parse_licences
 from hub.config.matters import parse_matters
+from hub.config.objections import ObjectionSettings, parse_objections
 from hub.config.reader import TableReader
 from hub.config.sources import parse_sources
+from licence.issuers import TrustedIssuer
 from schema.limits import Limits
 
 __all__ = ["ROLES", "CallerConfig", "ConfigError", "Settings", "hash_key", "load_settings"]
@@ -67,6 +71,9 @@ class Settings:
     breaker_reset_s: float = 10.0  # how long an open circuit waits before a probe
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     console: ConsoleSettings = field(default_factory=ConsoleSettings)  # the auditor's console
+    licences: LibraryConfig | None = None  # the licence library ([licences])
+    issuers: Mapping[str, TrustedIssuer] = field(default_factory=dict)
+    objections: ObjectionSettings = field(default_factory=ObjectionSettings)
 
 
 def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -169,7 +176,8 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         raise ConfigError(f"{path}: no such configuration file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    sections = ("hub", "limits", "callers", "matters", "sources", "console")
+    sections = ("hub", "limits", "callers", "matters", "sources", "console", "licences",
+                "objections")
     unknown = sorted(set(raw) - set(sections))
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sections)})")
@@ -196,7 +204,10 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         raise ConfigError(f"hub.audit_witness_url: {witness_url!r} is not an http(s) URL")
     store = _str("hub.store", hub.get("store", f"sqlite+aiosqlite:///{base / 'hub.sqlite'}"))
     callers = _callers(raw)
+    licences, issuers = parse_licences(raw.get("licences"), base)
     return Settings(
+        licences=licences, issuers=issuers,
+        objections=parse_objections(raw.get("objections"), base),
         sources=parse_sources(raw.get("sources")), callers=callers,
         matters=parse_matters(raw.get("matters"), frozenset(c.name for c in callers)),
         keys_dir=keys_dir,

@@ -2,7 +2,8 @@
 
 Bodies are the log's canonical JSON (`audit.entry.AuditRecord.body`); this is a typed view of
 one, read once. Person subjects are pseudonyms (`v1:…`, never a clear ID); enterprises are
-USCCs. `application` and `job` are read when the log starts recording them.
+USCCs. `application` is the X-Hub-Application an entry served; `job` is read when the log
+starts recording it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The search form: what an auditor may filter by, checked field by field.
 
 The filters are those of `auditEntries` — caller, operator, subject, purpose, consent, case,
-outcome, time range — and application and job, which the log does not record yet: their
-fields are ready and match once it does. A subject is typed in clear (a resident ID or a USCC)
+outcome, time range, application — and job, which the log does not record yet: its field is
+ready and matches once it does. A subject is typed in clear (a resident ID or a USCC)
 and turned into the keys the log holds (the person's pseudonym under every key version, or the
 USCC); the clear ID is never kept — the session remembers the keys and a masked label. Times
 from the form are local to the console's time zone. Cursors are the GraphQL API's.

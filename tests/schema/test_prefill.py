@@ -174,7 +174,9 @@ def test_every_role_needs_its_own_consent(app: HubHarness, clean_sandbox: Sandbo
     for other in others:
         assert not any(g["role"].lower() == other for g in p["gaps"]), p["gaps"]
     asked = sum(s["keys"] for s in clean_sandbox.stats().values())
-    expected = sum(len(m.used(r.role)) for r in m.roles if r.role != role)
+    # Every category of the other roles, and their licences that back a material.
+    expected = sum(len(m.used(r.role)) for r in m.roles if r.role != role) + len(
+        {x.licence for x in m.materials if x.licence and x.licence[0] != role})
     assert asked == expected, (asked, expected)
     node = app.post(ENTRIES, {"case": f"ROLE-{matter}-{role}"}, caller="auditor",
                     purpose=None).json()["data"]["auditEntries"]["edges"][0]["node"]
