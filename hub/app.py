@@ -104,8 +104,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                                 breaker_failures=settings.breaker_failures,
                                 breaker_reset_s=settings.breaker_reset_s)
             services = Services(sources, settings.matters, keys, store.consents, audit,
-                                reviews=store.reviews, issuers=settings.issuers, objections=flow,
-                                applications=store.applications)
+                                store.reports, reviews=store.reviews, issuers=settings.issuers,
+                                objections=flow, applications=store.applications)
             schema = build_schema(sdl_for_all=settings.demo)
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
