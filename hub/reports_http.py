@@ -38,7 +38,8 @@ from hub.report.printer import Printer
 from hub.report.view import ReportView
 from hub.trail import RequestMeta, Trail
 from schema.errors import BadUserInput, HubError, NotFound, Unauthenticated
-from schema.gateway import Gateway, ReportCheck, Services
+from schema.gateway import Gateway, Services
+from schema.report import ReportCheck
 
 __all__ = ["PUBLIC", "ReportsEndpoint"]
 

@@ -33,13 +33,14 @@ reads the gateway's state.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import hmac
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -94,14 +95,14 @@ from schema.facts import Facts, Recorder
 from schema.licence_answers import LicenceFinding, assess_answer
 from schema.objection_target import enterprise_target, person_target
 from schema.period import CheckScope
-from schema.report import CheckReport, Requester, assemble, gate
+from schema.report import CheckReport, ReportCheck, Requester, assemble, filed, gate
 from schema.sources import SourceSet, SourceState
 from schema.wording import circuit_open
 from signing.canonical import canonical
 from signing.keys import KeyRing, SignatureInvalid, verify_signature
 
 __all__ = ["DATA_OBJECTION", "ENTERPRISE_PURPOSES", "GUARDIAN_FIELDS", "Fetched", "Gateway",
-           "ObjectionDraft", "ReportCheck", "Services"]
+           "ObjectionDraft", "Services"]
 
 
 async def _nothing() -> list[Objection]:
@@ -168,19 +169,6 @@ class ObjectionDraft:
     source: str | None
     reason: str
     evidence: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ReportCheck:
-    """What `GET /verify` tells anyone: a report with that number and code exists (or not), its
-    verdict, date and subject name, and whether its stored signature holds. Nothing more."""
-
-    report_no: str
-    found: bool
-    verdict: str | None = None
-    checked_at: dt.datetime | None = None
-    subject_name: str | None = None
-    signature_valid: bool | None = None
 
 
 class Gateway:
@@ -432,12 +420,8 @@ class Gateway:
             loads.append(row)
         register = self._services.reports
         now = self._now.astimezone(_CHINA)
-        try:
+        with self._register("no report number could be allocated; no report was issued"):
             numbers = await register.allocate(now.year, len(usccs))
-        except RegisterUnavailable as exc:
-            log.error("check %s: %s", self._requester.request_id, exc)
-            raise InternalError("no report number could be allocated (the report register is "
-                                "unavailable); no report was issued, try again later") from None
         confirmed = [g.subject.uscc for g in subjects if g.confirmed]
         objected = dict(zip(confirmed, await asyncio.gather(
             *(self._open_objections(u) for u in confirmed)), strict=True))
@@ -451,12 +435,8 @@ class Gateway:
                 requester=self._requester, now=now,
                 disputes=_disputes(objected.get(g.subject.uscc, [])),
                 application=self.application_id()))
-        try:
-            await register.add([self._filed(r) for r in reports], now)
-        except RegisterUnavailable as exc:
-            log.error("check %s: %s", self._requester.request_id, exc)
-            raise InternalError("the reports could not be filed in the report register; no "
-                                "report was issued, try again later") from None
+        with self._register("the reports could not be filed; no report was issued"):
+            await register.add([filed(r, register.expiry(r.checked_at)) for r in reports], now)
         self._record.released(path)
         for r in reports:  # what the request issued (an objection names one of these)
             self._record.ref(f"report:{r.report_no}")
@@ -468,24 +448,24 @@ class Gateway:
             raise InternalError("an enterprise source answered with a consent refusal")
         return outcome
 
-    def _filed(self, r: CheckReport) -> StoredReport:
-        return StoredReport(
-            report_no=r.report_no, report_id=r.report_id, kind=r.kind.value, uscc=r.subject.uscc,
-            subject_name=r.subject.name, verdict=r.verdict, checked_at=r.checked_at,
-            caller=self._caller.name, key_id=r.key_id, signature=r.signature,
-            document=r.canonical, expires_at=self._services.reports.expiry(r.checked_at))
+    @contextlib.contextmanager
+    def _register(self, failed: str) -> Iterator[None]:
+        """Turn a failure of the report register into a coded INTERNAL error (logged)."""
+        try:
+            yield
+        except RegisterUnavailable as exc:
+            log.error("request %s: %s", self._requester.request_id, exc)
+            raise InternalError(f"{failed} (the report register is unavailable); try again "
+                                "later") from None
 
     # -- filed reports -------------------------------------------------------------------------
 
     async def filed_report(self, path: str, report_no: str) -> StoredReport:
         """A filed report, for the department that requested it or an auditor. Raises NOT_FOUND
         (no such report, or its retention has ended) or FORBIDDEN."""
-        try:
+        with self._register("the report could not be read"):
             report = await self._services.reports.get(report_no, self._now) \
                 if is_report_no(report_no) else None
-        except RegisterUnavailable as exc:
-            log.error("request %s: %s", self._requester.request_id, exc)
-            raise InternalError("the report register is unavailable; try again later") from None
         try:
             if report is None:
                 raise NotFound(f"there is no report {report_no} (or its retention period has "
@@ -503,14 +483,11 @@ class Gateway:
     async def verify_report(self, path: str, report_no: str, code: str) -> ReportCheck:
         """Whether a report with this number and verification code exists, for anyone. An
         unknown number and a wrong code give the same answer, so numbers cannot be probed."""
-        try:
+        with self._register("the report could not be checked"):
             report = await self._services.reports.get(report_no, self._now) \
                 if is_report_no(report_no) and len(code) == CODE_LENGTH else None
-        except RegisterUnavailable as exc:
-            log.error("request %s: %s", self._requester.request_id, exc)
-            raise InternalError("the report register is unavailable; try again later") from None
         expected = verification_code(report.signature) if report is not None else "-" * 8
-        if report is None or not hmac.compare_digest(expected, code.upper()):
+        if report is None or not hmac.compare_digest(expected.encode(), code.upper().encode()):
             return ReportCheck(report_no, found=False)
         try:
             verify_signature(self._services.keys.public, report.key_id, report.document,

@@ -29,6 +29,7 @@ from connectors.base import Answer
 from connectors.catalogue import CheckKind, domains_of
 from connectors.config import SourceConfig
 from connectors.records import Record
+from reports.store import StoredReport
 from schema.checks import (
     ENDED,
     DomainOutcome,
@@ -44,8 +45,8 @@ from schema.inventory import Inventory, build_inventory
 from schema.period import CheckScope
 from signing.canonical import canonical
 
-__all__ = ["CheckReport", "Gate", "Requester", "Signer", "Subject", "assemble", "gate",
-           "report_document"]
+__all__ = ["CheckReport", "Gate", "ReportCheck", "Requester", "Signer", "Subject", "assemble",
+           "filed", "gate", "report_document"]
 
 _REGISTRATION = next(d for d in domains_of(CheckKind.BANKRUPTCY) if d.code == "registration")
 
@@ -106,6 +107,28 @@ class CheckReport:
     key_id: str
     canonical: bytes  # the signed document, kept as the bytes that were signed
     application: str | None = None  # the application (X-Hub-Application) it was run for
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCheck:
+    """What `GET /verify` tells anyone: a report with that number and code exists (or not), its
+    verdict, date and subject name, and whether its stored signature holds. Nothing more."""
+
+    report_no: str
+    found: bool
+    verdict: str | None = None
+    checked_at: dt.datetime | None = None
+    subject_name: str | None = None
+    signature_valid: bool | None = None
+
+
+def filed(r: CheckReport, expires_at: dt.datetime) -> StoredReport:
+    """A signed report as the register keeps it: the signed bytes and what /verify tells."""
+    return StoredReport(
+        report_no=r.report_no, report_id=r.report_id, kind=r.kind.value, uscc=r.subject.uscc,
+        subject_name=r.subject.name, verdict=r.verdict, checked_at=r.checked_at,
+        caller=r.requester.caller, key_id=r.key_id, signature=r.signature, document=r.canonical,
+        expires_at=expires_at)
 
 
 def _date(value: object) -> dt.date | None:

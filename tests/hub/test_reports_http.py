@@ -169,7 +169,9 @@ def test_verify_answers_anyone_with_nothing_more(app: HubHarness,
     wrong = app.client.get("/verify", params={"no": number, "code": "AAAAAAAA"})
     unknown = app.client.get("/verify", params={"no": "XXHC-2026-999999", "code": code})
     malformed = app.client.get("/verify", params={"no": "../../etc", "code": code})
-    for r, no in ((wrong, number), (unknown, "XXHC-2026-999999"), (malformed, "../../etc")):
+    chinese = app.client.get("/verify", params={"no": number, "code": "验证码验证码验证"})
+    for r, no in ((wrong, number), (unknown, "XXHC-2026-999999"), (malformed, "../../etc"),
+                  (chinese, number)):
         assert r.status_code == 200
         assert r.json() == {"reportNo": no, "found": False, "verdict": None, "checkedAt": None,
                             "subjectName": None, "signatureValid": None}
