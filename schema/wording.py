@@ -1,9 +1,11 @@
 """What a report says about a domain, in Chinese: the `detail` a clerk reads.
 
-Connectors explain failures in English for the hub's logs (`connectors.rest`, `connectors.sql`,
-`connectors.parse`); a report is read by clerks, administrators and courts, so its `detail` is
-Chinese. The known failures are translated whole; a failure this table does not know keeps the
-connector's words in parentheses after a Chinese sentence that says what it means for the check.
+The transports explain a department that did not answer in Chinese already (`connectors.rest`,
+`connectors.sql`: the department, and what went wrong); answers that could not be understood are
+explained in English by the parser (`connectors.parse`), for the hub's logs. A report is read by
+clerks, administrators and courts, so its `detail` is Chinese: the parser's common findings are
+translated whole, and one this table does not know keeps its words in parentheses after a Chinese
+sentence saying what it means for the check.
 """
 
 from __future__ import annotations
@@ -15,41 +17,20 @@ from collections.abc import Callable
 __all__ = ["circuit_open", "failure_detail", "not_found_detail", "stale_detail", "when"]
 
 _CHINA = dt.timezone(dt.timedelta(hours=8))
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CLOSING = "，本领域未能核查"
 
 Rewrite = Callable[[re.Match[str], str], str]
 
-# English connector detail (after the department's name is taken out) → Chinese.
-_UNAVAILABLE: tuple[tuple[re.Pattern[str], Rewrite], ...] = (
-    (re.compile(r"^ did not answer within ([\d.]+) s$"),
-     lambda m, d: f"{d}在 {m[1]} 秒内未答复"),
-    (re.compile(r"^ could not be reached"),
-     lambda m, d: f"无法连接{d}（连接被拒绝或中断）"),
-    (re.compile(r"^the call to  failed \((\w+)\)$"),
-     lambda m, d: f"调用{d}接口失败（{m[1]}）"),
-    (re.compile(r"^ refused the hub's credential \(HTTP (\d+)\); check (\S+)$"),
-     lambda m, d: f"{d}拒绝了中枢的调用凭证（HTTP {m[1]}），请核对配置项 {m[2]}"),
-    (re.compile(r"^ answered with an error \(HTTP (\d+)\)$"),
-     lambda m, d: f"{d}接口返回错误（HTTP {m[1]}）"),
-    (re.compile(r"^'s exchange database did not answer within ([\d.]+) s$"),
-     lambda m, d: f"{d}前置库在 {m[1]} 秒内未答复"),
-    (re.compile(r"^'s exchange database cannot be opened"),
-     lambda m, d: f"{d}前置库无法打开"),
-    (re.compile(r"^'s exchange database is locked$"),
-     lambda m, d: f"{d}前置库被锁定，暂时无法读取"),
-    (re.compile(r"^'s exchange database (?:failed|refused the query) \((\w+)\)$"),
-     lambda m, d: f"{d}前置库查询失败（{m[1]}）"),
-)
+# The parser's English (connectors.parse) → Chinese.
 _INVALID: tuple[tuple[re.Pattern[str], Rewrite], ...] = (
-    (re.compile(r"subject the hub did not ask for|roster does not list"),
-     lambda m, d: f"{d}的答复涉及中枢未查询的主体，已整体弃用"),
-    (re.compile(r"^ answered with a redirect \(HTTP (\d+)\)"),
-     lambda m, d: f"{d}接口返回重定向（HTTP {m[1]}），中枢不跟随重定向"),
-    (re.compile(r"^ answered .* content, not JSON$|^the answer is not valid JSON$"),
+    (re.compile(r"subject the hub did not ask for|lists the same subject twice|says nothing "
+                r"about \d+ of the \d+ subjects"),
+     lambda m, d: f"{d}的答复与中枢查询的主体不符，已整体弃用"),
+    (re.compile(r"not valid JSON|is not a JSON (object|array)"),
      lambda m, d: f"{d}的答复不是约定的 JSON 格式，已整体弃用"),
-    (re.compile(r"^'s answer is larger than (\d+) MiB$"),
-     lambda m, d: f"{d}的答复超过 {m[1]} MiB，已整体弃用"),
-    (re.compile(r"^'s exchange view (\w+) does not have the agreed columns$"),
-     lambda m, d: f"{d}前置库视图 {m[1]} 缺少约定的字段，已整体弃用"),
+    (re.compile(r"reported failure"),
+     lambda m, d: f"{d}的答复表明查询失败，已整体弃用"),
 )
 
 
@@ -60,18 +41,19 @@ def when(moment: dt.datetime) -> str:
 
 def failure_detail(department: str, status: str, detail: str | None) -> str:
     """Why a department gave no usable answer, in Chinese (UNAVAILABLE or INVALID)."""
-    english = (detail or "").strip()
-    rest = english.replace(department, "", 1) if department else english
-    table = _UNAVAILABLE if status == "UNAVAILABLE" else _INVALID
-    for pattern, rewrite in table:
-        match = pattern.search(rest)
-        if match:
-            return rewrite(match, department or "该部门") + "，本领域未能核查"
-    if "熔断" in english:  # already Chinese: the circuit breaker's own words
-        return english
-    lead = (f"{department or '该部门'}未能提供答复，本领域未能核查" if status == "UNAVAILABLE"
-            else f"{department or '该部门'}的答复不符合约定格式，已整体弃用，本领域未能核查")
-    return f"{lead}（{english}）" if english else lead
+    said = (detail or "").strip()
+    who = department or "该部门"
+    if said and _CJK.search(said):  # the transport's own Chinese words
+        return said if said.endswith(_CLOSING[1:]) else f"{said}{_CLOSING}"
+    if status == "INVALID":
+        for pattern, rewrite in _INVALID:
+            match = pattern.search(said)
+            if match:
+                return rewrite(match, who) + _CLOSING
+        lead = f"{who}的答复不符合约定格式，已整体弃用"
+    else:
+        lead = f"{who}未能提供答复"
+    return f"{lead}{_CLOSING}（{said}）" if said else f"{lead}{_CLOSING}"
 
 
 def stale_detail(department: str, as_of: dt.datetime | None, max_age_s: float | None) -> str:
@@ -97,4 +79,4 @@ def not_found_detail(department: str) -> str:
 
 def circuit_open(department: str, retry_s: float) -> str:
     return (f"{department}接口连续失败，已暂停调用（熔断），约 {max(1, round(retry_s))} 秒后自动"
-            "重试，本领域未能核查")
+            f"重试{_CLOSING}")

@@ -129,7 +129,7 @@ def test_a_hanging_source_costs_only_its_timeout(sandbox: SandboxProcess, clean_
     finally:
         harness.close()
     fire = next(d for d in report["domains"] if d["domain"] == "fire_safety")
-    assert fire["status"] == "UNAVAILABLE" and "1.5 秒内未答复" in fire["detail"]
+    assert fire["status"] == "UNAVAILABLE" and "未在 1.5 秒内答复" in fire["detail"]
     assert report["verdict"] == "INCOMPLETE"
     others = [d for d in report["domains"] if d["domain"] not in ("fire_safety",
                                                                    "culture_tourism")]

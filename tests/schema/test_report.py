@@ -16,7 +16,7 @@ from connectors.records import Record
 from schema.checks import PlanItem, outcome
 from schema.period import CheckScope
 from schema.report import Requester, assemble, gate
-from schema.wording import failure_detail, stale_detail
+from schema.wording import circuit_open, failure_detail, stale_detail
 from signing.canonical import canonical
 from signing.keys import KeyRing, init_keys, verify_signature
 
@@ -141,24 +141,31 @@ def test_penalties_outside_the_period_are_left_out_and_counted() -> None:
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.mark.parametrize(("status", "english", "chinese"), [
-    ("UNAVAILABLE", "市税务局 did not answer within 2 s", "市税务局在 2 秒内未答复"),
-    ("UNAVAILABLE", "市税务局 could not be reached (connection refused or dropped)",
-     "无法连接市税务局"),
-    ("UNAVAILABLE", "市税务局 answered with an error (HTTP 500)", "市税务局接口返回错误（HTTP 500）"),
-    ("UNAVAILABLE", "市税务局 refused the hub's credential (HTTP 401); check "
-     "sources.sw_penalties.credential", "拒绝了中枢的调用凭证"),
-    ("UNAVAILABLE", "市税务局's exchange database is locked", "前置库被锁定"),
-    ("INVALID", "the answer is about a subject the hub did not ask for", "未查询的主体"),
+@pytest.mark.parametrize(("status", "said", "chinese"), [
+    ("UNAVAILABLE", "市税务局未在 2 秒内答复", "市税务局未在 2 秒内答复，本领域未能核查"),
+    ("UNAVAILABLE", "无法连接市税务局（连接被拒绝或中断）", "无法连接市税务局（连接被拒绝或中断），本领域未能核查"),
+    ("UNAVAILABLE", "市税务局答复出错（HTTP 500）", "市税务局答复出错（HTTP 500），本领域未能核查"),
+    ("INVALID", "the answer is about a subject the hub did not ask for",
+     "市税务局的答复与中枢查询的主体不符"),
+    ("INVALID", "the answer says nothing about 2 of the 3 subjects asked for",
+     "市税务局的答复与中枢查询的主体不符"),
     ("INVALID", "the answer is not valid JSON", "不是约定的 JSON 格式"),
+    ("INVALID", "the source reported failure (status '99')", "答复表明查询失败"),
     ("INVALID", "a violation record has no decision_no (department field 'X')",
-     "不符合约定格式"),
-    ("UNAVAILABLE", "something new", "未能提供答复"),
+     "市税务局的答复不符合约定格式，已整体弃用，本领域未能核查（a violation record has no"),
+    ("UNAVAILABLE", "something new", "市税务局未能提供答复，本领域未能核查（something new）"),
+    ("UNAVAILABLE", None, "市税务局未能提供答复，本领域未能核查"),
 ])
-def test_failure_details_are_chinese(status: str, english: str, chinese: str) -> None:
-    detail = failure_detail("市税务局", status, english)
+def test_failure_details_are_chinese(status: str, said: str | None, chinese: str) -> None:
+    detail = failure_detail("市税务局", status, said)
     assert chinese in detail and CJK.search(detail)
-    assert "本领域未能核查" in detail
+    assert "本领域未能核查" in detail and detail.count("本领域未能核查") == 1
+
+
+def test_the_circuit_breakers_words_are_kept() -> None:
+    words = circuit_open("市税务局", 9.6)
+    assert failure_detail("市税务局", "UNAVAILABLE", words) == words
+    assert "熔断" in words and "约 10 秒后自动重试" in words
 
 
 def test_stale_detail_names_the_data_time_and_the_limit() -> None:
