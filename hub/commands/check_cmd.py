@@ -161,8 +161,10 @@ def render_table(view: ReportView, lang: Lang = "en", *, colour: bool = False) -
     rows = [head]
     for d in view.domains:
         mark = "!" if _causes_findings(d) else ""
-        rows.append((mark, d.title if zh else d.domain, d.department, conclusion(d, lang),
-                     str(len(d.records)), d.as_of[:16].replace("T", " ")))
+        disputed = d.marks if zh else " (disputed)" if d.disputed else ""
+        rows.append((mark, d.title if zh else d.domain, d.department,
+                     conclusion(d, lang) + disputed, str(len(d.records)),
+                     d.as_of[:16].replace("T", " ")))
     widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
     kind = KIND_TITLES.get(view.kind, {}).get(lang, view.kind)
     subject = " ".join(p for p in (view.name, view.uscc, view.status) if p)

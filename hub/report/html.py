@@ -133,7 +133,7 @@ def _domains(view: ReportView) -> str:
                 "<p>主体未经登记机关确认，未向其他部门查询。</p>")
     rows = []
     for n, d in enumerate(view.domains, start=1):
-        verdict = conclusion(d, "zh") + ("（两部门答复不一致）" if d.disputed else "")
+        verdict = conclusion(d, "zh") + d.marks
         rows.append(
             f'<tr class="{_row_class(d)}"><td>{n}</td><td>{_e(d.title or d.domain)}</td>'
             f"<td>{_or_dash(d.department)}</td><td>{_e(verdict)}</td>"

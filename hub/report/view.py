@@ -4,7 +4,7 @@ A signed report file is `{"report": <document>, "signature", "keyId"}` (as `hub 
 writes it). `ReportView.from_signed` reads it without trusting more than it must: every field
 the renderer shows is looked up with a default, so documents from before and after the report
 fields `reportNo`, `subject{uscc name status registeredOn}`, `period{since until}`, per-domain
-`legalBasis`/`asOf`/`disputed`/`answerRef`, the registry's answer, the report's own legal
+`legalBasis`/`asOf`/`disputed`/`disagreement`/`objections`/`answerRef`, the registry's answer, the report's own legal
 basis and detail, and a bankruptcy check's `inventory` all render. Verification of the signature
 is separate (`hub report verify`); this module only reads.
 
@@ -67,6 +67,18 @@ class DomainView:
     legal_basis: str
     disputed: bool
     answer_ref: str = ""
+    disagreement: bool = False  # two departments answered differently about one liability
+    objections: tuple[str, ...] = ()  # open objections to this domain's record
+
+    @property
+    def marks(self) -> str:
+        """Why the row is disputed, in words (empty when it is not)."""
+        words = []
+        if self.objections:
+            words.append("（企业已提出异议，处理中）")
+        if self.disagreement or (self.disputed and not self.objections):
+            words.append("（两部门答复不一致）")
+        return "".join(words)
 
     @property
     def findings(self) -> tuple[Mapping[str, Any], ...]:
@@ -165,4 +177,7 @@ def _domain(d: Mapping[str, Any]) -> DomainView:
         department=_text(d.get("department")), source=_text(d.get("source")),
         status=_text(d.get("status")), records=rows, as_of=_text(d.get("asOf")),
         detail=_text(d.get("detail")), legal_basis=_text(basis),
-        disputed=bool(d.get("disputed")), answer_ref=_text(d.get("answerRef")))
+        disputed=bool(d.get("disputed")), answer_ref=_text(d.get("answerRef")),
+        disagreement=bool(d.get("disagreement")),
+        objections=tuple(str(o) for o in objections) if isinstance(
+            objections := d.get("objections"), list) else ())

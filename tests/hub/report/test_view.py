@@ -194,3 +194,20 @@ def test_a_revoked_registration_is_a_finding_of_its_own() -> None:
     (registration,) = view.domains
     assert len(registration.findings) == 1
     assert conclusion(registration, "zh") == "登记状态：吊销"
+
+
+def test_an_objection_and_a_disagreement_are_told_apart() -> None:
+    base = {"domain": "tax", "title": "纳税缴税", "department": "市税务局", "status": "OK",
+            "records": []}
+    rows = [{**base, "disputed": True, "objections": ["obj_1"]},
+            {**base, "disputed": True, "disagreement": True},
+            {**base, "disputed": True},  # a document from before both were told apart
+            {**base, "disputed": False}]
+    view = ReportView.from_signed({**TODAY_DOC, "report": {**TODAY_DOC["report"],
+                                                           "domains": rows}})
+    marks = [d.marks for d in view.domains]
+    assert marks == ["（企业已提出异议，处理中）", "（两部门答复不一致）", "（两部门答复不一致）", ""]
+    assert view.domains[0].objections == ("obj_1",) and view.domains[1].disagreement
+    page = render_html(view, verify_base="http://h")
+    assert "无记录（企业已提出异议，处理中）" in page
+    assert "disputed" in render_table(view, "en") and "异议" in render_table(view, "zh")
