@@ -79,10 +79,11 @@ MODES = [("down", "UNAVAILABLE"), ("hang", "UNAVAILABLE"), ("slow:3000", "UNAVAI
 
 @pytest.fixture(scope="module")
 def quick_hub(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """A hub whose sources time out after 0.5 s, so that fault tests stay fast."""
+    """A hub whose sources time out after 1 s, so that fault tests stay fast (at 0.5 s a
+    garbage answer from a busy sandbox came too late and read UNAVAILABLE, not INVALID)."""
     names = sandbox.config["sources"]
     harness = HubHarness(sandbox, tmp_path_factory.mktemp("quick"),
-                         sources={n: {"timeout_s": 0.5} for n in names})
+                         sources={n: {"timeout_s": 1.0} for n in names})
     yield harness
     harness.close()
 
