@@ -43,7 +43,8 @@ __all__ = [
     "require_purpose",
 ]
 
-Role = Literal["lead", "portal", "window", "auditor", "gateway"]  # gateway: federation router
+# gateway: the federation router; public: anyone, unauthenticated (GET /verify)
+Role = Literal["lead", "portal", "window", "auditor", "gateway", "public"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,4 +2,5 @@
 
 from hub.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a worker process (the PDF printer) imports it
+    raise SystemExit(main())

@@ -4,7 +4,8 @@ Long-lived parts (keys, connectors, the stores, the schema and its executor) are
 the lifespan and closed with it. Every request's audit entry goes to the audit log; there is no
 switch that turns auditing off — a benchmark that measures its cost injects its own sink
 (`audit_sink`). Routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`, `/.well-known/hub-keys`,
-and the auditor's console under `/console` (`hub.console`; audited through the same sink).
+`/reports/{reportNo}.pdf|.html` and `/verify`, and the auditor's console under `/console`
+(`hub.console`; audited through the same sink).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from hub.console.routes import console_mount
 from hub.console.workdays import WorkCalendar
 from hub.graphql_http import CHINA, AuditSink, GraphQLEndpoint
 from hub.quota_redis import RedisBuckets
+from hub.report.printer import Printer
+from hub.reports_http import ReportsEndpoint
 from hub.store import Store, open_store
 from hub.sweeper import ObjectionSweeper
 from objection.flow import ObjectionFlow
@@ -54,6 +57,7 @@ class HubState:
     keys: KeyRing
     sources: SourceSet
     endpoint: GraphQLEndpoint
+    reports: ReportsEndpoint
     store: Store
     console: Console | None = None
     sweeper: ObjectionSweeper | None = None
@@ -74,7 +78,9 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         keys = KeyRing.load(settings.keys_dir)
-        store = await open_store(settings.store_url)
+        store = await open_store(settings.store_url, report_prefix=settings.report_prefix,
+                                 report_retention=dt.timedelta(
+                                     days=settings.report_retention_days))
         audit = await AuditLog.open(settings.store_url, keys,
                                     checkpoint_every=settings.checkpoint_every,
                                     checkpoint_seconds=settings.checkpoint_seconds,
@@ -86,6 +92,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
         desk_session = new_session()
         extra: dict[str, Connector] = {}
         sweeper: ObjectionSweeper | None = None
+        printer = Printer(settings.verify_base, settings.pdf_workers)
         try:
             if settings.licences is not None:
                 library = LicenceConnector(settings.licences, resolve_credential(
@@ -104,8 +111,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                                 breaker_failures=settings.breaker_failures,
                                 breaker_reset_s=settings.breaker_reset_s)
             services = Services(sources, settings.matters, keys, store.consents, audit,
-                                reviews=store.reviews, issuers=settings.issuers, objections=flow,
-                                applications=store.applications)
+                                store.reports, reviews=store.reviews, issuers=settings.issuers,
+                                objections=flow, applications=store.applications)
             schema = build_schema(sdl_for_all=settings.demo)
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = _graphiql_html() if settings.demo else None
@@ -120,7 +127,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
             sweeper = ObjectionSweeper(flow, audit_sink or audit, settings.objections.sweep_s,
                                        now)
             sweeper.start()
-            holder["state"] = HubState(keys, sources, endpoint, store, console, sweeper)
+            reports = ReportsEndpoint(settings, services, audit_sink or audit, printer, now)
+            holder["state"] = HubState(keys, sources, endpoint, reports, store, console, sweeper)
             yield
         finally:
             if sweeper is not None:
@@ -133,6 +141,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
             for connector in extra.values():
                 await connector.aclose()
             await desk_session.close()
+            await printer.aclose()
             await connectors.aclose()
             await audit.close()
             await store.close()
@@ -142,6 +151,12 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
 
     async def graphql(request: Request) -> Response:
         return await state().endpoint(request)
+
+    async def report(request: Request) -> Response:
+        return await state().reports.report(request)
+
+    async def verify(request: Request) -> Response:
+        return await state().reports.verify(request)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -192,6 +207,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
         Route("/readyz", readyz),
         Route("/metrics", metrics),
         Route("/.well-known/hub-keys", hub_keys),
+        Route("/reports/{file}", report),
+        Route("/verify", verify),
     ]
     if settings.console.enabled:
         routes.append(console_mount(console))

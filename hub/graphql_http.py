@@ -32,6 +32,7 @@ from audit.errors import AuditUnavailable
 from consent.enforcement import Caller, load_presented
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
+from hub.headers import HeaderError, decode_text
 from hub.trail import RequestMeta, Trail
 from schema.context import RequestContext
 from schema.errors import BadUserInput, HubError, QueryTooComplex, RateLimited, Unauthenticated
@@ -39,7 +40,7 @@ from schema.execute import Executor, format_error
 from schema.facts import Facts
 from schema.gateway import Gateway, Services
 
-__all__ = ["CHINA", "GRAPHQL_RESPONSE", "JSON", "AuditSink", "GraphQLEndpoint"]
+__all__ = ["CHINA", "GRAPHQL_RESPONSE", "JSON", "AuditSink", "GraphQLEndpoint", "callers_by_key"]
 
 log = logging.getLogger("hub.http")
 
@@ -77,11 +78,7 @@ class GraphQLEndpoint:
         self.graphiql_html = graphiql_html
         self.admission = admission
         self._flusher: asyncio.Task[None] | None = None
-        self._callers = {
-            c.key_sha256: Caller(c.name, c.display, c.role, frozenset(
-                code for code, m in settings.matters.items() if c.name in m.callers))
-            for c in settings.callers
-        }
+        self._callers = callers_by_key(settings)
 
     async def __call__(self, request: Request) -> Response:
         request_id = self._request_id(request)
@@ -211,7 +208,7 @@ class GraphQLEndpoint:
             return _graphql_status(media), _errors(BadUserInput(exc.message)), {}, None
         presented = await load_presented(self.services.consents, meta.consents)
         gateway = Gateway(self.services, caller, meta.purpose, now, presented, application,
-                          meta.operator)
+                          meta.operator, request_id=request_id, case=meta.case)
         context = RequestContext(
             request_id=request_id, caller=caller, gateway=gateway, now=now,
             max_batch=self.settings.limits.max_batch, matters=self.settings.matters,
@@ -298,6 +295,13 @@ class GraphQLEndpoint:
         return query, variables, name
 
 
+def callers_by_key(settings: Settings) -> dict[str, Caller]:
+    """The configured callers by the SHA-256 of their API key."""
+    return {c.key_sha256: Caller(c.name, c.display, c.role, frozenset(
+        code for code, m in settings.matters.items() if c.name in m.callers))
+        for c in settings.callers}
+
+
 def _bearer(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
@@ -314,20 +318,25 @@ def _meta(request: Request) -> RequestMeta:
     if purpose is not None and not _PURPOSE.match(purpose):
         raise _Refusal(400, BadUserInput("X-Hub-Purpose must be a matter code such as "
                                          "IPO_COMPLIANCE or SCHOOL_ENROLMENT"))
-    operator = headers.get("x-hub-operator")
-    case = headers.get("x-hub-case")
+    try:  # percent-encoded UTF-8 text (hub/headers.py)
+        operator = _text(headers.get("x-hub-operator"), "X-Hub-Operator")
+        case = _text(headers.get("x-hub-case"), "X-Hub-Case")
+    except HeaderError as exc:
+        raise _Refusal(400, BadUserInput(str(exc))) from None
     application = headers.get("x-hub-application")
-    for name, value in (("X-Hub-Operator", operator), ("X-Hub-Case", case),
-                        ("X-Hub-Application", application)):
-        if value is not None and not _TOKEN.match(value):
-            raise _Refusal(400, BadUserInput(f"{name} must be 1-128 letters, digits or "
-                                             ". _ : -"))
+    if application is not None and not _TOKEN.match(application):
+        raise _Refusal(400, BadUserInput("X-Hub-Application must be 1-128 letters, digits or "
+                                         ". _ : -"))
     consents: list[str] = []
     for value in headers.getlist("x-hub-consent"):
         consents += [c.strip() for c in value.split(",") if c.strip()]
     if any(not _TOKEN.match(c) for c in consents) or len(consents) > 20:
         raise _Refusal(400, BadUserInput("X-Hub-Consent takes up to 20 consent ids"))
     return RequestMeta(purpose, operator, case, tuple(dict.fromkeys(consents)), application)
+
+
+def _text(value: str | None, name: str) -> str | None:
+    return None if value is None else decode_text(name, value)
 
 
 def _graphql_status(media: str) -> int:

@@ -1,5 +1,6 @@
-"""The hub's own store (consents, objections, applications, the console's sessions and flag
-reviews; the audit log has its own engines): one SQLAlchemy async engine, SQLite or PostgreSQL.
+"""The hub's own store (consents, issued reports, objections, applications, the console's
+sessions and flag reviews; the audit log has its own engines): one SQLAlchemy async engine,
+SQLite or PostgreSQL.
 
 SQLite runs in WAL mode with a busy timeout, so readers never block the audit writer and
 writers queue instead of failing.
@@ -7,6 +8,7 @@ writers queue instead of failing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ from audit.store import sqlite_pragmas
 from consent.store import ConsentStore, consents_table
 from hub.console.sessions import SessionStore, sessions_table
 from objection.store import ObjectionStore, objection_tables
+from reports.store import DEFAULT_RETENTION, ReportStore, report_numbers_table, reports_table
 
 __all__ = ["Store", "open_store"]
 
@@ -32,6 +35,7 @@ class Store:
     sessions: SessionStore
     objections: ObjectionStore
     applications: ApplicationStore
+    reports: ReportStore
 
     @property
     def is_sqlite(self) -> bool:
@@ -47,7 +51,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
-async def open_store(url: str) -> Store:
+async def open_store(url: str, *, report_prefix: str = "XXHC",
+                     report_retention: dt.timedelta = DEFAULT_RETENTION) -> Store:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -58,8 +63,15 @@ async def open_store(url: str) -> Store:
     reviews, sessions = reviews_table(metadata), sessions_table(metadata)
     objections = objection_tables(metadata)
     applications = applications_table(metadata)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    reports, numbers = reports_table(metadata), report_numbers_table(metadata)
+    try:
+        register = ReportStore(engine, reports, numbers, prefix=report_prefix,
+                               retention=report_retention)
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+    except BaseException:
+        await engine.dispose()
+        raise
     return Store(engine, metadata, ConsentStore(engine, consents), ReviewStore(engine, reviews),
                  SessionStore(engine, sessions), ObjectionStore(engine, objections),
-                 ApplicationStore(engine, applications))
+                 ApplicationStore(engine, applications), register)

@@ -13,6 +13,7 @@
     ├── QueryTooComplex     QUERY_TOO_COMPLEX  depth, alias, token or size limit exceeded
     ├── RateLimited         RATE_LIMITED       the hub is at capacity; retry later
     ├── SourceFailed        SOURCE_UNAVAILABLE / SOURCE_INVALID  a department did not answer
+    ├── NotFound            NOT_FOUND          no such report (or its retention has ended)
     └── InternalError       INTERNAL           anything else (details only in the hub's log)
 
 graphql-core's own errors are coded GRAPHQL_PARSE_FAILED or GRAPHQL_VALIDATION_FAILED by
@@ -31,6 +32,7 @@ __all__ = [
     "CodedError",
     "HubError",
     "InternalError",
+    "NotFound",
     "QueryTooComplex",
     "RateLimited",
     "SourceFailed",
@@ -67,6 +69,10 @@ class InternalError(HubError):
     code = "INTERNAL"
 
 
+class NotFound(HubError):
+    code = "NOT_FOUND"
+
+
 class SourceFailed(HubError):
     """Subject data whose department did not answer: the field is null, and says why."""
 
@@ -89,4 +95,5 @@ CODES = frozenset({
     "UNAUTHENTICATED", "FORBIDDEN", "PURPOSE_REQUIRED", "CONSENT_REQUIRED", "CONSENT_INVALID",
     "BAD_USER_INPUT", "QUERY_TOO_COMPLEX", "RATE_LIMITED", "AUDIT_UNAVAILABLE", "INTERNAL",
     "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "SOURCE_UNAVAILABLE", "SOURCE_INVALID",
+    "NOT_FOUND",
 })

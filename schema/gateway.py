@@ -15,26 +15,32 @@ birth medical certificate number, on a parent's consent, released only when the 
 names that parent). Each answers a `Fetched`: the records with their source, department and
 data time.
 
-Consent management and audit reads go through the gateway too (`grant_consent`,
-`revoke_consent`, `audit_search`, `audit_verification`, `access_log`, and for the auditor's
-console `audit_entry`, `audit_status`, `audit_export`, `audit_consents` and the flag reviews),
-so that every piece of subject data, and every record about it, is decided and recorded in one
-place. So do electronic licences (`licence`, `licences`: decided like the data category they
-belong to, fetched from the licence library through a loader, verified here), objections
-(`raise_objection`, `objection`, `objections`, and `disputed`, which marks answers about
-disputed records) and applications (`open_application`, `application`, `close_application`).
-When the request ends, the trail reads one frozen `facts()`; nothing else reads the gateway's
-state.
+A check asks the market registry first, for the whole batch in one load, and only then the
+other departments, for the subjects the registry confirmed (`schema.report`); its reports are
+numbered and filed in the report register before they are returned, and read again through
+`filed_report` and `verify_report`. Consent management and audit reads go through the gateway
+too (`grant_consent`, `revoke_consent`, `audit_search`, `audit_verification`, `access_log`, and
+for the auditor's console `audit_entry`, `audit_status`, `audit_export`, `audit_consents` and
+the flag reviews), so that every piece of subject data, and every record about it, is decided
+and recorded in one place. So do electronic licences (`licence`, `licences`: decided like the
+data category they belong to, fetched from the licence library through a loader, verified
+here), objections (`raise_objection`, `objection`, `objections`, and `disputed`, which marks
+answers about disputed records) and applications (`open_application`, `application`,
+`close_application`). When the request ends, the trail reads one frozen `facts()`; nothing else
+reads the gateway's state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
+import hmac
+import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -81,14 +87,19 @@ from objection.access import objection_consent
 from objection.flow import ObjectionFlow, Step
 from objection.model import Event, Objection, Target, fingerprint
 from objection.store import ObjectionFilter
-from schema.checks import CheckReport, PlanItem, plan, sign_report
-from schema.errors import BadUserInput, HubError, InternalError, SourceFailed
+from reports.codes import CODE_LENGTH, is_report_no, verification_code
+from reports.store import RegisterUnavailable, ReportStore, StoredReport
+from schema.checks import plan
+from schema.errors import BadUserInput, HubError, InternalError, NotFound, SourceFailed
 from schema.facts import Facts, Recorder
 from schema.licence_answers import LicenceFinding, assess_answer
 from schema.objection_target import enterprise_target, person_target
+from schema.period import CheckScope
+from schema.report import CheckReport, ReportCheck, Requester, assemble, filed, gate
 from schema.sources import SourceSet, SourceState
+from schema.wording import circuit_open
 from signing.canonical import canonical
-from signing.keys import KeyRing
+from signing.keys import KeyRing, SignatureInvalid, verify_signature
 
 __all__ = ["DATA_OBJECTION", "ENTERPRISE_PURPOSES", "GUARDIAN_FIELDS", "Fetched", "Gateway",
            "ObjectionDraft", "Services"]
@@ -98,9 +109,17 @@ async def _nothing() -> list[Objection]:
     return []
 
 
-def _circuit_open(department: str, retry_s: float) -> str:
-    return (f"{department}接口连续失败，已暂停调用（熔断），约 {max(1, round(retry_s))} 秒后自动"
-            "重试 (circuit open: the source failed repeatedly and is not being called)")
+def _disputes(open_: list[Objection]) -> dict[str, tuple[str, ...]]:
+    """Open objections by "domain/source" ("domain/" when no source is named)."""
+    disputes: dict[str, tuple[str, ...]] = {}
+    for o in open_:
+        key = f"{o.target.item}/{o.target.source or ''}"
+        disputes[key] = (*disputes.get(key, ()), o.id)
+    return disputes
+
+
+log = logging.getLogger("hub.gateway")
+_CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 ENTERPRISE_PURPOSES = frozenset({CheckKind.IPO_COMPLIANCE.value, CheckKind.BANKRUPTCY.value})
@@ -130,6 +149,7 @@ class Services:
     keys: KeyRing
     consents: ConsentStore
     audit: AuditLog | None
+    reports: ReportStore
     reviews: ReviewStore | None = None  # auditors' reviews of the console's flags
     issuers: Mapping[str, TrustedIssuer] = field(default_factory=dict)
     objections: ObjectionFlow | None = None
@@ -154,11 +174,13 @@ class ObjectionDraft:
 class Gateway:
     def __init__(self, services: Services, caller: Caller, purpose: str | None,
                  now: dt.datetime, presented: PresentedConsents | None = None,
-                 application: Application | None = None, operator: str | None = None) -> None:
+                 application: Application | None = None, operator: str | None = None, *,
+                 request_id: str = "", case: str | None = None) -> None:
         self._services = services
         self._caller = caller
         self._purpose = purpose
         self._now = now
+        self._requester = Requester(caller.name, caller.display, operator, case, request_id)
         self._presented = presented or PresentedConsents()
         self._uses = ConsentUses(services.consents)
         self._record = Recorder()
@@ -358,9 +380,10 @@ class Gateway:
 
     # -- checks --------------------------------------------------------------------------------
 
-    def checks(self, path: str, kind: CheckKind, usccs: Sequence[str]
-               ) -> list[Awaitable[CheckReport]]:
-        """Start every source of every check now; each report is signed when its answers are in.
+    def checks(self, path: str, kind: CheckKind, usccs: Sequence[str], scope: CheckScope
+               ) -> Awaitable[list[CheckReport]]:
+        """Ask the registry about every subject now; when it has answered, every other source
+        about the subjects it confirmed; number, sign and file one report per subject.
 
         Sources are started slowest first (by their recent latency): one thread issues the calls
         one after another, so a slow department asked last would add that delay to the answer."""
@@ -369,39 +392,113 @@ class Gateway:
         except AccessDenied as exc:
             self._deny(path, exc)
             raise
+        registry = self._services.sources.registry()
+        for uscc in usccs:
+            self._record.subject(uscc)
+        gates = [self._load(registry.name, u) for u in usccs] if registry is not None else []
+        return self._checks(path, kind, list(usccs), scope, registry, gates)
+
+    async def _checks(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
+                      registry: SourceConfig | None, gates: list[Awaitable[Outcome]]
+                      ) -> list[CheckReport]:
         sources = self._services.sources
+        said = [self._enterprise_outcome(a) for a in await asyncio.gather(*gates)] \
+            if gates else [None] * len(usccs)
+        subjects = [gate(u, registry, a, self._requester) for u, a in zip(usccs, said,
+                                                                            strict=True)]
         items = plan(sources.configs, kind)
         order = sorted(range(len(items)), key=lambda i: sources.expected_ms(items[i].source),
                        reverse=True)
-        pending: list[Awaitable[CheckReport]] = []
-        for uscc in usccs:
-            self._record.subject(uscc)
-            loads: list[Awaitable[Outcome] | None] = [None] * len(items)
-            for i in order:
-                source = items[i].source
-                if source is not None and source.enabled:
-                    loads[i] = self._load(source.name, uscc)
-            pending.append(self._report(path, kind, uscc, items, loads))
-        return pending
-
-    async def _report(self, path: str, kind: CheckKind, uscc: str, items: list[PlanItem],
-                      loads: list[Awaitable[Outcome] | None]) -> CheckReport:
-        answers: list[Answer | None] = []
-        for load in loads:
-            answer = None if load is None else await load
-            if isinstance(answer, AccessDenied):
-                raise InternalError("an enterprise source answered with a consent refusal")
-            answers.append(answer)
-        disputes: dict[str, tuple[str, ...]] = {}
-        for o in await self._open_objections(uscc):
-            key = f"{o.target.item}/{o.target.source or ''}"
-            disputes[key] = (*disputes.get(key, ()), o.id)
-        report = sign_report(self._services.keys, kind, uscc, items, answers, self._now,
-                             self._caller.name, disputes=disputes,
-                             application=self.application_id())
+        loads: list[list[Awaitable[Outcome] | None]] = []
+        for g in subjects:  # all in one go, so that each source gets one batch
+            row: list[Awaitable[Outcome] | None] = [None] * len(items)
+            if g.confirmed:
+                for i in order:
+                    source = items[i].source
+                    if source is not None and source.enabled:
+                        row[i] = self._load(source.name, g.subject.uscc)
+            loads.append(row)
+        register = self._services.reports
+        now = self._now.astimezone(_CHINA)
+        with self._register("no report number could be allocated; no report was issued"):
+            numbers = await register.allocate(now.year, len(usccs))
+        confirmed = [g.subject.uscc for g in subjects if g.confirmed]
+        objected = dict(zip(confirmed, await asyncio.gather(
+            *(self._open_objections(u) for u in confirmed)), strict=True))
+        reports = []
+        for g, row, number in zip(subjects, loads, numbers, strict=True):
+            answers = [None if load is None else self._enterprise_outcome(await load)
+                       for load in row] if g.confirmed else []
+            reports.append(assemble(
+                self._services.keys, kind, g, items if g.confirmed else [], answers,
+                report_no=number, report_id=uuid.uuid4().hex, scope=scope,
+                requester=self._requester, now=now,
+                disputes=_disputes(objected.get(g.subject.uscc, [])),
+                application=self.application_id()))
+        with self._register("the reports could not be filed; no report was issued"):
+            await register.add([filed(r, register.expiry(r.checked_at)) for r in reports], now)
         self._record.released(path)
-        self._record.ref(f"report:{report.report_id}")
+        for r in reports:  # what the request issued (an objection names one of these)
+            self._record.ref(f"report:{r.report_no}")
+            self._record.ref(f"report:{r.report_id}")
+        return reports
+
+    def _enterprise_outcome(self, outcome: Outcome) -> Answer:
+        if isinstance(outcome, AccessDenied):  # enterprise sources take no consent
+            raise InternalError("an enterprise source answered with a consent refusal")
+        return outcome
+
+    @contextlib.contextmanager
+    def _register(self, failed: str) -> Iterator[None]:
+        """Turn a failure of the report register into a coded INTERNAL error (logged)."""
+        try:
+            yield
+        except RegisterUnavailable as exc:
+            log.error("request %s: %s", self._requester.request_id, exc)
+            raise InternalError(f"{failed} (the report register is unavailable); try again "
+                                "later") from None
+
+    # -- filed reports -------------------------------------------------------------------------
+
+    async def filed_report(self, path: str, report_no: str) -> StoredReport:
+        """A filed report, for the department that requested it or an auditor. Raises NOT_FOUND
+        (no such report, or its retention has ended) or FORBIDDEN."""
+        with self._register("the report could not be read"):
+            report = await self._services.reports.get(report_no, self._now) \
+                if is_report_no(report_no) else None
+        try:
+            if report is None:
+                raise NotFound(f"there is no report {report_no} (or its retention period has "
+                               "ended); check the number printed on the 告知书")
+            if self._caller.role != "auditor" and self._caller.name != report.caller:
+                raise Forbidden(f"report {report_no} may be read only by the department that "
+                                "requested it and by auditors")
+        except (NotFound, Forbidden) as exc:
+            self._deny(path, exc)
+            raise
+        self._record.subject(report.uscc)
+        self._record.released(path)
         return report
+
+    async def verify_report(self, path: str, report_no: str, code: str) -> ReportCheck:
+        """Whether a report with this number and verification code exists, for anyone. An
+        unknown number and a wrong code give the same answer, so numbers cannot be probed."""
+        with self._register("the report could not be checked"):
+            report = await self._services.reports.get(report_no, self._now) \
+                if is_report_no(report_no) and len(code) == CODE_LENGTH else None
+        expected = verification_code(report.signature) if report is not None else "-" * 8
+        if report is None or not hmac.compare_digest(expected.encode(), code.upper().encode()):
+            return ReportCheck(report_no, found=False)
+        try:
+            verify_signature(self._services.keys.public, report.key_id, report.document,
+                             report.signature)
+            holds = True
+        except SignatureInvalid:
+            holds = False
+        self._record.subject(report.uscc)
+        self._record.released(path)
+        return ReportCheck(report_no, True, report.verdict, report.checked_at,
+                           report.subject_name, holds)
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -420,9 +517,9 @@ class Gateway:
             breaker = state.breaker
             if not breaker.admit(time.monotonic()):
                 # Open circuit: answer at once, call nobody, spend no consent.
-                open_ = Answer("UNAVAILABLE", detail=_circuit_open(connector.config.department,
-                                                                   breaker.retry_in(
-                                                                       time.monotonic())))
+                open_ = Answer("UNAVAILABLE", detail=circuit_open(connector.config.department,
+                                                                  breaker.retry_in(
+                                                                      time.monotonic())))
                 return [open_] * len(keys)
             relied = {k: self._reliance[(source, k)] for k in keys
                       if (source, k) in self._reliance}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -16,45 +17,63 @@ from schema.audit_api import (
     resolve_entries,
     resolve_verification,
 )
-from schema.checks import CheckReport
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 from schema.matter_types import MatterType, matters_of
+from schema.period import check_scope
 from schema.person import Person
 from schema.prefill import resolve_prefill
 from schema.prefill_types import Prefill, SubjectInput
-from schema.scalars import USCC, ResidentId
+from schema.scalars import CHINA, USCC, ResidentId
 from schema.types import ComplianceReport, Enterprise, Source, SourceStatus
 
 __all__ = ["Query"]
 
 
-def _start_checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list[str]
-                  ) -> list[asyncio.Future[CheckReport]]:
-    pending = info.context.gateway.checks(path_of(info), kind, usccs)
-    return [asyncio.ensure_future(p) for p in pending]
+async def _checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list[str],
+                  since: dt.date | None, until: dt.date | None, base_date: dt.date | None
+                  ) -> list[ComplianceReport]:
+    today = info.context.now.astimezone(CHINA).date()
+    scope = check_scope(kind, since, until, base_date, today)  # refused before any call
+    reports = await info.context.gateway.checks(path_of(info), kind, usccs, scope)
+    return [ComplianceReport.of(r) for r in reports]
+
+
+_SINCE = "first day covered (default: 36 months before until for IPO; all records held for " \
+         "bankruptcy)"
+_UNTIL = "last day covered (default today); at most 10 years after since"
+_BASE = "受理日: the day the court accepted the bankruptcy petition (bankruptcy only)"
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="One enterprise, one check, every domain fanned out at once.")
-    async def compliance_check(self, info: Info[RequestContext, None], kind: CheckKind,
-                               uscc: USCC) -> ComplianceReport:
-        (report,) = _start_checks(info, kind, [str(uscc)])
-        return ComplianceReport.of(await report)
+    @strawberry.field(description="One enterprise, one check: the registry first, then every "
+                                  "domain fanned out at once; a numbered, signed, filed report.")
+    async def compliance_check(
+            self, info: Info[RequestContext, None], kind: CheckKind, uscc: USCC,
+            since: Annotated[dt.date | None, strawberry.argument(description=_SINCE)] = None,
+            until: Annotated[dt.date | None, strawberry.argument(description=_UNTIL)] = None,
+            base_date: Annotated[dt.date | None, strawberry.argument(description=_BASE)] = None,
+    ) -> ComplianceReport:
+        (report,) = await _checks(info, kind, [str(uscc)], since, until, base_date)
+        return report
 
-    @strawberry.field(description="Up to 1000 enterprises; each source is called once per "
-                                  "batch, not once per enterprise.")
-    async def compliance_checks(self, info: Info[RequestContext, None], kind: CheckKind,
-                                usccs: list[USCC]) -> list[ComplianceReport]:
+    @strawberry.field(description="Up to 1000 enterprises: the registry is asked for the whole "
+                                  "batch in one go, then each other source once per batch for "
+                                  "the enterprises it confirmed.")
+    async def compliance_checks(
+            self, info: Info[RequestContext, None], kind: CheckKind, usccs: list[USCC],
+            since: Annotated[dt.date | None, strawberry.argument(description=_SINCE)] = None,
+            until: Annotated[dt.date | None, strawberry.argument(description=_UNTIL)] = None,
+            base_date: Annotated[dt.date | None, strawberry.argument(description=_BASE)] = None,
+    ) -> list[ComplianceReport]:
         limit = info.context.max_batch
         if len(usccs) > limit:
             raise BadUserInput(f"usccs: at most {limit} enterprises per query, got "
                                f"{len(usccs)}; split the list")
         if not usccs:
             raise BadUserInput("usccs: give at least one USCC")
-        reports = await asyncio.gather(*_start_checks(info, kind, [str(u) for u in usccs]))
-        return [ComplianceReport.of(r) for r in reports]
+        return await _checks(info, kind, [str(u) for u in usccs], since, until, base_date)
 
     @strawberry.field(description="An enterprise by USCC (registration data needs a check "
                                   "purpose).")

@@ -10,24 +10,31 @@ from strawberry.types import Info
 
 from connectors.catalogue import CheckKind
 from connectors.identifiers import InvalidIdentifier, verify_uscc
-from schema.checks import CheckReport, DomainOutcome
+from connectors.records import Record
+from reports.codes import verification_code
+from schema.checks import DomainOutcome
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
+from schema.inventory_types import InventoryType
 from schema.records import RecordType, Registration, to_graphql
+from schema.report import CheckReport
 from schema.scalars import USCC
 
-__all__ = ["CheckKind", "ComplianceReport", "DomainResult", "Enterprise", "Source",
+__all__ = ["CheckKind", "ComplianceReport", "DomainResult", "Enterprise", "Period", "Source",
            "SourceStatus", "Verdict"]
 
 
 strawberry.enum(CheckKind)  # the one CheckKind (connectors.catalogue), as a GraphQL enum
 
 
-@strawberry.enum(description="INCOMPLETE whenever any required domain did not answer.")
+@strawberry.enum(description="INCOMPLETE whenever any required domain did not answer; "
+                             "SUBJECT_UNKNOWN when the market registry holds no such enterprise "
+                             "(nothing else is asked).")
 class Verdict(Enum):
     CLEAN = "CLEAN"
     FINDINGS = "FINDINGS"
     INCOMPLETE = "INCOMPLETE"
+    SUBJECT_UNKNOWN = "SUBJECT_UNKNOWN"
 
 
 @strawberry.enum
@@ -38,6 +45,7 @@ class SourceStatus(Enum):
     INVALID = "INVALID"
     DENIED = "DENIED"
     DISABLED = "DISABLED"
+    STALE = "STALE"
 
 
 @strawberry.type
@@ -48,12 +56,21 @@ class DomainResult:
     source: str
     status: SourceStatus
     records: list[RecordType]
-    as_of: dt.datetime | None
+    as_of: dt.datetime | None = strawberry.field(description="when the department's data "
+                                                 "were current (SQL sources too)")
     latency_ms: float | None
-    detail: str | None
-    disputed: bool = strawberry.field(description="an objection to this record is open: the "
-                                                  "finding still counts, but it is disputed")
+    detail: str | None = strawberry.field(description="what the answer means, in Chinese")
+    legal_basis: str | None = strawberry.field(description="policy item and law this domain "
+                                                         "answers under")
+    answer_ref: str | None = strawberry.field(
+        description="the call in the audit log: <request id>/<source>")
+    disputed: bool = strawberry.field(description="an objection to this record is open (the "
+                                                  "finding still counts), or two departments "
+                                                  "answered differently about one liability")
     objection_ids: list[str] = strawberry.field(description="the open objections (disputed)")
+    disagreement: bool = strawberry.field(description="two departments answered differently "
+                                                      "about one liability; detail says which "
+                                                      "answer was kept and why")
 
     @classmethod
     def of(cls, o: DomainOutcome) -> DomainResult:
@@ -61,23 +78,47 @@ class DomainResult:
                    source=o.source, status=SourceStatus(o.status),
                    records=[to_graphql(r) for r in o.records], as_of=o.as_of,
                    latency_ms=None if o.latency_ms is None else round(o.latency_ms, 3),
-                   detail=o.detail, disputed=bool(o.disputed),
-                   objection_ids=list(o.disputed))
+                   detail=o.detail, legal_basis=o.legal_basis or None,
+                   answer_ref=o.answer_ref, disputed=o.contested,
+                   objection_ids=list(o.disputed), disagreement=o.disagreement)
 
 
-@strawberry.federation.type(keys=["uscc"], description="An enterprise, keyed by its USCC.")
+@strawberry.federation.type(keys=["uscc"], description="An enterprise, keyed by its USCC. As "
+                             "the subject of a report, what the registry said at the check.")
 class Enterprise:
     uscc: USCC
+    # As a report's subject: the registry's record at the time of the check (None: it held
+    # none), never asked again.
+    reported: strawberry.Private[Record | None] = None
+    from_report: strawberry.Private[bool] = False
+
+    async def _registration(self, info: Info[RequestContext, None]) -> Record | None:
+        if self.from_report:
+            return self.reported
+        return await info.context.gateway.enterprise(path_of(info), str(self.uscc))
+
+    async def _value(self, info: Info[RequestContext, None], name: str) -> object:
+        record = await self._registration(info)
+        return None if record is None else record.get(name)
 
     @strawberry.field(description="Registered name, from the market registry (市场监管局).")
     async def name(self, info: Info[RequestContext, None]) -> str | None:
-        registration = await info.context.gateway.enterprise(path_of(info), str(self.uscc))
-        name = None if registration is None else registration.get("name")
-        return name if isinstance(name, str) else None
+        value = await self._value(info, "name")
+        return value if isinstance(value, str) else None
+
+    @strawberry.field(description="登记状态: 存续 / 在业 / 吊销 / 注销 / 迁出.")
+    async def status(self, info: Info[RequestContext, None]) -> str | None:
+        value = await self._value(info, "status")
+        return value if isinstance(value, str) else None
+
+    @strawberry.field(description="成立日期 the day the enterprise was registered.")
+    async def registered_on(self, info: Info[RequestContext, None]) -> dt.date | None:
+        value = await self._value(info, "established_on")
+        return value if isinstance(value, dt.date) else None
 
     @strawberry.field(description="注册登记基本信息 from the market registry.")
     async def registration(self, info: Info[RequestContext, None]) -> Registration | None:
-        record = await info.context.gateway.enterprise(path_of(info), str(self.uscc))
+        record = await self._registration(info)
         if record is None:
             return None
         registration: Registration = to_graphql(record)
@@ -92,13 +133,35 @@ class Enterprise:
             raise BadUserInput(f"representations: uscc {exc}") from None
 
 
+@strawberry.type(description="The period a check covers (since null: all records held).")
+class Period:
+    since: dt.date | None
+    until: dt.date
+
+
 @strawberry.type
 class ComplianceReport:
+    report_no: str = strawberry.field(description="报告编号, e.g. XXHC-2026-000123: unique, "
+                                                  "printed on the 告知书, checked at /verify")
     report_id: strawberry.ID
     kind: CheckKind
     subject: Enterprise
+    period: Period
+    base_date: dt.date | None = strawberry.field(description="受理日 (bankruptcy)")
     verdict: Verdict
     checked_at: dt.datetime
+    requested_by: str = strawberry.field(description="the requesting department, by name")
+    operator: str | None
+    case: str | None = strawberry.field(description="案号 / 办件编号 as given in X-Hub-Case")
+    legal_basis: str
+    detail: str | None = strawberry.field(description="what the verdict rests on, in Chinese, "
+                                                      "when the subject was not confirmed or "
+                                                      "is itself a finding")
+    registry: DomainResult = strawberry.field(description="the registry's answer that "
+                                                          "confirmed (or did not) the subject")
+    inventory: InventoryType | None = strawberry.field(description="bankruptcy: assets and "
+                                                                   "liabilities by creditor "
+                                                                   "class")
     signature: str = strawberry.field(description="Ed25519 over the report's canonical JSON")
     key_id: str
     signed: strawberry.Private[bytes]
@@ -106,7 +169,8 @@ class ComplianceReport:
     application: str | None = strawberry.field(
         default=None, description="the application (X-Hub-Application) it was run for")
 
-    @strawberry.field(description="One result per (domain, source).")
+    @strawberry.field(description="One result per (domain, source); empty when the subject "
+                                  "was not confirmed (no other department was asked).")
     def domains(self) -> list[DomainResult]:
         return [DomainResult.of(o) for o in self.outcomes]
 
@@ -115,12 +179,26 @@ class ComplianceReport:
     def document(self) -> str:
         return self.signed.decode()
 
+    @strawberry.field(description="验证码: the first 8 base32 characters of SHA-256 over the "
+                                  "signature; with reportNo, GET /verify checks it.")
+    def verification_code(self) -> str:
+        return verification_code(self.signature)
+
     @classmethod
     def of(cls, r: CheckReport) -> ComplianceReport:
-        return cls(report_id=strawberry.ID(r.report_id), kind=r.kind,
-                   subject=Enterprise(uscc=USCC(r.uscc)), verdict=Verdict(r.verdict),
-                   checked_at=r.checked_at, signature=r.signature, key_id=r.key_id,
-                   signed=r.canonical, outcomes=r.outcomes, application=r.application)
+        registration = next((x for x in r.registry.records if x.type == "registration"), None)
+        return cls(report_no=r.report_no, report_id=strawberry.ID(r.report_id), kind=r.kind,
+                   subject=Enterprise(uscc=USCC(r.subject.uscc), reported=registration,
+                                      from_report=True),
+                   period=Period(since=r.scope.since, until=r.scope.until),
+                   base_date=r.scope.base_date, verdict=Verdict(r.verdict),
+                   checked_at=r.checked_at, requested_by=r.requester.name,
+                   operator=r.requester.operator, case=r.requester.case,
+                   legal_basis=r.legal_basis, detail=r.detail,
+                   registry=DomainResult.of(r.registry),
+                   inventory=None if r.inventory is None else InventoryType.of(r.inventory),
+                   signature=r.signature, key_id=r.key_id, signed=r.canonical,
+                   outcomes=r.outcomes, application=r.application)
 
 
 @strawberry.type(description="A configured department source and its live state.")

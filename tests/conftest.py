@@ -39,3 +39,17 @@ def hub(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -> It
         yield harness
     finally:
         harness.close()
+
+
+@pytest.fixture(scope="session")
+def patient_hub(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[HubHarness]:
+    """A hub whose sources wait 20 s: for tests that count calls of big batches, which must not
+    depend on how busy the machine is (a thousand one-key calls take seconds on a loaded one)."""
+    names = sandbox.config["sources"]
+    harness = HubHarness(sandbox, tmp_path_factory.mktemp("patient"),
+                         sources={n: {"timeout_s": 20.0} for n in names})
+    try:
+        yield harness
+    finally:
+        harness.close()

@@ -64,22 +64,37 @@ class HubHarness:
 
 
 CHECK = """
-query($kind: CheckKind!, $uscc: USCC!) {
-  complianceCheck(kind: $kind, uscc: $uscc) {
-    reportId kind verdict checkedAt signature keyId document
-    subject { uscc }
+query($kind: CheckKind!, $uscc: USCC!, $since: Date, $until: Date, $baseDate: Date) {
+  complianceCheck(kind: $kind, uscc: $uscc, since: $since, until: $until, baseDate: $baseDate) {
+    reportNo reportId kind verdict checkedAt signature keyId document verificationCode
+    subject { uscc name status registeredOn }
+    period { since until } baseDate requestedBy operator case legalBasis detail
+    registry { source status detail asOf answerRef }
     domains {
-      domain title department source status detail latencyMs asOf
+      domain title department source status detail latencyMs asOf legalBasis answerRef disputed
+      disagreement
       records {
         __typename
-        ... on Violation { decisionNo authority decidedOn summary amount rectified }
-        ... on Contribution { scheme insuredCount arrearsAmount }
-        ... on TaxAccount { arrearsAmount }
-        ... on Vehicle { plate }
-        ... on PropertyRecord { certificateNo }
-        ... on CustomsAccount { dutiesPaid arrearsAmount }
-        ... on Registration { name }
+        ... on Violation { decisionNo authority decidedOn summary amount rectified violationType
+                           penaltyKind majorViolation finePaid rectifiedOn }
+        ... on Contribution { scheme insuredCount arrearsAmount status arrearsMonths arrearsFrom
+                              arrearsTo lateFee personalPart liabilityRef paidThrough }
+        ... on TaxAccount { arrearsAmount lateFee }
+        ... on Arrears { item periodFrom periodTo months arrearsAmount lineLateFee: lateFee
+                         liabilityRef }
+        ... on Vehicle { plate vin seized seizedBy mortgagee }
+        ... on PropertyRecord { certificateNo unitNo mortgagee mortgageAmount seizedBy }
+        ... on CustomsAccount { dutiesPaid arrearsAmount lateFee }
+        ... on Registration { name registrationStatus: status }
       }
+    }
+    inventory {
+      total secured notes
+      classes { code order title basis total items { domain source item amount months
+                                                     liabilityRef note } }
+      assets { domain count seized mortgaged areaM2 }
+      reconciliations { domain scheme liabilityRef keptSource otherSource keptAmount
+                        otherAmount disputed reason }
     }
   }
 }

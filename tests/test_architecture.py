@@ -1,6 +1,6 @@
 """The layout shows the architecture, and these tests keep it so.
 
-Dependencies point one way (`hub → schema → {consent, connectors, audit, signing}`,
+Dependencies point one way (`hub → schema → {consent, connectors, audit, reports, signing}`,
 `consent → matters → connectors`); the
 simulated departments are imported only by the commands that start them; only the gateway
 fetches from connectors and builds dataloaders, and everyone else talks to it through its public
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("hub", "schema", "connectors", "consent", "audit", "signing", "sandbox", "matters",
-            "licence", "objection", "application")
+PACKAGES = ("hub", "schema", "connectors", "consent", "audit", "signing", "reports", "sandbox",
+            "matters", "licence", "objection", "application")
 RECORDS = {"licence", "objection", "application"}  # the hub's own kinds of record
 WEB = {"strawberry", "starlette", "graphql", "uvicorn"}
 # What each package may not import, from the project and from the web stack.
@@ -28,20 +28,22 @@ FORBIDDEN = {
     "consent": {"hub", "schema", "audit", "sandbox", "connectors.registry", "connectors.rest",
                 "connectors.sql"} | RECORDS | WEB,
     "audit": {"hub", "schema", "consent", "connectors", "sandbox"} | RECORDS | WEB,
+    "reports": {"hub", "schema", "consent", "connectors", "audit", "sandbox", "matters"}
+    | RECORDS | WEB,
     "schema": {"hub", "sandbox", "starlette", "uvicorn", "connectors.registry",
                "connectors.rest", "connectors.sql"},
-    "sandbox": {"hub", "schema", "consent", "audit", "matters", "objection", "application"}
-    | WEB,
+    "sandbox": {"hub", "schema", "consent", "audit", "matters", "objection", "application",
+                "reports"} | WEB,
     "matters": {"hub", "schema", "consent", "audit", "signing", "sandbox", "connectors.registry",
-                "connectors.rest", "connectors.sql", "objection", "application"} | WEB,
+                "connectors.rest", "connectors.sql", "objection", "application", "reports"} | WEB,
     # Licences are verified with signing alone; objections and applications are stored
     # records that reach departments only through their connector (connectors.objections).
     "licence": {"hub", "schema", "connectors", "consent", "audit", "sandbox", "objection",
-                "application", "matters", "sqlalchemy"} | WEB,
+                "application", "matters", "sqlalchemy", "reports"} | WEB,
     "objection": {"hub", "schema", "audit", "sandbox", "application", "licence",
-                  "connectors.registry", "connectors.rest", "connectors.sql"} | WEB,
+                  "connectors.registry", "connectors.rest", "connectors.sql", "reports"} | WEB,
     "application": {"hub", "schema", "connectors", "consent", "audit", "sandbox", "objection",
-                    "licence"} | WEB,
+                    "licence", "reports"} | WEB,
 }
 GATEWAY = ROOT / "schema" / "gateway.py"
 

@@ -4,7 +4,8 @@ Prints one row per domain and source, with the rows that make the verdict FINDIN
 coloured on a terminal) and their records summarised under them; headings in Chinese with
 `--lang zh` (the default when `LANG` starts with zh) or English. The table is read from the
 signed document itself, so what the clerk sees is what was signed. `--out` writes the signed
-report, `--pdf` prints the 核查结果告知书.
+report, `--pdf` prints the 核查结果告知书. `--since`, `--until` and `--base-date` set the period and
+the 受理日; `--case` and `--operator` travel as percent-encoded UTF-8 headers.
 
 Exit status: 0 CLEAN, 10 FINDINGS, 11 INCOMPLETE, 12 SUBJECT_UNKNOWN; 1 the hub refused or
 failed the check; 2 bad input or no hub to ask.
@@ -13,18 +14,18 @@ failed the check; 2 bad input or no hub to ask.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import orjson
 
 from connectors.identifiers import InvalidIdentifier, verify_uscc
 from hub.client import ClientError, find_hub
-from hub.report.labels import KIND_TITLES, Lang, conclusion, summarise, verdict_text, word
+from hub.headers import HeaderError, check_text, encode_text
+from hub.report.labels import KIND_TITLES, Lang, conclusion, money, summarise, verdict_text, word
 from hub.report.view import DomainView, ReportInvalid, ReportView
 
 __all__ = ["CHECK_QUERY", "DEFAULT_VERIFY_BASE", "EXIT_CODES", "KINDS", "default_lang", "register",
@@ -37,8 +38,10 @@ _SHOWN = 5  # records summarised under a row; the rest are counted
 _RED, _BOLD, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
 
 CHECK_QUERY = """
-query Check($kind: CheckKind!, $uscc: USCC!) {
-  complianceCheck(kind: $kind, uscc: $uscc) { verdict signature keyId document }
+query Check($kind: CheckKind!, $uscc: USCC!, $since: Date, $until: Date, $baseDate: Date) {
+  complianceCheck(kind: $kind, uscc: $uscc, since: $since, until: $until, baseDate: $baseDate) {
+    reportNo verdict signature keyId document
+  }
 }
 """
 
@@ -65,7 +68,19 @@ def register(sub: Any) -> None:
     p.add_argument("--as", dest="caller", default="xzsp", help="demo caller (default xzsp)")
     p.add_argument("--case", help="case number for X-Hub-Case, e.g. (2026)豫07破1号 "
                    "(sent as percent-encoded UTF-8)")
+    p.add_argument("--operator", help="the operator (经办人) for X-Hub-Operator, e.g. 张三")
+    p.add_argument("--since", type=_day, help="first day covered, YYYY-MM-DD (IPO default: "
+                   "36 months ago)")
+    p.add_argument("--until", type=_day, help="last day covered, YYYY-MM-DD (default today)")
+    p.add_argument("--base-date", type=_day, help="受理日 of a bankruptcy case, YYYY-MM-DD")
     p.set_defaults(run=run_check)
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -77,25 +92,35 @@ def run_check(args: argparse.Namespace) -> int:
         return 2
     kind = KINDS[args.kind]
     headers = {"X-Hub-Purpose": kind}
-    if args.case:
-        if len(args.case) > 64 or any(unicodedata.category(c) == "Cc" for c in args.case):
-            print("hub check: --case is up to 64 characters of text, with no control characters",
-                  file=sys.stderr)
+    # Header values are ASCII: the case number and operator travel as percent-encoded UTF-8.
+    for option, header, value in (("--case", "X-Hub-Case", args.case),
+                                  ("--operator", "X-Hub-Operator", args.operator)):
+        if value is None:
+            continue
+        try:
+            headers[header] = encode_text(check_text(option, value))
+        except HeaderError as exc:
+            print(f"hub check: {exc}", file=sys.stderr)
             return 2
-        # Header values are ASCII: the case number travels as percent-encoded UTF-8.
-        headers["X-Hub-Case"] = quote(args.case, safe="")
+    variables: dict[str, Any] = {"kind": kind, "uscc": uscc}
+    for name, value in (("since", args.since), ("until", args.until),
+                        ("baseDate", args.base_date)):
+        if value is not None:
+            variables[name] = value.isoformat()
     try:
         client = find_hub(args.url, args.api_key, args.home, args.caller)
-        answer = client.query(CHECK_QUERY, {"kind": kind, "uscc": uscc}, headers)
+        answer = client.query(CHECK_QUERY, variables, headers)
     except ClientError as exc:
         print(f"hub check: {exc}", file=sys.stderr)
         return 2
     report = (answer.get("data") or {}).get("complianceCheck")
     if report is None:
+        codes = []
         for error in answer.get("errors", []):
             code = error.get("extensions", {}).get("code", "?")
+            codes.append(code)
             print(f"hub check: {code}: {error.get('message')}", file=sys.stderr)
-        return 1
+        return 2 if codes and set(codes) <= {"BAD_USER_INPUT"} else 1
     try:
         signed = {"report": orjson.loads(report["document"]), "signature": report["signature"],
                   "keyId": report["keyId"]}
@@ -136,12 +161,21 @@ def render_table(view: ReportView, lang: Lang = "en", *, colour: bool = False) -
     rows = [head]
     for d in view.domains:
         mark = "!" if _causes_findings(d) else ""
-        rows.append((mark, d.title if zh else d.domain, d.department, conclusion(d, lang),
-                     str(len(d.records)), d.as_of[:16].replace("T", " ")))
+        disputed = d.marks if zh else " (disputed)" if d.disputed else ""
+        rows.append((mark, d.title if zh else d.domain, d.department,
+                     conclusion(d, lang) + disputed, str(len(d.records)),
+                     d.as_of[:16].replace("T", " ")))
     widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
     kind = KIND_TITLES.get(view.kind, {}).get(lang, view.kind)
-    subject = " ".join(p for p in (view.name, view.uscc) if p)
-    lines = [f"{kind}: {subject}  {word('report', lang)} {view.report_no}", ""]
+    subject = " ".join(p for p in (view.name, view.uscc, view.status) if p)
+    lines = [f"{kind}: {subject}  {word('report', lang)} {view.report_no}"]
+    if view.since or view.until:
+        lines.append(f"{word('period', lang)}: {view.since or '…'} – {view.until}"
+                     + (f"   {word('base_date', lang)} {view.base_date}" if view.base_date else ""))
+    if view.detail:
+        lines.append(f"{_BOLD}{_RED}{view.detail}{_RESET}" if colour and view.verdict != "CLEAN"
+                     else view.detail)
+    lines.append("")
     for row, dom in zip(rows, [None, *view.domains], strict=True):
         line = "  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip()
         highlight = dom is not None and _causes_findings(dom)
@@ -156,7 +190,28 @@ def render_table(view: ReportView, lang: Lang = "en", *, colour: bool = False) -
             lines.append(f"{indent}  … {more} " + ("条未列出" if zh else "more"))
         if dom.status in ("UNAVAILABLE", "INVALID", "STALE") and dom.detail:
             lines.append(f"{indent}  {word('detail', lang)}: {dom.detail}")
+    lines += _inventory_lines(view, lang)
     lines += ["", f"{word('verdict', lang)}: {view.verdict} ({verdict_text(view.verdict, lang)})"
               f"   {word('checked_at', lang)} {view.checked_at}   "
               f"{word('signed_by', lang)} {view.key_id}"]
     return "\n".join(lines)
+
+
+def _inventory_lines(view: ReportView, lang: Lang) -> list[str]:
+    """A bankruptcy check's totals by creditor class (fen shown as yuan)."""
+    inventory = view.inventory
+    classes = inventory.get("classes") if inventory else None
+    if inventory is None or not isinstance(classes, list):
+        return []
+    zh = lang == "zh"
+    lines = ["", "债务清单（按《企业破产法》第一百一十三条顺序）" if zh else
+             "liabilities by creditor class (Enterprise Bankruptcy Law art. 109, 113)"]
+    for c in classes:
+        if isinstance(c, dict):
+            lines.append(f"  {c.get('title') if zh else c.get('code')}: {money(c.get('total'))}")
+    lines.append(("  合计（不含有财产担保的债权）" if zh else "  total (secured claims apart)")
+                 + f": {money(inventory.get('total'))}")
+    for r in inventory.get("reconciliations") or []:
+        if isinstance(r, dict) and r.get("disputed"):
+            lines.append(f"  ! {r.get('reason')}")
+    return lines

@@ -79,9 +79,12 @@ def run_verify(args: argparse.Namespace) -> int:
     except ReportInvalid as exc:
         print(f"INVALID: {exc}", file=sys.stderr)
         return 1
-    print(f"valid: report {report.get('reportId')} ({report.get('kind')} of "
-          f"{report.get('subject', {}).get('uscc')}, verdict {report.get('verdict')}, "
-          f"checked at {report.get('checkedAt')})")
+    subject = report.get("subject")
+    subject = subject if isinstance(subject, dict) else {}
+    name = f" {subject['name']}" if subject.get("name") else ""
+    print(f"valid: report {report.get('reportNo') or report.get('reportId')} "
+          f"({report.get('kind')} of {subject.get('uscc')}{name}, verdict "
+          f"{report.get('verdict')}, checked at {report.get('checkedAt')})")
     return 0
 
 

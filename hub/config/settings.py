@@ -69,11 +69,19 @@ class Settings:
     audit_witness_url: str | None = None  # a URL each checkpoint is POSTed to
     breaker_failures: int = 5  # consecutive failed fetches that open a source's circuit
     breaker_reset_s: float = 10.0  # how long an open circuit waits before a probe
+    report_prefix: str = "XXHC"  # report numbers XXHC-2026-000123
+    report_retention_days: int = 1096  # how long filed reports are kept (three years)
+    public_url: str | None = None  # where /verify is reached (the QR code); else host:port
+    pdf_workers: int = 1  # processes that print 告知书 PDFs
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     console: ConsoleSettings = field(default_factory=ConsoleSettings)  # the auditor's console
     licences: LibraryConfig | None = None  # the licence library ([licences])
     issuers: Mapping[str, TrustedIssuer] = field(default_factory=dict)
     objections: ObjectionSettings = field(default_factory=ObjectionSettings)
+
+    @property
+    def verify_base(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
 
 
 def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -169,6 +177,28 @@ def _limits(raw: Mapping[str, Any]) -> Limits:
     return Limits(**values)
 
 
+def _reports(raw: Mapping[str, Any]) -> dict[str, Any]:
+    table = _table(raw, "reports")
+    known = ("prefix", "retention_days", "public_url", "pdf_workers")
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"reports.{unknown[0]}: unknown key (known: {', '.join(known)})")
+    prefix = _str("reports.prefix", table.get("prefix", "XXHC"))
+    if not (2 <= len(prefix) <= 8 and prefix.isascii() and prefix.isalpha() and prefix.isupper()):
+        raise ConfigError(f"reports.prefix: {prefix!r} must be 2-8 capital letters (report "
+                          "numbers read PREFIX-2026-000123)")
+    public = table.get("public_url")
+    if public is not None:
+        public = _str("reports.public_url", public)
+        if not public.startswith(("http://", "https://")):
+            raise ConfigError(f"reports.public_url: {public!r} is not an http(s) URL")
+    return {"report_prefix": prefix,
+            "report_retention_days": _int("reports.retention_days",
+                                          table.get("retention_days", 1096), 1, 36_600),
+            "public_url": public,
+            "pdf_workers": _int("reports.pdf_workers", table.get("pdf_workers", 1), 1, 64)}
+
+
 def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -177,7 +207,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     sections = ("hub", "limits", "callers", "matters", "sources", "console", "licences",
-                "objections")
+                "objections", "reports")
     unknown = sorted(set(raw) - set(sections))
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sections)})")
@@ -224,4 +254,5 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         audit_write_timeout=write_timeout, audit_witness=witness, audit_witness_url=witness_url,
         environ=dict(os.environ if environ is None else environ),
         console=parse_console(raw.get("console"), base, frozenset(c.name for c in callers)),
+        **_reports(raw),
     )

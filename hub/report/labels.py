@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from hub.report.view import DomainView, is_finding
+from hub.report.view import DomainView
 
 __all__ = ["KIND_TITLES", "Lang", "conclusion", "money", "summarise", "verdict_text", "word"]
 
@@ -35,7 +35,7 @@ _WORDS = {
     "signed_by": ("签名密钥", "signed by key"), "case": ("案号", "case"),
     "period": ("核查期间", "period"), "subject": ("被核查主体", "subject"),
     "status": ("登记状态", "registration status"), "basis": ("依据", "legal basis"),
-    "detail": ("说明", "detail"), "no": ("序号", "no."),
+    "detail": ("说明", "detail"), "no": ("序号", "no."), "base_date": ("受理日", "base date"),
 }
 _SCHEMES = {"social_insurance": "社会保险", "medical_insurance": "职工医疗保险",
             "housing_fund": "住房公积金"}
@@ -64,13 +64,16 @@ def conclusion(d: DomainView, lang: Lang) -> str:
     status = d.status
     if status == "OK":
         found = len(d.findings)
+        if found and d.domain == "registration":
+            status_text = next((str(r.get("status")) for r in d.findings), "")
+            return f"登记状态：{status_text}" if zh else f"registration status: {status_text}"
         if found:
             return f"发现问题 {found} 项" if zh else f"{found} finding(s)"
         if d.records:
             return f"有记录 {len(d.records)} 条" if zh else f"{len(d.records)} record(s)"
         return "无记录" if zh else "no record"
     texts = {
-        "NOT_FOUND": ("该部门无此主体", "not held by this department"),
+        "NOT_FOUND": ("无记录（该部门未登记此企业）", "no record (not held by this department)"),
         "STALE": ("数据过期，不能作为依据", "data too old to rely on"),
         "UNAVAILABLE": ("未获答复", "no answer"),
         "INVALID": ("答复无法识别", "answer not understood"),
@@ -78,6 +81,12 @@ def conclusion(d: DomainView, lang: Lang) -> str:
     }
     pair = texts.get(status)
     return status if pair is None else pair[0 if zh else 1]
+
+
+def _owes(record: Mapping[str, Any]) -> bool:
+    """Arrears in the record, counted or not (a reconciled record still shows its amounts)."""
+    arrears = record.get("arrears_amount")
+    return isinstance(arrears, int) and not isinstance(arrears, bool) and arrears > 0
 
 
 def _yes(value: Any, yes: str, no: str) -> str:
@@ -108,7 +117,7 @@ def summarise(record: Mapping[str, Any]) -> str:
         scheme = _SCHEMES.get(str(r.get("scheme")), str(r.get("scheme")))
         text = (f"{scheme} 参保{r.get('insured_count')}人 缴至{r.get('paid_through')}"
                 + (f" {r['status']}" if r.get("status") else ""))
-        if is_finding(r):
+        if _owes(r):
             text += (f" 欠缴{r.get('arrears_months') or '?'}个月"
                      f"（{r.get('arrears_from') or '?'}至{r.get('arrears_to') or '?'}）"
                      f"{money(r.get('arrears_amount'))} 滞纳金{money(r.get('late_fee'))}")
@@ -126,7 +135,7 @@ def summarise(record: Mapping[str, Any]) -> str:
         text = f"{label}{money(paid)}"
         if kind == "tax_account":
             text += f" 纳税信用{r.get('credit_grade')}级"
-        if is_finding(r):
+        if _owes(r):
             text += (f" 欠缴{money(r.get('arrears_amount'))}（自{r.get('arrears_since') or '?'}，"
                      f"{r.get('arrears_months') or '?'}个月）滞纳金{money(r.get('late_fee'))}")
         return text

@@ -4,36 +4,33 @@ A signed report file is `{"report": <document>, "signature", "keyId"}` (as `hub 
 writes it). `ReportView.from_signed` reads it without trusting more than it must: every field
 the renderer shows is looked up with a default, so documents from before and after the report
 fields `reportNo`, `subject{uscc name status registeredOn}`, `period{since until}`, per-domain
-`legalBasis`/`asOf`/`disputed` all render. Verification of the signature is separate
-(`hub report verify`); this module only reads.
+`legalBasis`/`asOf`/`disputed`/`disagreement`/`objections`/`answerRef`, the registry's answer, the report's own legal
+basis and detail, and a bankruptcy check's `inventory` all render. Verification of the signature
+is separate (`hub report verify`); this module only reads.
 
-The verification code printed on the 告知书 is derived from the signature alone:
-the first 8 characters of the RFC 4648 base32 encoding of SHA-256 over the signature exactly as
-it stands in the file (its base64 text, UTF-8). It is short enough to type, and anyone holding
-the report file can recompute it; `GET /verify?no=<reportNo>&code=<code>` checks it.
+The verification code printed on the 告知书 is derived from the signature alone
+(`reports.codes.verification_code`: the first 8 characters of the RFC 4648 base32 encoding of
+SHA-256 over the signature exactly as it stands in the file). Anyone holding the report file can
+recompute it; `GET /verify?no=<reportNo>&code=<code>` checks it.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-__all__ = ["DomainView", "ReportInvalid", "ReportView", "is_finding", "verification_code",
-           "verification_url"]
+from reports.codes import verification_code
+
+__all__ = ["ENDED", "DomainView", "ReportInvalid", "ReportView", "is_finding",
+           "verification_code", "verification_url"]
+
+ENDED = ("吊销", "注销")  # a revoked or deregistered enterprise is a finding of its own
 
 
 class ReportInvalid(ValueError):
     """The file is not a signed report the renderer can read; the message says why."""
-
-
-def verification_code(signature: str) -> str:
-    """First 8 base32 characters of SHA-256 over the signature text."""
-    digest = hashlib.sha256(signature.encode("utf-8")).digest()
-    return base64.b32encode(digest).decode("ascii")[:8]
 
 
 def verification_url(base: str, report_no: str, code: str) -> str:
@@ -41,9 +38,14 @@ def verification_url(base: str, report_no: str, code: str) -> str:
 
 
 def is_finding(record: Mapping[str, Any]) -> bool:
-    """A violation on record, or an amount owed: what makes a check read FINDINGS."""
+    """A violation on record, an amount owed, or a revoked or deregistered registration: what
+    makes a check read FINDINGS (a record counted in another department's answer is not)."""
+    if record.get("counted") is False:
+        return False
     if record.get("type") == "violation":
         return True
+    if record.get("type") == "registration":
+        return record.get("status") in ENDED
     arrears = record.get("arrears_amount")
     return isinstance(arrears, int) and not isinstance(arrears, bool) and arrears > 0
 
@@ -64,9 +66,25 @@ class DomainView:
     detail: str
     legal_basis: str
     disputed: bool
+    answer_ref: str = ""
+    disagreement: bool = False  # two departments answered differently about one liability
+    objections: tuple[str, ...] = ()  # open objections to this domain's record
+
+    @property
+    def marks(self) -> str:
+        """Why the row is disputed, in words (empty when it is not)."""
+        words = []
+        if self.objections:
+            words.append("（企业已提出异议，处理中）")
+        if self.disagreement or (self.disputed and not self.objections):
+            words.append("（两部门答复不一致）")
+        return "".join(words)
 
     @property
     def findings(self) -> tuple[Mapping[str, Any], ...]:
+        """Records that make the verdict FINDINGS (only a usable answer has them)."""
+        if self.status != "OK":
+            return ()
         return tuple(r for r in self.records if is_finding(r))
 
 
@@ -89,6 +107,10 @@ class ReportView:
     domains: tuple[DomainView, ...]
     signature: str
     key_id: str
+    legal_basis: str = ""
+    detail: str = ""
+    registry: DomainView | None = None
+    inventory: Mapping[str, Any] | None = None
 
     @property
     def code(self) -> str:
@@ -134,7 +156,12 @@ class ReportView:
             registered_on=_text(subject.get("registeredOn") or registered.get("established_on")),
             since=_text(period.get("since")), until=_text(period.get("until")),
             base_date=_text(report.get("baseDate")),
-            domains=tuple(_domain(d) for d in domains), signature=signature, key_id=key_id)
+            domains=tuple(_domain(d) for d in domains), signature=signature, key_id=key_id,
+            legal_basis=_text(report.get("legalBasis")), detail=_text(report.get("detail")),
+            registry=_domain(registry) if isinstance(registry := report.get("registry"),
+                                                     Mapping) else None,
+            inventory=inventory if isinstance(inventory := report.get("inventory"), Mapping)
+            else None)
 
 
 def _domain(d: Mapping[str, Any]) -> DomainView:
@@ -150,4 +177,7 @@ def _domain(d: Mapping[str, Any]) -> DomainView:
         department=_text(d.get("department")), source=_text(d.get("source")),
         status=_text(d.get("status")), records=rows, as_of=_text(d.get("asOf")),
         detail=_text(d.get("detail")), legal_basis=_text(basis),
-        disputed=bool(d.get("disputed")))
+        disputed=bool(d.get("disputed")), answer_ref=_text(d.get("answerRef")),
+        disagreement=bool(d.get("disagreement")),
+        objections=tuple(str(o) for o in objections) if isinstance(
+            objections := d.get("objections"), list) else ())

@@ -7,10 +7,8 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -153,40 +151,48 @@ def test_check_pdf_prints_the_notice(demo: Path, tmp_path: Path) -> None:
     assert sample["name"] in text and "车辆" in text and "海关税款缴纳、货物通关" in text
 
 
-class _OneAnswer(BaseHTTPRequestHandler):
-    body = b""
+def test_check_subject_unknown_exits_12(demo: Path, tmp_path: Path) -> None:
+    """A valid code no registry holds: SUBJECT_UNKNOWN from the real hub, exit 12."""
+    _, ents = demo_samples(demo)
+    uscc = next(e["uscc"] for e in ents if "unknown" in e["tags"])
+    out = tmp_path / "unknown.json"
+    run = hub_cmd("check", "ipo", uscc, "--home", str(demo), "--lang", "zh", "--out", str(out))
+    assert run.returncode == 12, run.stdout + run.stderr
+    assert "登记机关无此企业" in run.stdout and "未向其他部门查询" in run.stdout
+    report = orjson.loads(out.read_bytes())["report"]
+    assert report["verdict"] == "SUBJECT_UNKNOWN" and report["domains"] == []
+    ok = hub_cmd("report", "verify", str(out), "--home", str(demo))
+    assert ok.returncode == 0 and report["reportNo"] in ok.stdout
 
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
 
-    def log_message(self, *args: Any) -> None:
-        pass
+def test_check_sends_the_case_operator_and_period(demo: Path, tmp_path: Path) -> None:
+    _, ents = demo_samples(demo)
+    sample = next(e for e in ents if "status:deregistered" in e["tags"])
+    out = tmp_path / "report.json"
+    run = hub_cmd("check", "bankruptcy", sample["uscc"], "--home", str(demo), "--as", "court",
+                  "--case", "(2026)豫07破1号", "--operator", "张三", "--base-date", "2026-01-05",
+                  "--out", str(out), "--lang", "zh")
+    assert run.returncode == 10, run.stdout + run.stderr  # deregistered: a finding
+    report = orjson.loads(out.read_bytes())["report"]
+    assert (report["case"], report["operator"], report["baseDate"]) == (
+        "(2026)豫07破1号", "张三", "2026-01-05")
+    assert report["subject"]["name"] == sample["name"]
+    assert "企业登记状态为注销" in run.stdout and "债务清单" in run.stdout
+    assert sample["name"] in run.stdout
 
 
-def test_check_subject_unknown_exits_12(tmp_path: Path) -> None:
-    """The hub's SUBJECT_UNKNOWN verdict (answered here by a stand-in hub) exits 12."""
-    document = {"reportId": "r1", "kind": "IPO_COMPLIANCE", "verdict": "SUBJECT_UNKNOWN",
-                "checkedAt": "2026-11-28T10:00:00+08:00", "subject": {"uscc": "x"},
-                "domains": []}
-    _OneAnswer.body = orjson.dumps({"data": {"complianceCheck": {
-        "verdict": "SUBJECT_UNKNOWN", "signature": "c2ln", "keyId": "k",
-        "document": orjson.dumps(document).decode()}}})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OneAnswer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        run = hub_cmd("check", "ipo", "91350100M000100Y43", "--lang", "zh", "--url",
-                      f"http://127.0.0.1:{server.server_address[1]}/graphql", "--api-key", "k")
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert run.returncode == 12, run.stderr
-    assert "登记机关无此企业" in run.stdout
+@pytest.mark.parametrize(("args", "says"), [
+    (("--since", "2026-05-01", "--until", "2026-04-30"), "BAD_USER_INPUT"),
+    (("--since", "2001-01-01"), "longer than 10 years"),
+    (("--since", "yesterday"), "not a date"),
+    (("--case", "x" * 65), "at most 64 characters"),
+    (("--case", "a\x07b"), "control and format characters"),
+])
+def test_check_bad_input_exits_2(demo: Path, args: tuple[str, ...], says: str) -> None:
+    _, ents = demo_samples(demo)
+    uscc = next(e["uscc"] for e in ents if "clean" in e["tags"])
+    run = hub_cmd("check", "ipo", uscc, "--home", str(demo), *args)
+    assert run.returncode == 2 and says in run.stderr, run.stderr
 
 
 def test_check_as_a_caller_not_allowed(demo: Path) -> None:

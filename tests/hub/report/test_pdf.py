@@ -1,4 +1,5 @@
-"""The 告知书 printed and read back: a real check, signed, rendered by `hub report pdf`.
+"""The 告知书 printed and read back: a real check, signed by the hub, rendered offline by
+`hub report pdf`.
 
 The PDF is read with poppler's `pdftotext` and `pdftoppm`, as a person would see it.
 """
@@ -11,13 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 import pytest
 
 from hub.report.view import verification_code
-from signing.canonical import canonical
-from signing.keys import init_keys
 from tests.hub_harness import CHECK, HubHarness
 from tests.sandbox_process import SandboxProcess
 
@@ -26,21 +26,21 @@ pytestmark = pytest.mark.skipif(
     reason="poppler-utils (pdftotext, pdftoppm) is not installed; .ci/run installs it")
 
 
-def real_document(hub: HubHarness, uscc: str, kind: str) -> dict[str, Any]:
+def real_signed(hub: HubHarness, uscc: str, kind: str, tmp_path: Path,
+                headers: dict[str, str] | None = None, **arguments: str
+                ) -> tuple[Path, Path, dict[str, Any]]:
+    """A real check as `hub check --out` writes it; the hub's public keys; the document."""
     caller = "court" if kind == "BANKRUPTCY" else "xzsp"
-    r = hub.post(CHECK, {"kind": kind, "uscc": uscc}, caller=caller, purpose=kind)
+    r = hub.post(CHECK, {"kind": kind, "uscc": uscc, **arguments}, caller=caller, purpose=kind,
+                 headers=headers)
     body = r.json()
     assert "errors" not in body, body
-    document: dict[str, Any] = orjson.loads(body["data"]["complianceCheck"]["document"])
-    return document
-
-
-def sign_to(tmp_path: Path, report: dict[str, Any]) -> tuple[Path, Path]:
-    ring = init_keys(tmp_path / "keys")
-    signature, kid = ring.sign(canonical(report))
+    report = body["data"]["complianceCheck"]
+    document: dict[str, Any] = orjson.loads(report["document"])
     path = tmp_path / "report.json"
-    path.write_bytes(orjson.dumps({"report": report, "signature": signature, "keyId": kid}))
-    return path, tmp_path / "keys" / "hub-keys.json"
+    path.write_bytes(orjson.dumps({"report": document, "signature": report["signature"],
+                                   "keyId": report["keyId"]}))
+    return path, Path(hub.settings.keys_dir) / "hub-keys.json", document
 
 
 def hub_report(*args: str) -> subprocess.CompletedProcess[str]:
@@ -57,13 +57,9 @@ def pdf_text(path: Path) -> str:
 def test_ipo_report_prints_domains_name_period_case_and_code(
         hub: HubHarness, clean_sandbox: SandboxProcess, tmp_path: Path) -> None:
     sample = next(e for e in clean_sandbox.samples["enterprises"] if "findings:tax" in e["tags"])
-    report = real_document(hub, sample["uscc"], "IPO_COMPLIANCE")
-    # The fields the hub adds to the signed report (issue 10), with values this test chose.
-    report.update(reportNo="XXHC-2026-000123", case="(2026)豫07破1号",
-                  period={"since": "2023-11-28", "until": "2026-11-28"},
-                  subject={"uscc": sample["uscc"], "name": sample["name"], "status": "存续",
-                           "registeredOn": "2009-10-15"})
-    path, keys = sign_to(tmp_path, report)
+    path, keys, report = real_signed(hub, sample["uscc"], "IPO_COMPLIANCE", tmp_path,
+                                     {"X-Hub-Case": quote("(2026)豫07破1号", safe="")},
+                                     since="2019-01-01")
     out = tmp_path / "notice.pdf"
     run = hub_report("pdf", str(path), "--out", str(out), "--keys", str(keys),
                      "--verify-base", "https://hub.xinxiang.example")
@@ -73,8 +69,8 @@ def test_ipo_report_prints_domains_name_period_case_and_code(
     assert "核查结果告知书" in text and sample["name"] in text and sample["uscc"] in text
     for d in report["domains"]:
         assert d["title"] in text, d["title"]
-    assert "XXHC-2026-000123" in text and "(2026)豫07破1号" in text
-    assert "2023-11-28" in text and "发现问题" in text
+    assert report["reportNo"] in text and "(2026)豫07破1号" in text
+    assert "2019-01-01" in text and "发现问题" in text
     signed = orjson.loads(path.read_bytes())
     assert verification_code(signed["signature"]) in text
     tax_penalty = next(r for d in report["domains"] if d["source"] == "sw_penalties"
@@ -85,15 +81,13 @@ def test_ipo_report_prints_domains_name_period_case_and_code(
 def test_bankruptcy_inventory_page_one_renders_as_a4(
         hub: HubHarness, clean_sandbox: SandboxProcess, tmp_path: Path) -> None:
     uscc = clean_sandbox.enterprise("assets:seized")
-    report = real_document(hub, uscc, "BANKRUPTCY")
-    path, keys = sign_to(tmp_path, report)
+    path, keys, report = real_signed(hub, uscc, "BANKRUPTCY", tmp_path)
     out = tmp_path / "inventory.pdf"
     assert hub_report("pdf", str(path), "--out", str(out), "--keys", str(keys)).returncode == 0
     text = pdf_text(out)
     assert "财产及债务清单" in text and "查封机关" in text
-    name = next(r["name"] for d in report["domains"] for r in d["records"]
-                if r["type"] == "registration")
-    assert name in text
+    assert report["subject"]["name"] in text
+    assert "第一顺序" in text and "有财产担保的债权" in text
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(out),
                     str(tmp_path / "page")], check=True)
     png = next(tmp_path.glob("page*.png")).read_bytes()
@@ -103,8 +97,8 @@ def test_bankruptcy_inventory_page_one_renders_as_a4(
 
 def test_a_tampered_report_is_not_printed(hub: HubHarness, clean_sandbox: SandboxProcess,
                                           tmp_path: Path) -> None:
-    report = real_document(hub, clean_sandbox.enterprise("clean"), "IPO_COMPLIANCE")
-    path, keys = sign_to(tmp_path, report)
+    path, keys, report = real_signed(hub, clean_sandbox.enterprise("clean"), "IPO_COMPLIANCE",
+                                     tmp_path)
     signed = orjson.loads(path.read_bytes())
     signed["report"]["verdict"] = "CLEAN" if report["verdict"] != "CLEAN" else "FINDINGS"
     path.write_bytes(orjson.dumps(signed))

@@ -1,0 +1,185 @@
+"""The report register in the hub's store: numbers from a per-year sequence, signed documents.
+
+Numbers are unique across every process that shares the store: one transaction makes sure the
+year's row exists (`INSERT … ON CONFLICT DO NOTHING`) and advances it by the size of the batch
+(`UPDATE … RETURNING`), which the database serialises (the row lock on PostgreSQL, the write lock
+on SQLite). A batch of a thousand checks costs one allocation. Reports are kept until their
+retention ends (default three years) and then purged; an expired report is never served, even
+before the purge has run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reports.codes import PREFIX, format_report_no
+
+__all__ = ["DEFAULT_RETENTION", "RegisterUnavailable", "ReportStore", "StoredReport",
+           "report_numbers_table", "reports_table"]
+
+log = logging.getLogger("hub.reports")
+
+DEFAULT_RETENTION = dt.timedelta(days=1096)  # three years, a leap day included
+_PURGE_EVERY = dt.timedelta(hours=1)
+
+
+class RegisterUnavailable(Exception):
+    """The register could not be read or written (the store failed); the message says which."""
+
+
+def reports_table(metadata: MetaData) -> Table:
+    return Table(
+        "reports", metadata,
+        Column("report_no", String(32), primary_key=True),
+        Column("report_id", String(32), nullable=False, unique=True),
+        Column("kind", String(32), nullable=False),
+        Column("uscc", String(18), nullable=False, index=True),
+        Column("subject_name", String(200), nullable=True),
+        Column("verdict", String(20), nullable=False),
+        Column("checked_at", DateTime(timezone=True), nullable=False),
+        Column("caller", String(64), nullable=False, index=True),
+        Column("key_id", String(32), nullable=False),
+        Column("signature", String(128), nullable=False),
+        Column("document", Text, nullable=False),  # the canonical JSON that was signed
+        Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
+def report_numbers_table(metadata: MetaData) -> Table:
+    return Table(
+        "report_numbers", metadata,
+        Column("year", Integer, primary_key=True, autoincrement=False),
+        Column("issued", Integer, nullable=False),  # the last sequence number given out
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    report_no: str
+    report_id: str
+    kind: str
+    uscc: str
+    subject_name: str | None
+    verdict: str
+    checked_at: dt.datetime
+    caller: str
+    key_id: str
+    signature: str
+    document: bytes  # exactly the bytes the signature covers
+    expires_at: dt.datetime
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; the register stores UTC, so naive means UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+class ReportStore:
+    def __init__(self, engine: AsyncEngine, reports: Table, numbers: Table, *,
+                 prefix: str = "XXHC", retention: dt.timedelta = DEFAULT_RETENTION) -> None:
+        if not PREFIX.match(prefix):
+            raise ValueError(f"report number prefix {prefix!r} must be 2-8 capital letters")
+        self.engine = engine
+        self.reports = reports
+        self.numbers = numbers
+        self.prefix = prefix
+        self.retention = retention
+        self._purged: dt.datetime | None = None
+
+    async def allocate(self, year: int, count: int) -> list[str]:
+        """`count` fresh report numbers of `year`, consecutive, never given out before."""
+        if count <= 0:
+            return []
+        t = self.numbers
+        insert = sqlite_insert if self.engine.dialect.name == "sqlite" else pg_insert
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(t).values(year=year, issued=0)
+                                   .on_conflict_do_nothing(index_elements=["year"]))
+                last = (await conn.execute(update(t).where(t.c.year == year)
+                                           .values(issued=t.c.issued + count)
+                                           .returning(t.c.issued))).scalar_one()
+        except (SQLAlchemyError, OSError) as exc:
+            raise RegisterUnavailable(f"no report number could be allocated ({exc})") from exc
+        return [format_report_no(self.prefix, year, n) for n in range(last - count + 1, last + 1)]
+
+    async def add(self, reports: Sequence[StoredReport], now: dt.datetime) -> None:
+        """File signed reports (one transaction); expired ones are purged now and then."""
+        if not reports:
+            return
+        rows = [{
+            "report_no": r.report_no, "report_id": r.report_id, "kind": r.kind, "uscc": r.uscc,
+            "subject_name": r.subject_name, "verdict": r.verdict,
+            "checked_at": r.checked_at.astimezone(dt.UTC), "caller": r.caller,
+            "key_id": r.key_id, "signature": r.signature, "document": r.document.decode(),
+            "expires_at": r.expires_at.astimezone(dt.UTC)} for r in reports]
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(self.reports.insert(), rows)
+        except (SQLAlchemyError, OSError) as exc:
+            raise RegisterUnavailable(f"the reports could not be filed ({exc})") from exc
+        if self._purged is None or now - self._purged >= _PURGE_EVERY:
+            try:
+                await self.purge(now)
+            except RegisterUnavailable as exc:  # the reports are filed; purging can wait
+                log.warning("purging expired reports failed: %s", exc)
+
+    def expiry(self, checked_at: dt.datetime) -> dt.datetime:
+        return checked_at + self.retention
+
+    async def get(self, report_no: str, now: dt.datetime) -> StoredReport | None:
+        """The report with this number, unless there is none or its retention has ended."""
+        t = self.reports
+        try:
+            async with self.engine.connect() as conn:
+                row = (await conn.execute(select(t).where(t.c.report_no == report_no))).first()
+        except (SQLAlchemyError, OSError) as exc:
+            raise RegisterUnavailable(f"the register could not be read ({exc})") from exc
+        if row is None:
+            return None
+        report = _stored(row)
+        return report if report.expires_at > now else None
+
+    async def purge(self, now: dt.datetime) -> int:
+        """Delete the reports whose retention has ended; how many were deleted."""
+        t = self.reports
+        self._purged = now
+        try:
+            async with self.engine.begin() as conn:
+                result = await conn.execute(delete(t).where(
+                    t.c.expires_at <= now.astimezone(dt.UTC)))
+        except (SQLAlchemyError, OSError) as exc:
+            raise RegisterUnavailable(f"expired reports could not be purged ({exc})") from exc
+        return int(result.rowcount or 0)
+
+
+def _stored(row: Row[Any]) -> StoredReport:
+    r = row._mapping
+    return StoredReport(
+        report_no=r["report_no"], report_id=r["report_id"], kind=r["kind"], uscc=r["uscc"],
+        subject_name=r["subject_name"], verdict=r["verdict"],
+        checked_at=_utc(r["checked_at"]), caller=r["caller"], key_id=r["key_id"],
+        signature=r["signature"], document=r["document"].encode(),
+        expires_at=_utc(r["expires_at"]))
