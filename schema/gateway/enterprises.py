@@ -1,0 +1,232 @@
+"""Enterprise data and checks: registration, an enterprise's data under its authorisation, the
+checks with their subject gate, and the filed reports."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import uuid
+from collections.abc import Awaitable, Iterator, Sequence
+from typing import Literal
+
+from connectors.base import Answer
+from connectors.catalogue import CheckKind
+from connectors.config import SourceConfig
+from connectors.records import Record
+from consent.catalogue import Matter
+from consent.enforcement import (
+    matter_of,
+    require_any_purpose,
+    require_purpose,
+)
+from consent.errors import (
+    AccessDenied,
+    Forbidden,
+)
+from reports.codes import CODE_LENGTH, is_report_no, verification_code
+from reports.store import RegisterUnavailable, StoredReport
+from schema.checks import plan
+from schema.errors import InternalError, NotFound, SourceFailed
+from schema.gateway.base import (
+    CHINA,
+    ENTERPRISE_PURPOSES,
+    Fetched,
+    GatewayBase,
+    Outcome,
+    configured_source,
+    disputes_by_item,
+    log,
+)
+from schema.period import CheckScope
+from schema.report import CheckReport, ReportCheck, assemble, filed, gate
+from signing.keys import SignatureInvalid, verify_signature
+
+__all__ = ["EnterpriseData"]
+
+class EnterpriseData(GatewayBase):
+    """Enterprise data and checks: registration, an enterprise's data under its authorisation, the"""
+
+    # -- matters -------------------------------------------------------------------------------
+
+    def matter_scope(self) -> Matter:
+        """The declared purpose is a registered matter this caller may use; raise if not."""
+        return matter_of(self._caller, self._purpose, self._services.matters)
+
+    def enterprise_data(self, path: str, uscc: str, category: str) -> Awaitable[Fetched]:
+        """An enterprise's `category` data for the declared matter: under the enterprise's
+        authorisation (a consent whose subject is the USCC), or, for a statutory check, its
+        registration. Raises the coded refusal now; a source failure when awaited."""
+        self._record.subject(uscc)
+        try:
+            matter = self.matter_scope()
+            consent = None
+            if matter.legal_basis == "STATUTORY":
+                if not matter.releases(category, "enterprise"):
+                    raise Forbidden(f"{matter.code} does not release {category} data")
+            else:
+                consent = self._decide(uscc, category, "enterprise")
+            source = configured_source(self._services.sources.enterprise_source(category), category)
+        except (AccessDenied, SourceFailed) as exc:
+            self._deny(path, exc)
+            raise
+        if consent is not None:
+            self._reliance[(source.name, uscc)] = consent.id
+        return self._answer(self._load(source.name, uscc), path, source, uscc, category)
+
+    # -- enterprise data -----------------------------------------------------------------------
+
+    def enterprise(self, path: str, uscc: str, what: Literal["registration"] = "registration"
+                   ) -> Awaitable[Record | None]:
+        """An enterprise's registration (None: the registry does not know it). Raises the coded
+        refusal now, a source failure when awaited."""
+        try:
+            self.enterprise_scope()
+            source = self._services.sources.registry()
+            if source is None:
+                raise SourceFailed("UNAVAILABLE", "no registry source is configured")
+        except (AccessDenied, SourceFailed) as exc:
+            self._deny(path, exc)
+            raise
+        self._record.subject(uscc)
+        return self._enterprise_answer(self._load(source.name, uscc), path)
+
+    def enterprise_scope(self) -> str:
+        """The declared purpose is a check that may read enterprise data; raise if not."""
+        return require_any_purpose(self._caller, self._purpose, ENTERPRISE_PURPOSES,
+                                   what="enterprise data")
+
+    async def _enterprise_answer(self, pending: Awaitable[Outcome], path: str) -> Record | None:
+        answer = await pending
+        if isinstance(answer, AccessDenied):  # enterprise sources take no consent
+            raise InternalError("an enterprise source answered with a consent refusal")
+        if answer.status in ("OK", "NOT_FOUND"):
+            self._record.released(path)
+            return answer.records[0] if answer.records else None
+        failure = SourceFailed(answer.status, f"the market registry did not answer: "
+                                              f"{answer.detail or answer.status}")
+        self._deny(path, failure)
+        raise failure
+
+    # -- checks --------------------------------------------------------------------------------
+
+    def checks(self, path: str, kind: CheckKind, usccs: Sequence[str], scope: CheckScope
+               ) -> Awaitable[list[CheckReport]]:
+        """Ask the registry about every subject now; when it has answered, every other source
+        about the subjects it confirmed; number, sign and file one report per subject.
+
+        Sources are started slowest first (by their recent latency): one thread issues the calls
+        one after another, so a slow department asked last would add that delay to the answer."""
+        try:
+            require_purpose(self._caller, self._purpose, kind.value, what=f"the {kind} check")
+        except AccessDenied as exc:
+            self._deny(path, exc)
+            raise
+        registry = self._services.sources.registry()
+        for uscc in usccs:
+            self._record.subject(uscc)
+        gates = [self._load(registry.name, u) for u in usccs] if registry is not None else []
+        return self._checks(path, kind, list(usccs), scope, registry, gates)
+
+    async def _checks(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
+                      registry: SourceConfig | None, gates: list[Awaitable[Outcome]]
+                      ) -> list[CheckReport]:
+        sources = self._services.sources
+        said = [self._enterprise_outcome(a) for a in await asyncio.gather(*gates)] \
+            if gates else [None] * len(usccs)
+        subjects = [gate(u, registry, a, self._requester) for u, a in zip(usccs, said,
+                                                                            strict=True)]
+        items = plan(sources.configs, kind)
+        order = sorted(range(len(items)), key=lambda i: sources.expected_ms(items[i].source),
+                       reverse=True)
+        loads: list[list[Awaitable[Outcome] | None]] = []
+        for g in subjects:  # all in one go, so that each source gets one batch
+            row: list[Awaitable[Outcome] | None] = [None] * len(items)
+            if g.confirmed:
+                for i in order:
+                    source = items[i].source
+                    if source is not None and source.enabled:
+                        row[i] = self._load(source.name, g.subject.uscc)
+            loads.append(row)
+        register = self._services.reports
+        now = self._now.astimezone(CHINA)
+        with self._register("no report number could be allocated; no report was issued"):
+            numbers = await register.allocate(now.year, len(usccs))
+        confirmed = [g.subject.uscc for g in subjects if g.confirmed]
+        objected = dict(zip(confirmed, await asyncio.gather(
+            *(self._open_objections(u) for u in confirmed)), strict=True))
+        reports = []
+        for g, row, number in zip(subjects, loads, numbers, strict=True):
+            answers = [None if load is None else self._enterprise_outcome(await load)
+                       for load in row] if g.confirmed else []
+            reports.append(assemble(
+                self._services.keys, kind, g, items if g.confirmed else [], answers,
+                report_no=number, report_id=uuid.uuid4().hex, scope=scope,
+                requester=self._requester, now=now,
+                disputes=disputes_by_item(objected.get(g.subject.uscc, [])),
+                application=self.application_id()))
+        with self._register("the reports could not be filed; no report was issued"):
+            await register.add([filed(r, register.expiry(r.checked_at)) for r in reports], now)
+        self._record.released(path)
+        for r in reports:  # what the request issued (an objection names one of these)
+            self._record.ref(f"report:{r.report_no}")
+            self._record.ref(f"report:{r.report_id}")
+        return reports
+
+    def _enterprise_outcome(self, outcome: Outcome) -> Answer:
+        if isinstance(outcome, AccessDenied):  # enterprise sources take no consent
+            raise InternalError("an enterprise source answered with a consent refusal")
+        return outcome
+
+    @contextlib.contextmanager
+    def _register(self, failed: str) -> Iterator[None]:
+        """Turn a failure of the report register into a coded INTERNAL error (logged)."""
+        try:
+            yield
+        except RegisterUnavailable as exc:
+            log.error("request %s: %s", self._requester.request_id, exc)
+            raise InternalError(f"{failed} (the report register is unavailable); try again "
+                                "later") from None
+
+    # -- filed reports -------------------------------------------------------------------------
+
+    async def filed_report(self, path: str, report_no: str) -> StoredReport:
+        """A filed report, for the department that requested it or an auditor. Raises NOT_FOUND
+        (no such report, or its retention has ended) or FORBIDDEN."""
+        with self._register("the report could not be read"):
+            report = await self._services.reports.get(report_no, self._now) \
+                if is_report_no(report_no) else None
+        try:
+            if report is None:
+                raise NotFound(f"there is no report {report_no} (or its retention period has "
+                               "ended); check the number printed on the 告知书")
+            if self._caller.role != "auditor" and self._caller.name != report.caller:
+                raise Forbidden(f"report {report_no} may be read only by the department that "
+                                "requested it and by auditors")
+        except (NotFound, Forbidden) as exc:
+            self._deny(path, exc)
+            raise
+        self._record.subject(report.uscc)
+        self._record.released(path)
+        return report
+
+    async def verify_report(self, path: str, report_no: str, code: str) -> ReportCheck:
+        """Whether a report with this number and verification code exists, for anyone. An
+        unknown number and a wrong code give the same answer, so numbers cannot be probed."""
+        with self._register("the report could not be checked"):
+            report = await self._services.reports.get(report_no, self._now) \
+                if is_report_no(report_no) and len(code) == CODE_LENGTH else None
+        expected = verification_code(report.signature) if report is not None else "-" * 8
+        if report is None or not hmac.compare_digest(expected.encode(), code.upper().encode()):
+            return ReportCheck(report_no, found=False)
+        try:
+            verify_signature(self._services.keys.public, report.key_id, report.document,
+                             report.signature)
+            holds = True
+        except SignatureInvalid:
+            holds = False
+        self._record.subject(report.uscc)
+        self._record.released(path)
+        return ReportCheck(report_no, True, report.verdict, report.checked_at,
+                           report.subject_name, holds)
+
