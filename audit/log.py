@@ -53,14 +53,14 @@ class AuditLog:
 
     @classmethod
     async def open(cls, url: str, signer: Signer | None, **options: Any) -> AuditLog:
-        """Open (creating if needed) the log at `url`; without a `signer` it is read-only.
-        Options: `witness_file`, `witness_url`, and the writer's (`audit.writer`)."""
+        """Open the log at `url` (its tables made by the store's migrations); without a
+        `signer` it is read-only. Options: `witness_file`, `witness_url`, and the writer's
+        (`audit.writer`)."""
         writer, reader = open_engines(url)
         tables = AuditTables.define()
         async with writer.begin() as conn:
             if writer.dialect.name == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-            await conn.run_sync(tables.metadata.create_all)
             row = (await conn.execute(select(tables.meta.c.value)
                                       .where(tables.meta.c.key == "log_id"))).first()
             if row is None:

@@ -96,6 +96,8 @@ class HubProcess:
                   f'[callers.xzsp]\nname = "bench"\nrole = "lead"\n'
                   f'key_sha256 = "{hash_key(API_KEY)}"\n\n' + text)
         (self.workdir / "hub.toml").write_text(config)
+        subprocess.run([sys.executable, "-m", "hub", "db", "upgrade", "--config",
+                        str(self.workdir / "hub.toml")], check=True, capture_output=True)
         # Without auditing: the same app with a null audit sink injected (bench.null_audit).
         command = (["-m", "hub", "serve", "--config"] if audit else ["-m", "bench.null_audit"])
         self.proc = subprocess.Popen(

@@ -5,7 +5,10 @@ the lifespan and closed with it. Every request's audit entry goes to the audit l
 switch that turns auditing off — a benchmark that measures its cost injects its own sink
 (`audit_sink`). Routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`, `/.well-known/hub-keys`,
 `/reports/{reportNo}.pdf|.html` and `/verify`, and the auditor's console under `/console`
-(`hub.console`; audited through the same sink).
+(`hub.console`; audited through the same sink). Opening the store refuses
+a schema that is not at this hub's revision; on shutdown (after the server has drained
+in-flight requests) closing the audit log signs a final checkpoint. In demo mode GraphiQL's
+assets are served under `/graphiql`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from audit.log import AuditLog
 from connectors.auth import resolve_credential
@@ -35,6 +38,7 @@ from hub.console.charts import chart_css
 from hub.console.pipeline import Console
 from hub.console.routes import console_mount
 from hub.console.workdays import WorkCalendar
+from hub.graphiql import ASSETS_PATH, graphiql_assets, graphiql_page
 from hub.graphql_http import CHINA, AuditSink, GraphQLEndpoint
 from hub.quota_redis import RedisBuckets
 from hub.report.printer import Printer
@@ -115,7 +119,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                                 objections=flow, applications=store.applications)
             schema = build_schema(sdl_for_all=settings.demo)
             executor = Executor(schema, settings.limits, introspection=settings.demo)
-            graphiql = _graphiql_html() if settings.demo else None
+            graphiql = graphiql_page() if settings.demo else None
             quotas = {c.name: Quota(c.rate, c.burst) for c in settings.callers
                       if c.rate is not None and c.burst is not None}
             admission = Admission(settings.max_in_flight, quotas, buckets)
@@ -143,7 +147,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
             await desk_session.close()
             await printer.aclose()
             await connectors.aclose()
-            await audit.close()
+            await audit.close()  # signs a last checkpoint over what this process wrote
             await store.close()
 
     def state() -> HubState:
@@ -212,10 +216,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
     ]
     if settings.console.enabled:
         routes.append(console_mount(console))
+    if settings.demo:
+        routes.append(Mount(ASSETS_PATH, graphiql_assets()))
     return Starlette(routes=routes, lifespan=lifespan)
 
-
-def _graphiql_html() -> str:
-    from strawberry.http.ides import get_graphql_ide_html
-
-    return get_graphql_ide_html(graphql_ide="graphiql")

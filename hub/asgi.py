@@ -1,6 +1,7 @@
 """ASGI factory for `hub serve` (and any ASGI server): `hub.asgi:app_from_env`, factory mode.
 
-Reads the configuration named by `HUB_CONFIG` when the worker starts, never at import.
+Reads the configuration named by `HUB_CONFIG` when the worker starts, never at import, and
+sends the worker's logs through the hub's handler in the configured format (`[log]`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from starlette.applications import Starlette
 
 from hub.app import create_app
 from hub.config.settings import load_settings
+from hub.logs import configure_logging
 
 __all__ = ["app_from_env"]
 
@@ -20,4 +22,6 @@ def app_from_env() -> Starlette:
     path = os.environ.get("HUB_CONFIG")
     if not path:
         raise RuntimeError("set HUB_CONFIG to the hub's TOML configuration file")
-    return create_app(load_settings(Path(path)))
+    settings = load_settings(Path(path))
+    configure_logging(settings.log)
+    return create_app(settings)

@@ -13,9 +13,10 @@ from consent.enforcement import Role
 from hub.config.licences import parse_licences
 from hub.config.objections import ObjectionSettings, parse_objections
 from hub.config.settings import CallerConfig, Settings, hash_key
+from hub.logs import LogSettings
 from licence.issuers import TrustedIssuer
 
-__all__ = ["DEMO_CALLERS", "demo_settings", "sandbox_services"]
+__all__ = ["DEMO_CALLERS", "DEMO_LOG", "demo_settings", "sandbox_services"]
 
 # name, display name, role. What each may do is the purpose catalogue's (consent.catalogue).
 DEMO_CALLERS: tuple[tuple[str, str, Role], ...] = (
@@ -27,6 +28,10 @@ DEMO_CALLERS: tuple[tuple[str, str, Role], ...] = (
     ("auditor", "监督审计", "auditor"),
     ("gateway", "联邦网关", "gateway"),  # the federation router: may read _service { sdl }
 )
+
+
+# The demo prints its own banner; its log shows warnings and errors only.
+DEMO_LOG = LogSettings(level="warning")
 
 
 def sandbox_services(raw: Mapping[str, Any], base: Path

@@ -3,7 +3,9 @@ sessions and flag reviews; the audit log has its own engines): one SQLAlchemy as
 SQLite or PostgreSQL.
 
 SQLite runs in WAL mode with a busy timeout, so readers never block the audit writer and
-writers queue instead of failing.
+writers queue instead of failing. Opening the store creates nothing: its tables are made and
+changed by migrations (`hub db upgrade`, `hub.migrate`), never at start-up, so that workers
+starting together on a fresh database cannot race to create them.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from audit.reviews import ReviewStore, reviews_table
 from audit.store import sqlite_pragmas
 from consent.store import ConsentStore, consents_table
 from hub.console.sessions import SessionStore, sessions_table
+from hub.migrate import verify_schema
 from objection.store import ObjectionStore, objection_tables
 from reports.store import DEFAULT_RETENTION, ReportStore, report_numbers_table, reports_table
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "store_engine", "verify_store"]
 
 
 @dataclass(slots=True)
@@ -51,13 +54,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
-async def open_store(url: str, *, report_prefix: str = "XXHC",
-                     report_retention: dt.timedelta = DEFAULT_RETENTION) -> Store:
+def store_engine(url: str) -> AsyncEngine:
+    """The engine of the store at `url` (SQLite pragmas applied to every connection)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+async def open_store(url: str, *, report_prefix: str = "XXHC",
+                     report_retention: dt.timedelta = DEFAULT_RETENTION) -> Store:
+    """Open the store at `url`; raise `SchemaOutOfDate` unless it is at this hub's revision."""
+    engine = store_engine(url)
     metadata = MetaData()
     consents: Table = consents_table(metadata)
     reviews, sessions = reviews_table(metadata), sessions_table(metadata)
@@ -67,11 +76,19 @@ async def open_store(url: str, *, report_prefix: str = "XXHC",
     try:
         register = ReportStore(engine, reports, numbers, prefix=report_prefix,
                                retention=report_retention)
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        await verify_schema(engine)
     except BaseException:
         await engine.dispose()
         raise
     return Store(engine, metadata, ConsentStore(engine, consents), ReviewStore(engine, reviews),
                  SessionStore(engine, sessions), ObjectionStore(engine, objections),
                  ApplicationStore(engine, applications), register)
+
+
+async def verify_store(url: str) -> None:
+    """Return if the store at `url` is at this hub's revision; raise `SchemaOutOfDate`."""
+    engine = store_engine(url)
+    try:
+        await verify_schema(engine)
+    finally:
+        await engine.dispose()

@@ -84,9 +84,12 @@ class Sandbox:
 
     def __init__(self, *, seed: int = 20240601, host: str = "127.0.0.1", port: int = 9100,
                  latency: bool = True, data_dir: Path, world: World | None = None,
-                 specs: Sequence[SourceSpec] = SOURCES) -> None:
+                 specs: Sequence[SourceSpec] = SOURCES, advertise: str | None = None) -> None:
         self.seed = seed
         self.host = host
+        # The host name the hub reaches the departments by (a container's service name, when
+        # the sandbox listens on 0.0.0.0 in another container); the listening address if None.
+        self.advertise = advertise or host
         self.base_port = port
         self.latency = latency
         self.world = world or CivicWorld(seed)
@@ -104,6 +107,8 @@ class Sandbox:
                                     port=port + after + 1 if port else 0)
         self.services: dict[str, Listener] = {
             s.name: s for s in (self.licences.listener, self.desks.listener)}
+        for listener in (self.licences.listener, self.desks.listener):
+            listener.advertise = self.advertise
         self._control: web.AppRunner | None = None
         self.port = port
         self._samples: dict[str, Any] | None = None
@@ -384,7 +389,7 @@ class Sandbox:
 
     def url_of(self, name: str) -> str:
         source = self.sources[name]
-        return f"http://{self.host}:{source.port}{source.spec.path}"
+        return f"http://{self.advertise}:{source.port}{source.spec.path}"
 
 
 async def _keys(spec: SourceSpec, param: str, request: web.Request

@@ -43,6 +43,7 @@ class Listener:
                  latency_ms: int) -> None:
         self.name = name
         self.host = host
+        self.advertise: str | None = None  # the host name in its URLs, when not `host`
         self.port = port
         self.latency_ms = latency_ms
         self.latency = True
@@ -56,7 +57,7 @@ class Listener:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.advertise or self.host}:{self.port}"
 
     async def start(self) -> None:
         await self._runner.setup()

@@ -15,6 +15,7 @@ from hub.demo import demo_settings, sandbox_services
 from schema.limits import Limits
 from signing.keys import init_keys
 from tests.sandbox_process import SandboxProcess
+from tests.stores import migrated_sync
 
 
 class HubHarness:
@@ -41,6 +42,7 @@ class HubHarness:
                                        store_url=store_url or settings.store_url,
                                        callers=callers, **settings_changes)
         self.settings = settings
+        migrated_sync(settings.store_url)
         self.app = create_app(settings, clock=clock)
         self.client = TestClient(self.app, raise_server_exceptions=True)
         self.client.__enter__()

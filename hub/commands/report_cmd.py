@@ -13,12 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from hub.report.view import ReportInvalid as ReportUnreadable
 from hub.report.view import ReportView
-from signing.canonical import CanonicalError, canonical
-from signing.keys import KeysError, SignatureInvalid, load_public_keys, verify_signature
 
 __all__ = ["ReportInvalid", "register", "run_print", "run_verify", "verify_report_file"]
 
@@ -26,20 +22,25 @@ __all__ = ["ReportInvalid", "register", "run_print", "run_verify", "verify_repor
 def register(sub: Any) -> None:
     report = sub.add_parser("report", help="signed reports")
     verbs = report.add_subparsers(dest="verb", required=True, metavar="VERB")
-    verify = verbs.add_parser("verify", help="verify a signed report offline")
-    verify.add_argument("file", type=Path)
+    verify = verbs.add_parser("verify", help="verify a signed report offline",
+                              description="Check a signed report (hub check --out) with only "
+                              "the hub's public keys; one changed byte fails it.")
+    verify.add_argument("file", type=Path, help="the signed report (JSON) to verify")
     verify.add_argument("--keys", type=Path, default=None,
                         help="the hub's public keys (hub-keys.json, as served at "
                         "/.well-known/hub-keys); default <home>/keys/hub-keys.json")
-    verify.add_argument("--home", type=Path, default=Path(".hub"))
+    verify.add_argument("--home", type=Path, default=Path(".hub"),
+                        help="a demo's home, for its keys when --keys is not given (default .hub)")
     verify.set_defaults(run=run_verify)
     for verb, what in (("pdf", "PDF"), ("html", "HTML")):
         printer = verbs.add_parser(verb, help=f"print the 核查结果告知书 of a signed report as {what}")
-        printer.add_argument("file", type=Path)
+        printer.add_argument("file", type=Path, help="the signed report (JSON) to print")
         printer.add_argument("--out", type=Path, required=True, help=f"the {what} file to write")
         printer.add_argument("--keys", type=Path, default=None,
                              help="the hub's public keys; default <home>/keys/hub-keys.json")
-        printer.add_argument("--home", type=Path, default=Path(".hub"))
+        printer.add_argument("--home", type=Path, default=Path(".hub"),
+                             help="a demo's home, for its keys when --keys is not given "
+                             "(default .hub)")
         printer.add_argument("--unverified", action="store_true",
                              help="render even without the public key to verify it")
         printer.add_argument("--verify-base",
@@ -54,6 +55,11 @@ class ReportInvalid(Exception):
 
 def verify_report_file(path: Path, keys_path: Path) -> dict[str, Any]:
     """Return the verified report, or raise `ReportInvalid` saying why."""
+    import orjson
+
+    from signing.canonical import CanonicalError, canonical
+    from signing.keys import KeysError, SignatureInvalid, load_public_keys, verify_signature
+
     try:
         signed = orjson.loads(path.read_bytes())
     except FileNotFoundError:
@@ -89,6 +95,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_print(args: argparse.Namespace) -> int:
+    import orjson
+
     keys = args.keys or args.home / "keys" / "hub-keys.json"
     try:
         if args.unverified and not keys.exists():

@@ -3,64 +3,139 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
+import logging
 import os
-import signal
 import sys
-import tomllib
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orjson
-import uvicorn
-
-from hub.app import create_app
-from hub.commands.sandbox_cmd import run_loop
-from hub.config.errors import ConfigError
-from hub.config.settings import load_settings
-from hub.config.sources import parse_sources
-from hub.demo import demo_settings, sandbox_services
-from sandbox.config import render_config
-from sandbox.faults import FaultError, parse_assignment
-from sandbox.server import Sandbox
-from signing.keys import init_keys
+if TYPE_CHECKING:
+    from sandbox.faults import Fault
 
 __all__ = ["register", "run_demo", "run_serve"]
 
+log = logging.getLogger("hub.serve")
+
 
 def register(sub: Any) -> None:
-    demo = sub.add_parser("demo", help="sandbox departments and the hub, one command")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--home", type=Path, default=Path(".hub"))
-    demo.add_argument("--fault", action="append", default=[], metavar="SOURCE=MODE")
+    demo = sub.add_parser("demo", help="sandbox departments and the hub, one command",
+                          description="Start the sandbox departments and the hub on 127.0.0.1 "
+                          "with an embedded SQLite store and fresh keys under --home; print the "
+                          "GraphQL URL and the demo callers' API keys; serve until Ctrl-C.")
+    demo.add_argument("--port", type=int, default=8000,
+                      help="the hub's port (default 8000); the departments take free ports")
+    demo.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                      "127.0.0.1; the demo has no real secrets, keep it on loopback)")
+    demo.add_argument("--home", type=Path, default=Path(".hub"),
+                      help="where the demo keeps its keys, store, sandbox data and demo.json "
+                      "(default .hub)")
+    demo.add_argument("--fault", action="append", default=[], metavar="SOURCE=MODE",
+                      help="start with a department source broken (repeatable); modes: down, "
+                      "hang, slow:MS, error, garbage, wrong-subject, flaky:P, ok")
     demo.add_argument("--no-latency", action="store_true",
                       help="sandbox departments answer without simulated delays")
     demo.set_defaults(run=run_demo)
 
-    serve = sub.add_parser("serve", help="production mode: everything from a config file")
-    serve.add_argument("--config", type=Path, required=True)
-    serve.add_argument("--workers", type=int, default=1)
+    serve = sub.add_parser("serve", help="production mode: everything from a config file",
+                           description="Check keys, credentials, the store and its schema, "
+                           "then serve. Any failure is one line naming the configuration key, "
+                           "and a non-zero exit. SIGTERM drains in-flight requests and signs a "
+                           "final audit checkpoint.")
+    serve.add_argument("--config", type=Path, required=True,
+                       help="the hub's TOML configuration file (paths in it are relative to it)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes sharing the port (default 1; about one per core)")
     serve.set_defaults(run=run_serve)
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    """Make what the demo needs under its home (keys; the SQLite store is migrated in
+    `_demo`), then run the sandbox departments and the hub in this process until SIGINT or
+    SIGTERM, with `demo.json` (URLs and the callers' API keys) written while it serves."""
+    from hub.commands.sandbox_cmd import run_loop
+    from hub.demo import DEMO_LOG
+    from hub.logs import configure_logging
+    from sandbox.faults import FaultError, parse_assignment
+    from signing.keys import init_keys
+
     try:
         faults = [parse_assignment(f) for f in args.fault]
     except FaultError as exc:
         print(f"hub demo: {exc}", file=sys.stderr)
         return 2
+    configure_logging(DEMO_LOG)
     home: Path = args.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "keys" / "signing.pem").exists():
         init_keys(home / "keys")
-    return run_loop(_demo(args, home, faults))
+    return run_loop(_demo(home, args.host, args.port, faults, not args.no_latency))
 
 
-async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
-    sandbox = Sandbox(port=0, latency=not args.no_latency, data_dir=home / "sandbox")
+def run_serve(args: argparse.Namespace) -> int:
+    from hub.config.errors import ConfigError
+    from hub.config.settings import load_settings
+
+    if args.workers < 1:
+        print("hub serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"hub serve: invalid configuration: {exc}", file=sys.stderr)
+        return 2
+
+    import asyncio
+
+    from hub.logs import configure_logging
+    from hub.preflight import StartupError, listen, preflight, public_url
+
+    configure_logging(settings.log)
+    try:
+        checked = asyncio.run(preflight(settings, f"hub db upgrade --config {args.config}"))
+        sock = listen(settings.host, settings.port)
+    except StartupError as exc:
+        print(f"hub serve: {exc}", file=sys.stderr)
+        return 1
+    for warning in checked.warnings:
+        log.warning(warning)
+
+    from hub.serving import run_server
+    from hub.version import hub_version
+
+    os.environ["HUB_CONFIG"] = str(args.config.resolve())
+    host, port = sock.getsockname()[:2]
+    enabled = [s.name for s in settings.sources if s.enabled]
+    address = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    log.info(f"hub listening on {address}", extra={
+        "version": hub_version(), "listen": address, "store": public_url(settings.store_url),
+        "sources": len(settings.sources), "sources_enabled": len(enabled),
+        "sources_disabled": sorted({s.name for s in settings.sources} - set(enabled)),
+        "workers": args.workers, "signing_key": checked.keys.signing_kid,
+        "pseudonym_version": checked.keys.pseudonym_version, "pid": os.getpid()})
+    status = run_server(settings, sock, args.workers)
+    log.info("hub stopped", extra={"status": status})
+    return status
+
+
+async def _demo(home: Path, host: str, port: int, faults: Sequence[tuple[str, Fault]],
+                latency: bool) -> int:
+    import asyncio
+    import dataclasses
+    import signal
+    import tomllib
+
+    import orjson
+
+    from hub.app import create_app
+    from hub.config.sources import parse_sources
+    from hub.demo import DEMO_LOG, demo_settings, sandbox_services
+    from hub.migrate import upgrade_store
+    from hub.serving import DrainingServer, uvicorn_config
+    from sandbox.config import render_config
+    from sandbox.server import Sandbox
+
+    sandbox = Sandbox(port=0, latency=latency, data_dir=home / "sandbox")
     unknown = [n for n, _ in faults if not sandbox.knows(n)]
     if unknown:
         print(f"hub demo: --fault names no source {unknown[0]!r}", file=sys.stderr)
@@ -72,11 +147,11 @@ async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
             await sandbox.set_fault(name, fault)
         printed = tomllib.loads(render_config(sandbox))
         sources = parse_sources(printed["sources"])
-        settings, api_keys = demo_settings(home, sources, host=args.host, port=args.port,
+        settings, api_keys = demo_settings(home, sources, host=host, port=port,
                                            **sandbox_services(printed, home))
-        config = uvicorn.Config(create_app(settings), host=args.host, port=args.port,
-                                log_level="warning", lifespan="on", timeout_keep_alive=75)
-        server = _Server(config)
+        settings = dataclasses.replace(settings, log=DEMO_LOG)
+        await upgrade_store(settings.store_url)
+        server = DrainingServer(uvicorn_config(create_app(settings), settings))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, server.request_exit)
@@ -84,12 +159,12 @@ async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
         while not server.started:
             if task.done():
                 await task
-                print(f"hub demo: could not serve on {args.host}:{args.port}", file=sys.stderr)
+                print(f"hub demo: could not serve on {host}:{port}", file=sys.stderr)
                 return 1
             await asyncio.sleep(0.05)
-        graphql_url = f"http://{args.host}:{args.port}/graphql"
+        graphql_url = f"http://{host}:{port}/graphql"
         sandbox_url = f"http://{sandbox.host}:{sandbox.port}"
-        console_url = f"http://{args.host}:{args.port}/console/"
+        console_url = f"http://{host}:{port}/console/"
         info = {"graphql_url": graphql_url, "sandbox_url": sandbox_url,
                 "console_url": console_url, "callers": api_keys}
         tmp = demo_file.with_suffix(".tmp")
@@ -108,36 +183,4 @@ async def _demo(args: argparse.Namespace, home: Path, faults: list[Any]) -> int:
     finally:
         demo_file.unlink(missing_ok=True)
         await sandbox.stop()
-    return 0
-
-
-class _Server(uvicorn.Server):
-    """uvicorn re-raises a captured signal after shutdown, which would skip the demo's cleanup;
-    the demo handles SIGINT and SIGTERM itself and asks the server to exit."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    def request_exit(self) -> None:
-        self.should_exit = True
-
-
-def run_serve(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except ConfigError as exc:
-        print(f"hub serve: invalid configuration: {exc}", file=sys.stderr)
-        return 2
-    if args.workers < 1:
-        print("hub serve: --workers must be at least 1", file=sys.stderr)
-        return 2
-    os.environ["HUB_CONFIG"] = str(args.config.resolve())
-    # uvloop and httptools when installed (loop/http "auto"); a long keep-alive so that
-    # department systems and load balancers reuse connections instead of racing a close.
-    # No limit_concurrency: uvicorn's own 503 is plain text and leaves no audit entry; the
-    # hub's admission control sheds overload itself, as GraphQL JSON, on the record.
-    uvicorn.run("hub.asgi:app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=args.workers, log_level="warning", timeout_keep_alive=75,
-                access_log=False)
     return 0

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from connectors.auth import resolve_credential
 from connectors.config import SourceConfig
+from connectors.errors import CredentialError
 from connectors.licences import LibraryConfig
 from consent.catalogue import DEFAULT_MATTERS, Matter
 from consent.enforcement import Role
@@ -26,6 +28,7 @@ from hub.config.matters import parse_matters
 from hub.config.objections import ObjectionSettings, parse_objections
 from hub.config.reader import TableReader
 from hub.config.sources import parse_sources
+from hub.logs import FORMATS, LEVELS, LogSettings
 from licence.issuers import TrustedIssuer
 from schema.limits import Limits
 
@@ -78,6 +81,8 @@ class Settings:
     licences: LibraryConfig | None = None  # the licence library ([licences])
     issuers: Mapping[str, TrustedIssuer] = field(default_factory=dict)
     objections: ObjectionSettings = field(default_factory=ObjectionSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+    drain_seconds: int = 30  # on SIGTERM, how long in-flight requests may take to finish
 
     @property
     def verify_base(self) -> str:
@@ -199,6 +204,29 @@ def _reports(raw: Mapping[str, Any]) -> dict[str, Any]:
             "pdf_workers": _int("reports.pdf_workers", table.get("pdf_workers", 1), 1, 64)}
 
 
+def _store(value: str, environ: Mapping[str, str]) -> str:
+    """A store URL, or `env:NAME` / `file:PATH` naming where it is kept (it may hold a
+    password that should not sit in the configuration file)."""
+    if not value.startswith(("env:", "file:")):
+        return value
+    try:
+        return resolve_credential(value, environ)
+    except CredentialError as exc:
+        raise ConfigError(f"hub.store: {exc}") from None
+
+
+def _log(raw: Mapping[str, Any]) -> LogSettings:
+    table = _table(raw, "log")
+    unknown = sorted(set(table) - {"level", "format"})
+    if unknown:
+        raise ConfigError(f"log.{unknown[0]}: unknown key (known: level, format)")
+    reader = TableReader("log", table)
+    level = reader.choice("level", LEVELS, "info")
+    fmt = reader.choice("format", FORMATS, "auto")
+    return LogSettings(level, "json" if fmt == "json" else "console" if fmt == "console"
+                       else "auto")
+
+
 def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -206,7 +234,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         raise ConfigError(f"{path}: no such configuration file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    sections = ("hub", "limits", "callers", "matters", "sources", "console", "licences",
+    sections = ("hub", "log", "limits", "callers", "matters", "sources", "console", "licences",
                 "objections", "reports")
     unknown = sorted(set(raw) - set(sections))
     if unknown:
@@ -217,10 +245,10 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
                           "audit entry (remove the key)")
     known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight", "breaker_failures",
              "breaker_reset_s", "checkpoint_every", "checkpoint_seconds", "audit_write_timeout",
-             "audit_witness", "audit_witness_url"}
+             "audit_witness", "audit_witness_url", "drain_seconds"}
     if set(hub) - known:
         raise ConfigError(f"hub.{sorted(set(hub) - known)[0]}: unknown key")
-    base = path.parent
+    base = path.resolve().parent  # relative paths in the file are relative to the file
     keys_dir = base / _str("hub.keys_dir", hub.get("keys_dir", "keys"))
     demo = hub.get("demo", False)
     if not isinstance(demo, bool):
@@ -232,7 +260,8 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     witness_url = reader.string("audit_witness_url") if "audit_witness_url" in hub else None
     if witness_url is not None and urlsplit(witness_url).scheme not in ("http", "https"):
         raise ConfigError(f"hub.audit_witness_url: {witness_url!r} is not an http(s) URL")
-    store = _str("hub.store", hub.get("store", f"sqlite+aiosqlite:///{base / 'hub.sqlite'}"))
+    store = _store(_str("hub.store", hub.get("store", f"sqlite+aiosqlite:///{base / 'hub.sqlite'}")),
+                   os.environ if environ is None else environ)
     callers = _callers(raw)
     licences, issuers = parse_licences(raw.get("licences"), base)
     return Settings(
@@ -255,4 +284,6 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         environ=dict(os.environ if environ is None else environ),
         console=parse_console(raw.get("console"), base, frozenset(c.name for c in callers)),
         **_reports(raw),
+        log=_log(raw),
+        drain_seconds=reader.integer("drain_seconds", 30, 0, 3600),
     )

@@ -23,6 +23,7 @@ from audit.search import SearchFilter
 from audit.verify import verify_export
 from signing.keys import KeyRing, SignatureInvalid, init_keys
 from tests.pg import fresh_database, postgres_url_or_skip
+from tests.stores import migrated_sync
 
 OPERATORS = ["clerk", "clerk-7", "a_b", "axb", None, "clerk", "a%b", "50%"]
 
@@ -30,10 +31,10 @@ OPERATORS = ["clerk", "clerk-7", "a_b", "axb", None, "clerk", "a%b", "50%"]
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}"
+        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}")
         return
     with fresh_database(postgres_url_or_skip()) as pg:
-        yield pg
+        yield migrated_sync(pg)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from audit.export import export_lines
 from audit.log import AuditLog
 from audit.verify import verify_export
 from signing.keys import KeyRing, init_keys
+from tests.stores import migrated
 
 Lines = list[bytes]
 
@@ -31,8 +32,8 @@ def ring(tmp_path: Path) -> KeyRing:
 
 
 async def exported(tmp_path: Path, ring: KeyRing, n: int, since: str | None = None) -> Lines:
-    log = await AuditLog.open(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}", ring,
-                              checkpoint_every=4)
+    url = await migrated(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}")
+    log = await AuditLog.open(url, ring, checkpoint_every=4)
     try:
         for i in range(n):
             await log.append(record(i))

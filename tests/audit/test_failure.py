@@ -27,15 +27,16 @@ from audit.store import LOCK_KEY
 from signing.canonical import canonical
 from signing.keys import KeyRing, init_keys
 from tests.pg import fresh_database, postgres_url_or_skip
+from tests.stores import migrated_sync
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}"
+        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}")
         return
     with fresh_database(postgres_url_or_skip()) as pg:
-        yield pg
+        yield migrated_sync(pg)
 
 
 @pytest.fixture

@@ -23,15 +23,16 @@ from audit.log import AuditLog, verify_log
 from signing.canonical import canonical
 from signing.keys import KeyRing, init_keys
 from tests.pg import fresh_database, postgres_url_or_skip
+from tests.stores import migrated_sync
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}"
+        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}")
         return
     with fresh_database(postgres_url_or_skip()) as pg:
-        yield pg
+        yield migrated_sync(pg)
 
 
 @pytest.fixture
@@ -163,7 +164,7 @@ async def test_four_processes_append_one_linear_chain(url: str, ring: KeyRing,
                                                       tmp_path: Path) -> None:
     """4 processes x 500 entries -> 2000 entries in one chain that verifies."""
     keys = tmp_path / "keys"
-    log = await AuditLog.open(url, ring)  # create the tables before the race
+    log = await AuditLog.open(url, ring)
     procs = [subprocess.Popen([sys.executable, "-m", "tests.audit.appender", url, str(keys),
                                "500"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
              for _ in range(4)]

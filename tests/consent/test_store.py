@@ -12,6 +12,7 @@ import pytest
 from consent.artefact import Consent, Provenance
 from hub.store import open_store
 from tests.pg import fresh_database, postgres_url_or_skip
+from tests.stores import migrated_sync
 
 NOW = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
 
@@ -20,10 +21,10 @@ NOW = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'hub.sqlite'}"
+        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'hub.sqlite'}")
         return
     with fresh_database(postgres_url_or_skip()) as url:
-        yield url
+        yield migrated_sync(url)
 
 
 def consent(max_uses: int) -> Consent:

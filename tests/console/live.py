@@ -19,6 +19,7 @@ from hub.config.sources import parse_sources
 from hub.demo import demo_settings
 from signing.keys import init_keys
 from tests.sandbox_process import SandboxProcess
+from tests.stores import migrated_sync
 
 
 def free_port() -> int:
@@ -45,6 +46,7 @@ class LiveHub:
         self.api_keys = api_keys
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        migrated_sync(settings.store_url)
         config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)

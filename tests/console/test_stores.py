@@ -13,6 +13,7 @@ from audit.reviews import FlagReview
 from hub.console.sessions import token_digest
 from hub.store import Store, open_store
 from tests.pg import fresh_database, postgres_url_or_skip
+from tests.stores import migrated_sync
 
 NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 
@@ -20,10 +21,10 @@ NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"
+        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}")
         return
     with fresh_database(postgres_url_or_skip()) as pg:
-        yield pg
+        yield migrated_sync(pg)
 
 
 @pytest.fixture

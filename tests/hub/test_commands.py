@@ -260,6 +260,7 @@ def test_serve_runs_from_a_config_file(sandbox: SandboxProcess, tmp_path: Path) 
     port = free_port()
     path = tmp_path / "hub.toml"
     path.write_text(config_text(sandbox, tmp_path, "secret-key-123", port))
+    assert hub_cmd("db", "upgrade", "--config", str(path)).returncode == 0
     proc = subprocess.Popen([sys.executable, "-m", "hub", "serve", "--config", str(path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -17,6 +17,7 @@ from objection.workdays import load_calendar
 from signing.keys import init_keys
 from signing.seal import load_sealer
 from tests.sandbox_process import SandboxProcess
+from tests.stores import migrated
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SUBJECT_ID = "410702196708144574"
@@ -39,7 +40,7 @@ def desk_of(sandbox: SandboxProcess, code: str) -> DeskConfig:
 async def test_a_sweep_moves_each_objection_and_audits_each_step(
         clean_sandbox: SandboxProcess, tmp_path: Path) -> None:
     init_keys(tmp_path / "keys")
-    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}")
+    store = await open_store(await migrated(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"))
     session = new_session()
     clock = [dt.datetime(2026, 11, 23, 10, 0, tzinfo=CHINA)]
     try:

@@ -13,6 +13,7 @@ from hub.store import open_store
 from objection.model import Objection, Target, fingerprint
 from objection.store import ObjectionFilter
 from tests.pg import fresh_database, postgres_url_or_skip
+from tests.stores import migrated_sync
 
 NOW = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)
 DEADLINE = dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -23,10 +24,10 @@ SUBJECT = "v1:" + "b" * 64
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'hub.sqlite'}"
+        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'hub.sqlite'}")
         return
     with fresh_database(postgres_url_or_skip()) as url:
-        yield url
+        yield migrated_sync(url)
 
 
 def objection(oid: str, *, item: str = "household", reason: str = "地址已变更",

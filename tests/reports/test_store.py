@@ -16,6 +16,7 @@ from hub.store import open_store
 from reports.codes import format_report_no, is_report_no
 from reports.store import StoredReport
 from tests.pg import fresh_database, postgres_url_or_skip
+from tests.stores import migrated, migrated_sync
 
 NOW = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,10 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'hub.sqlite'}"
+        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'hub.sqlite'}")
         return
     with fresh_database(postgres_url_or_skip()) as url:
-        yield url
+        yield migrated_sync(url)
 
 
 def filed(number: str, *, checked_at: dt.datetime = NOW, days: int = 1096) -> StoredReport:
@@ -123,7 +124,7 @@ async def test_a_filed_report_is_kept_until_its_retention_ends(store_url: str) -
 
 
 async def test_prefix_and_retention_come_from_the_store_settings(tmp_path: Path) -> None:
-    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}",
+    store = await open_store(await migrated(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"),
                              report_prefix="ZZJY", report_retention=dt.timedelta(days=30))
     try:
         (number,) = await store.reports.allocate(2026, 1)
