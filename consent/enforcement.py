@@ -134,10 +134,12 @@ def matter_of(caller: Caller, purpose: str | None, matters: Mapping[str, Matter]
 def decide_person(*, caller: Caller, purpose: str | None, matters: Mapping[str, Matter],
                   subject: str, category: str, presented: PresentedConsents,
                   public_keys: Mapping[str, Ed25519PublicKey], now: dt.datetime,
-                  role: str | None = None) -> Consent:
+                  role: str | None = None, aliases: frozenset[str] = frozenset()) -> Consent:
     """The presented consent that lets `caller` have `category` of `subject` (a person's
     pseudonym, or an enterprise's USCC) in `role`; raise the coded `AccessDenied` that says why
-    not otherwise. Without a role, any role of the matter may release the category."""
+    not otherwise. Without a role, any role of the matter may release the category. `aliases`
+    are the same person's pseudonyms under earlier key versions: a consent given before the
+    pseudonym key was rotated names the subject by one of them."""
     matter = person_matter(caller, purpose, matters)
     if not matter.releases(category, role):
         of = f" of the {role.replace('_', ' ')}" if role else ""
@@ -145,11 +147,11 @@ def decide_person(*, caller: Caller, purpose: str | None, matters: Mapping[str, 
     bad: list[ConsentInvalid] = []
     narrow: list[Consent] = []
     for consent in presented.loaded.values():
-        if consent.subject != subject:
+        if consent.subject != subject and consent.subject not in aliases:
             continue
         try:
             verify_consent(consent, public_keys=public_keys, now=now, grantee=caller.name,
-                           purpose=matter.code, subject=subject)
+                           purpose=matter.code, subject=consent.subject)
         except ConsentInvalid as exc:
             bad.append(exc)
             continue

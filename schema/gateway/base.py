@@ -140,6 +140,7 @@ class GatewayBase:
         self._operator = operator
         self.disputes_by_item: DataLoader[str, list[Objection]] | None = None
         self._given: set[tuple[str, str]] = set()  # (subject, category) released so far
+        self._aliases: dict[str, frozenset[str]] = {}  # pseudonym -> the person's older ones
 
     # -- the request's record ------------------------------------------------------------------
 
@@ -153,8 +154,13 @@ class GatewayBase:
     # -- shared by the kinds of data ---------------------------------------------------------
 
     def pseudonym(self, resident_id: str) -> str:
+        """The person's pseudonym under the current key version (their earlier ones are kept
+        as aliases, so that consents given before a key rotation still match)."""
         keys = self._services.keys
-        return pseudonym(keys.pseudonym_keys, keys.pseudonym_version, resident_id)
+        current = pseudonym(keys.pseudonym_keys, keys.pseudonym_version, resident_id)
+        if len(keys.pseudonym_keys) > 1 and current not in self._aliases:
+            self._aliases[current] = frozenset(pseudonyms(keys.pseudonym_keys, resident_id))
+        return current
 
     def _decide(self, subject: str, category: str, role: str | None = None) -> Consent:
         key = (subject, category, role)
@@ -164,7 +170,8 @@ class GatewayBase:
                 decision = decide_person(
                     caller=self._caller, purpose=self._purpose, matters=self._services.matters,
                     subject=subject, category=category, presented=self._presented,
-                    public_keys=self._services.keys.public, now=self._now, role=role)
+                    public_keys=self._services.keys.public, now=self._now, role=role,
+                    aliases=self._aliases.get(subject, frozenset()))
             except AccessDenied as exc:
                 decision = exc
             self._decisions[key] = decision

@@ -177,3 +177,16 @@ async def test_requests_share_a_last_use_fairly() -> None:
     store = CountingStore({"cst_a": 1})
     outcomes = await asyncio.gather(*(ConsentUses(store).take("cst_a") for _ in range(20)))
     assert outcomes.count(True) == 1
+
+
+def test_a_consent_under_an_earlier_pseudonym_counts_only_as_an_alias(ring: KeyRing) -> None:
+    old = consent(ring, subject="v1:" + "c" * 64)
+    given = PresentedConsents((old.id,), {old.id: old})
+    args: dict[str, Any] = {"caller": PORTAL, "purpose": "SCHOOL_ENROLMENT",
+                            "matters": DEFAULT_MATTERS, "subject": "v2:" + "d" * 64,
+                            "category": "household", "presented": given,
+                            "public_keys": ring.public, "now": NOW}
+    assert decide_person(**args, aliases=frozenset({"v1:" + "c" * 64})) == old
+    with pytest.raises(AccessDenied) as info:
+        decide_person(**args)
+    assert info.value.code == "CONSENT_REQUIRED"

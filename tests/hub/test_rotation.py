@@ -110,3 +110,33 @@ def test_rotate_from_the_command_line_names_what_it_did(tmp_path: Path) -> None:
     forced = hub_cmd("keys", "init", str(home / "keys"), "--force")
     assert forced.returncode == 0 and "pseudonym version v3" in forced.stdout
     assert (home / "keys" / "pseudonym.key").read_text().split()[0].startswith("v1:")
+
+
+def test_a_consent_given_before_a_pseudonym_rotation_still_counts(
+        clean_sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """The consent names the subject under v1; after rotating to v2 the gateway matches it by
+    the person's earlier pseudonym, and a consent about someone else still does not."""
+    home = tmp_path / "home"
+    subject = clean_sandbox.person("household")
+    other = next(p["id"] for p in clean_sandbox.samples["persons"]
+                 if "household" in p["tags"] and p["id"] != subject)
+    before = HubHarness(clean_sandbox, home)
+    try:
+        consent = before.post(GRANT, {"input": {
+            "subject": subject, "purpose": "SCHOOL_ENROLMENT", "grantee": "portal",
+            "categories": ["household"], "fetchType": "REUSABLE", "maxUses": 3}},
+            caller="portal", purpose=None).json()["data"]["grantConsent"]["id"]
+    finally:
+        before.close()
+    run = hub_cmd("keys", "rotate", "pseudonym", "--dir", str(home / "keys"))
+    assert run.returncode == 0, run.stderr
+    after = HubHarness(clean_sandbox, home)
+    try:
+        mine = after.post(PERSON, {"id": subject}, caller="portal", purpose="SCHOOL_ENROLMENT",
+                          headers={"X-Hub-Consent": consent}).json()
+        theirs = after.post(PERSON, {"id": other}, caller="portal", purpose="SCHOOL_ENROLMENT",
+                            headers={"X-Hub-Consent": consent}).json()
+    finally:
+        after.close()
+    assert mine["data"]["person"]["householdRegistration"]["name"], mine
+    assert theirs["errors"][0]["extensions"]["code"] == "CONSENT_REQUIRED"
