@@ -138,7 +138,7 @@ class GatewayBase:
         self._reliance: dict[tuple[str, str], str] = {}  # (source, key) -> consent id
         self._application = application
         self._operator = operator
-        self.disputes_by_item: DataLoader[str, list[Objection]] | None = None
+        self._dispute_cache: DataLoader[str, list[Objection]] | None = None
         self._given: set[tuple[str, str]] = set()  # (subject, category) released so far
         self._aliases: dict[str, frozenset[str]] = {}  # pseudonym -> the person's older ones
 
@@ -222,15 +222,15 @@ class GatewayBase:
         return self._services.objections
 
     def _dispute_loader(self) -> DataLoader[str, list[Objection]]:
-        if self.disputes_by_item is None:
+        if self._dispute_cache is None:
             store = self._flow().store
 
             async def batch(subjects: list[str]) -> list[list[Objection]]:
                 found = await store.open_about(subjects)
                 return [found.get(s, []) for s in subjects]
 
-            self.disputes_by_item = DataLoader(batch)
-        return self.disputes_by_item
+            self._dispute_cache = DataLoader(batch)
+        return self._dispute_cache
 
     async def _open_objections(self, subject: str) -> list[Objection]:
         if self._services.objections is None:
