@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hmac
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,6 +47,7 @@ from hub.report.printer import Printer
 from hub.reports_http import ReportsEndpoint
 from hub.store import Store, open_store
 from hub.sweeper import ObjectionSweeper
+from hub.telemetry import Telemetry
 from objection.flow import ObjectionFlow
 from schema.build import build_schema
 from schema.execute import Executor
@@ -72,10 +75,13 @@ def _real_now() -> dt.datetime:
 
 
 def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
-               clock: Callable[[], dt.datetime] | None = None) -> Starlette:
+               clock: Callable[[], dt.datetime] | None = None,
+               tracer_provider: Any = None) -> Starlette:
     """The hub. `audit_sink` replaces the audit log as the writer of request entries (the
     benchmark measures the log's cost that way); the log is still opened for reading. `clock`
-    is the hub's time (requests, deadlines; tests move it), by default the real one."""
+    is the hub's time (requests, deadlines; tests move it), by default the real one.
+    `tracer_provider` (OpenTelemetry) receives the hub's spans instead of the OTLP exporter
+    of `[telemetry]` (tests use an in-memory one)."""
     holder: dict[str, HubState] = {}
     now = clock or _real_now
 
@@ -97,6 +103,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
         extra: dict[str, Connector] = {}
         sweeper: ObjectionSweeper | None = None
         printer = Printer(settings.verify_base, settings.pdf_workers)
+        telemetry = Telemetry(otlp_endpoint=settings.telemetry.otlp_endpoint,
+                              tracer_provider=tracer_provider)
         try:
             if settings.licences is not None:
                 library = LicenceConnector(settings.licences, resolve_credential(
@@ -116,7 +124,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                                 breaker_reset_s=settings.breaker_reset_s)
             services = Services(sources, settings.matters, keys, store.consents, audit,
                                 store.reports, reviews=store.reviews, issuers=settings.issuers,
-                                objections=flow, applications=store.applications)
+                                objections=flow, applications=store.applications,
+                                observer=telemetry)
             schema = build_schema(sdl_for_all=settings.demo)
             executor = Executor(schema, settings.limits, introspection=settings.demo)
             graphiql = graphiql_page() if settings.demo else None
@@ -124,7 +133,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                       if c.rate is not None and c.burst is not None}
             admission = Admission(settings.max_in_flight, quotas, buckets)
             endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
-                                       graphiql, admission, clock=now)
+                                       graphiql, admission, clock=now, telemetry=telemetry)
             console = Console(settings, services, audit_sink or audit, store.sessions,
                               WorkCalendar.load(settings.console.holidays_file), chart_css()
                               ) if settings.console.enabled else None
@@ -149,6 +158,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
             await connectors.aclose()
             await audit.close()  # signs a last checkpoint over what this process wrote
             await store.close()
+            telemetry.process_exit()
 
     def state() -> HubState:
         return holder["state"]
@@ -185,19 +195,16 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
         return JSONResponse(state().keys.public_json())
 
     async def metrics(request: Request) -> Response:
-        lines = ["# HELP hub_source_calls_total Calls made to each department source.",
-                 "# TYPE hub_source_calls_total counter"]
-        failures = ["# HELP hub_source_failures_total Calls that did not give a usable answer.",
-                    "# TYPE hub_source_failures_total counter"]
-        circuits = ["# HELP hub_source_circuit_transitions_total Circuit breaker state changes.",
-                    "# TYPE hub_source_circuit_transitions_total counter"]
-        for name, s in state().sources.states.items():
-            lines.append(f'hub_source_calls_total{{source="{name}"}} {s.calls}')
-            failures.append(f'hub_source_failures_total{{source="{name}"}} {s.failures}')
-            circuits.append(f'hub_source_circuit_transitions_total{{source="{name}"}} '
-                            f'{s.breaker.transitions}')
-        return PlainTextResponse("\n".join(lines + failures + circuits) + "\n",
-                                 media_type="text/plain; version=0.0.4")
+        token = settings.telemetry.metrics_token
+        if token is not None:
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                                     token.encode()):
+                return PlainTextResponse("send Authorization: Bearer <the metrics token>\n",
+                                         status_code=401,
+                                         headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        body, content_type = state().endpoint.telemetry.render()
+        return Response(body, media_type=content_type)
 
     def console() -> Console:
         current = state().console

@@ -15,6 +15,7 @@ import datetime as dt
 import hmac
 import logging
 import math
+import os
 import re
 import time
 import uuid
@@ -33,6 +34,7 @@ from consent.enforcement import Caller, load_presented
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
 from hub.headers import HeaderError, decode_text
+from hub.telemetry import Telemetry
 from hub.trail import RequestMeta, Trail
 from schema.context import RequestContext
 from schema.errors import BadUserInput, HubError, QueryTooComplex, RateLimited, Unauthenticated
@@ -69,8 +71,10 @@ class AuditSink(Protocol):
 class GraphQLEndpoint:
     def __init__(self, settings: Settings, executor: Executor, services: Services,
                  audit: AuditSink, graphiql_html: str | None, admission: Admission, *,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None,
+                 telemetry: Telemetry | None = None) -> None:
         self.settings = settings
+        self.telemetry = telemetry or Telemetry()
         self.clock = clock or (lambda: dt.datetime.now(CHINA))
         self.services = services
         self.audit = audit
@@ -87,17 +91,44 @@ class GraphQLEndpoint:
             # Shed at once, before any other work: waits would only pile up into timeouts.
             # Audited as one aggregate entry per caller and second (`_flush_shed`).
             self._shed(request, "RATE_LIMITED")
+            self.telemetry.shed.labels("RATE_LIMITED").inc()
             body = _errors(RateLimited(f"the hub is at capacity ({self.admission.in_flight} "
                                        "operations in flight); retry in a second"))
             return Response(orjson.dumps(body), status_code=503, media_type=media or JSON,
                             headers={"X-Request-Id": request_id, "Retry-After": "1"})
+        started = time.perf_counter()
+        self.telemetry.in_flight.inc()
         try:
-            return await self._admitted(request, request_id, media)
+            with self.telemetry.tracer.start_as_current_span(
+                    "graphql.request", attributes={"hub.request_id": request_id}) as span:
+                response, trail, record = await self._admitted(request, request_id, media)
+                span.set_attributes({"hub.caller": trail.caller or "",
+                                     "hub.operation": trail.operation,
+                                     "http.status_code": response.status_code,
+                                     "hub.outcome": record.outcome})
         finally:
             self.admission.leave()  # only once the audit entry is committed
+            self.telemetry.in_flight.dec()
+        self._observe(trail, record, response.status_code, time.perf_counter() - started)
+        return response
+
+    def _observe(self, trail: Trail, record: AuditRecord, status: int, seconds: float) -> None:
+        """The request's metrics and its access log line: who, what, how it ended — never a
+        subject identifier or a value."""
+        self.telemetry.requests.labels(trail.operation, record.outcome).observe(seconds)
+        sources: dict[str, dict[str, int]] = {}
+        for call in record.sources:
+            counts = sources.setdefault(call.source, {})
+            counts[call.status] = counts.get(call.status, 0) + 1
+        codes = sorted({d.code for d in record.denied})
+        log.info("request", extra={
+            "request_id": trail.request_id, "caller": trail.caller,
+            "purpose": trail.meta.purpose, "operation": trail.operation, "status": status,
+            "outcome": record.outcome, "code": codes[0] if codes else None, "codes": codes,
+            "latency_ms": round(seconds * 1000, 2), "sources": sources, "pid": os.getpid()})
 
     async def _admitted(self, request: Request, request_id: str, media: str | None
-                        ) -> Response:
+                        ) -> tuple[Response, Trail, AuditRecord]:
         trail = Trail(self.clock(), request_id)
         facts: Facts | None = None
         headers: dict[str, str] = {}
@@ -119,22 +150,39 @@ class GraphQLEndpoint:
                 body = {"errors": [{"message": f"internal error; quote request id {request_id} "
                                                "to the hub's operators",
                                     "extensions": {"code": "INTERNAL"}}]}
+        record = trail.record(body, self.settings.matters, facts)
         try:
-            await self.audit.append(trail.record(body, self.settings.matters, facts))
+            await self._append(record)
         except AuditUnavailable as exc:
             # Fail closed: no data leaves without its audit entry.
             status, headers = 503, {"Retry-After": "5"}
             body = {"data": None, "errors": [{
                 "message": f"{exc}; no data was released, try again later",
                 "extensions": {"code": exc.code}}]}
+            record = record.withheld()
         headers = {"X-Request-Id": request_id, **headers}
+        response: Response
         if media is None:
-            return Response(status_code=status, content=b"send Accept: application/json or "
-                            b"application/graphql-response+json", headers=headers)
-        if page and status == 200 and self.graphiql_html is not None:
-            return HTMLResponse(self.graphiql_html, headers=headers)
-        return Response(orjson.dumps(body), status_code=status, media_type=media,
-                        headers=headers)
+            response = Response(status_code=status, content=b"send Accept: application/json "
+                                b"or application/graphql-response+json", headers=headers)
+        elif page and status == 200 and self.graphiql_html is not None:
+            response = HTMLResponse(self.graphiql_html, headers=headers)
+        else:
+            response = Response(orjson.dumps(body), status_code=status, media_type=media,
+                                headers=headers)
+        return response, trail, record
+
+    async def _append(self, record: AuditRecord) -> None:
+        telemetry = self.telemetry
+        started = time.perf_counter()
+        with telemetry.tracer.start_as_current_span("audit.append"):
+            try:
+                await self.audit.append(record)
+            except AuditUnavailable:
+                telemetry.audit_failures.inc()
+                raise
+            finally:
+                telemetry.audit_append.observe(time.perf_counter() - started)
 
     # -- shed requests -------------------------------------------------------------------------
 
@@ -189,6 +237,7 @@ class GraphQLEndpoint:
             query, variables, operation_name = await self._read(request)
             prepared = self.executor.prepare(query)
             trail.query_hash = prepared.query_hash
+            trail.operation = prepared.root_field(operation_name)
             if request.method == "GET" and prepared.is_mutation(operation_name):
                 raise _Refusal(405, BadUserInput("mutations are only accepted over POST"),
                                {"Allow": "POST"})

@@ -43,6 +43,7 @@ class Trail:
     caller: str | None = None
     query_hash: str | None = None
     meta: RequestMeta = field(default_factory=RequestMeta)
+    operation: str = "-"  # the first root field, for metrics and the access log
 
     def record(self, body: Mapping[str, Any], matters: Mapping[str, Matter],
                facts: Facts | None) -> AuditRecord:

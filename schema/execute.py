@@ -22,6 +22,7 @@ import strawberry
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     GraphQLError,
     GraphQLSyntaxError,
     OperationDefinitionNode,
@@ -67,6 +68,15 @@ class Prepared:
         if name is None:
             return ops[0] if len(ops) == 1 else None
         return next((o for o in ops if o.name is not None and o.name.value == name), None)
+
+    def root_field(self, name: str | None) -> str:
+        """The first root field the operation selects (for metrics: a small, fixed set of
+        names), or "-" when there is none."""
+        op = self.operation(name)
+        if op is None:
+            return "-"
+        first = next((s for s in op.selection_set.selections if isinstance(s, FieldNode)), None)
+        return "-" if first is None else first.name.value
 
     def is_mutation(self, name: str | None) -> bool:
         op = self.operation(name)

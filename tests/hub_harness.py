@@ -23,7 +23,8 @@ class HubHarness:
                  sources: dict[str, dict[str, Any]] | None = None, demo: bool = False,
                  limits: Limits | None = None, store_url: str | None = None,
                  quotas: dict[str, tuple[float, int]] | None = None,
-                 clock: Any = None, **settings_changes: Any) -> None:
+                 clock: Any = None, tracer_provider: Any = None,
+                 **settings_changes: Any) -> None:
         self.sandbox = sandbox
         configs = {c.name: c for c in parse_sources(sandbox.config["sources"])}
         for name, change in (sources or {}).items():
@@ -43,7 +44,7 @@ class HubHarness:
                                        callers=callers, **settings_changes)
         self.settings = settings
         migrated_sync(settings.store_url)
-        self.app = create_app(settings, clock=clock)
+        self.app = create_app(settings, clock=clock, tracer_provider=tracer_provider)
         self.client = TestClient(self.app, raise_server_exceptions=True)
         self.client.__enter__()
 

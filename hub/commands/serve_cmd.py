@@ -100,10 +100,17 @@ def run_serve(args: argparse.Namespace) -> int:
     for warning in checked.warnings:
         log.warning(warning)
 
+    import tempfile
+
     from hub.serving import run_server
+    from hub.telemetry import prepare_multiprocess
     from hub.version import hub_version
 
     os.environ["HUB_CONFIG"] = str(args.config.resolve())
+    # Every worker writes its metrics here and /metrics adds them up, whichever worker serves
+    # the scrape (set before any worker imports prometheus_client).
+    metrics_dir = Path(tempfile.mkdtemp(prefix="hub-metrics-"))
+    prepare_multiprocess(metrics_dir)
     host, port = sock.getsockname()[:2]
     enabled = [s.name for s in settings.sources if s.enabled]
     address = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
@@ -113,7 +120,12 @@ def run_serve(args: argparse.Namespace) -> int:
         "sources_disabled": sorted({s.name for s in settings.sources} - set(enabled)),
         "workers": args.workers, "signing_key": checked.keys.signing_kid,
         "pseudonym_version": checked.keys.pseudonym_version, "pid": os.getpid()})
-    status = run_server(settings, sock, args.workers)
+    try:
+        status = run_server(settings, sock, args.workers)
+    finally:
+        import shutil
+
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     log.info("hub stopped", extra={"status": status})
     return status
 

@@ -32,7 +32,15 @@ from hub.logs import FORMATS, LEVELS, LogSettings
 from licence.issuers import TrustedIssuer
 from schema.limits import Limits
 
-__all__ = ["ROLES", "CallerConfig", "ConfigError", "Settings", "hash_key", "load_settings"]
+__all__ = [
+    "ROLES",
+    "CallerConfig",
+    "ConfigError",
+    "Settings",
+    "TelemetrySettings",
+    "hash_key",
+    "load_settings",
+]
 
 ROLES: tuple[Role, ...] = ("lead", "portal", "window", "auditor", "gateway")
 
@@ -82,6 +90,7 @@ class Settings:
     issuers: Mapping[str, TrustedIssuer] = field(default_factory=dict)
     objections: ObjectionSettings = field(default_factory=ObjectionSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    telemetry: TelemetrySettings = field(default_factory=lambda: TelemetrySettings())
     drain_seconds: int = 30  # on SIGTERM, how long in-flight requests may take to finish
 
     @property
@@ -215,6 +224,38 @@ def _store(value: str, environ: Mapping[str, str]) -> str:
         raise ConfigError(f"hub.store: {exc}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class TelemetrySettings:
+    """`[telemetry]`: where traces go (none by default) and who may scrape /metrics."""
+
+    otlp_endpoint: str | None = None  # OTLP/HTTP traces endpoint, e.g. http://otel:4318/v1/traces
+    metrics_token: str | None = None  # when set, /metrics wants Authorization: Bearer <token>
+
+
+def _telemetry(raw: Mapping[str, Any], environ: Mapping[str, str]) -> TelemetrySettings:
+    table = _table(raw, "telemetry")
+    known = ("otlp_endpoint", "metrics_token")
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ConfigError(f"telemetry.{unknown[0]}: unknown key (known: {', '.join(known)})")
+    endpoint = table.get("otlp_endpoint")
+    if endpoint is not None:
+        endpoint = _str("telemetry.otlp_endpoint", endpoint)
+        if not endpoint.startswith(("http://", "https://")):
+            raise ConfigError(f"telemetry.otlp_endpoint: {endpoint!r} is not an http(s) URL of "
+                              "an OTLP/HTTP collector")
+    token = table.get("metrics_token")
+    if token is not None:
+        reference = _str("telemetry.metrics_token", token)
+        try:
+            token = resolve_credential(reference, environ)
+        except CredentialError as exc:
+            raise ConfigError(f"telemetry.metrics_token: {exc}") from None
+        if len(token) < 16:
+            raise ConfigError("telemetry.metrics_token: use at least 16 characters")
+    return TelemetrySettings(endpoint, token)
+
+
 def _log(raw: Mapping[str, Any]) -> LogSettings:
     table = _table(raw, "log")
     unknown = sorted(set(table) - {"level", "format"})
@@ -235,7 +276,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     sections = ("hub", "log", "limits", "callers", "matters", "sources", "console", "licences",
-                "objections", "reports")
+                "objections", "reports", "telemetry")
     unknown = sorted(set(raw) - set(sections))
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sections)})")
@@ -285,5 +326,6 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         console=parse_console(raw.get("console"), base, frozenset(c.name for c in callers)),
         **_reports(raw),
         log=_log(raw),
+        telemetry=_telemetry(raw, os.environ if environ is None else environ),
         drain_seconds=reader.integer("drain_seconds", 30, 0, 3600),
     )

@@ -40,6 +40,7 @@ from objection.model import Objection
 from reports.store import ReportStore
 from schema.errors import HubError, InternalError, SourceFailed
 from schema.facts import Facts, Recorder
+from schema.observer import NullObserver, Observer
 from schema.report import Requester
 from schema.sources import SourceSet, SourceState
 from schema.wording import circuit_open
@@ -99,6 +100,7 @@ class Services:
     issuers: Mapping[str, TrustedIssuer] = field(default_factory=dict)
     objections: ObjectionFlow | None = None
     applications: ApplicationStore | None = None
+    observer: Observer = field(default_factory=NullObserver)  # metrics and traces
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,8 @@ class GatewayBase:
             except AccessDenied as exc:
                 decision = exc
             self._decisions[key] = decision
+            self._services.observer.decision(
+                decision.code if isinstance(decision, AccessDenied) else "ALLOWED")
         if isinstance(decision, AccessDenied):
             raise type(decision)(decision.message)
         return decision
@@ -251,8 +255,12 @@ class GatewayBase:
         person = connector.config.subject == "person"
 
         async def batch(keys: list[str]) -> list[Outcome]:
-            breaker = state.breaker
-            if not breaker.admit(time.monotonic()):
+            breaker, observer = state.breaker, self._services.observer
+            closed_before = breaker.state
+            admitted = breaker.admit(time.monotonic())
+            if breaker.state != closed_before:  # open -> half-open: a probe goes out
+                observer.circuit(source, breaker.state)
+            if not admitted:
                 # Open circuit: answer at once, call nobody, spend no consent.
                 open_ = Answer("UNAVAILABLE", detail=circuit_open(connector.config.department,
                                                                   breaker.retry_in(
@@ -268,11 +276,15 @@ class GatewayBase:
             if not asked:
                 breaker.release()
                 return [refused[k] for k in keys]
-            result = await connector.fetch(asked)
+            with observer.fetch(source, len(asked)):
+                result = await connector.fetch(asked)
+            before = breaker.state
             if result.calls:
                 breaker.record(all(c.status == "OK" for c in result.calls), time.monotonic())
             else:  # nothing went out (the keys timed out waiting for a free connection)
                 breaker.release()
+            if breaker.state != before:
+                observer.circuit(source, breaker.state)
             self._calls(state, result.calls)
             return [refused[k] if k in refused else result.answers[k] for k in keys]
 
@@ -287,6 +299,7 @@ class GatewayBase:
                 for key, consent_id in relied.items() if not left[consent_id]}
 
     def _calls(self, state: SourceState, calls: Sequence[Call]) -> None:
+        self._services.observer.calls(calls)
         for call in calls:
             state.record(call)
         self._record.calls(calls)

@@ -249,7 +249,8 @@ def test_probes_and_keys(hub: HubHarness) -> None:
     keys = hub.client.get("/.well-known/hub-keys").json()["keys"]
     assert keys and keys[0]["crv"] == "Ed25519"
     metrics = hub.client.get("/metrics")
-    assert "hub_source_calls_total" in metrics.text
+    assert "hub_request_duration_seconds" in metrics.text
+    assert metrics.headers["content-type"].startswith("text/plain")
 
 
 def test_admission_control_sheds_excess_at_once(sandbox: SandboxProcess, tmp_path: Path,

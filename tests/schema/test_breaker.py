@@ -79,7 +79,8 @@ def test_an_open_circuit_answers_at_once_and_calls_nobody(hub: HubHarness,
     assert report["data"]["complianceCheck"]["verdict"] == "INCOMPLETE"
     assert clean_sandbox.stats()["sw_penalties"]["calls"] == calls  # nobody was called
     metrics = hub.client.get("/metrics").text
-    assert 'hub_source_circuit_transitions_total{source="sw_penalties"} 1' in metrics
+    assert 'hub_source_circuit_transitions_total{source="sw_penalties",state="OPEN"} 1.0' \
+        in metrics
     clean_sandbox.fault("sw_penalties", "ok")
     time.sleep(1.55)  # past the reset: the next fetch is a probe
     report = hub.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc}).json()

@@ -1,0 +1,139 @@
+"""Metrics and traces: what an operations team watches, built per app, never at import.
+
+**Metrics** (Prometheus, `prometheus_client`). With several workers (`hub serve --workers N`)
+every worker writes its values to files in `PROMETHEUS_MULTIPROC_DIR`, which `hub serve` sets
+before any worker starts, and `/metrics` adds them up across workers on each scrape; in a single
+process without that variable the values live in the app's own registry. Requests by operation
+and outcome (duration histogram), department calls by source (duration histogram, outcomes),
+requests in flight, shed requests, audit appends (latency, failures), consent decisions by code,
+circuit changes, and check-job progress.
+
+**Traces** (OpenTelemetry). A span per request, per source fetch and per audit append; the
+connectors carry the current span's context to the departments as `traceparent`. Spans are
+exported over OTLP/HTTP when `[telemetry] otlp_endpoint` is set and not at all otherwise (the
+tracer is then a no-op and costs nothing); a test injects its own tracer provider.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Call
+
+__all__ = ["MULTIPROC_ENV", "Telemetry", "prepare_multiprocess"]
+
+log = logging.getLogger("hub.sources")
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_CALL = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+_APPEND = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 10.0)
+
+
+def prepare_multiprocess(directory: Path) -> None:
+    """Set up `directory` for the workers' metric files (emptied: values of a previous run
+    would otherwise be added in). Call before any worker imports prometheus_client."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("*.db"):
+        old.unlink()
+    os.environ[MULTIPROC_ENV] = str(directory)
+
+
+class Telemetry:
+    """The metrics and the tracer of one app (implements `schema.observer.Observer`)."""
+
+    def __init__(self, *, otlp_endpoint: str | None = None, service: str = "one-thing-hub",
+                 tracer_provider: Any = None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.multiprocess = bool(os.environ.get(MULTIPROC_ENV))
+        # Multiprocess: values go to the workers' files, and a scrape reads them all.
+        self.registry = None if self.multiprocess else CollectorRegistry(auto_describe=True)
+        reg = self.registry
+        self.requests = Histogram("hub_request_duration_seconds",
+                                  "GraphQL requests, by operation and outcome",
+                                  ["operation", "outcome"], buckets=_LATENCY, registry=reg)
+        self.source_calls = Histogram("hub_source_call_duration_seconds",
+                                      "Calls to department sources, by source and outcome",
+                                      ["source", "status"], buckets=_CALL, registry=reg)
+        self.in_flight = Gauge("hub_requests_in_flight", "Requests being served",
+                               multiprocess_mode="livesum", registry=reg)
+        self.shed = Counter("hub_shed_requests", "Requests refused by admission control",
+                            ["code"], registry=reg)
+        self.audit_append = Histogram("hub_audit_append_seconds", "Audit entry commits",
+                                      buckets=_APPEND, registry=reg)
+        self.audit_failures = Counter("hub_audit_failures", "Audit entries that could not be "
+                                      "committed (the request answered AUDIT_UNAVAILABLE)",
+                                      registry=reg)
+        self.decisions = Counter("hub_consent_decisions", "Person-data decisions by code",
+                                 ["code"], registry=reg)
+        self.circuits = Counter("hub_source_circuit_transitions", "Circuit breaker changes",
+                                ["source", "state"], registry=reg)
+        self.job_items = Counter("hub_job_items", "Check-job enterprises finished, by verdict",
+                                 ["verdict"], registry=reg)
+        self.tracer = self._tracer(otlp_endpoint, service, tracer_provider)
+
+    @staticmethod
+    def _tracer(endpoint: str | None, service: str, provider: Any) -> Any:
+        from opentelemetry import trace
+
+        if provider is None and not endpoint:
+            return trace.NoOpTracer()
+        if provider is None:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            from opentelemetry.sdk.resources import Resource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+            provider = TracerProvider(resource=Resource.create({"service.name": service}))
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+        return provider.get_tracer("hub")
+
+    # -- the gateway's observer ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def fetch(self, source: str, keys: int) -> Iterator[None]:
+        with self.tracer.start_as_current_span("source.fetch", attributes={
+                "hub.source": source, "hub.keys": keys}):
+            yield
+
+    def calls(self, calls: Sequence[Call]) -> None:
+        for call in calls:
+            self.source_calls.labels(call.source, call.status).observe(call.latency_ms / 1000)
+            if call.status != "OK":
+                log.warning("source failed", extra={"source": call.source,
+                                                    "status": call.status,
+                                                    "latency_ms": round(call.latency_ms, 1)})
+
+    def decision(self, code: str) -> None:
+        self.decisions.labels(code).inc()
+
+    def circuit(self, source: str, state: str) -> None:
+        self.circuits.labels(source, state).inc()
+
+    # -- scraping ------------------------------------------------------------------------------
+
+    def render(self) -> tuple[bytes, str]:
+        """The Prometheus text exposition of every worker's values, and its content type."""
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+        if self.registry is not None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        collect: Any = multiprocess.MultiProcessCollector  # untyped in prometheus_client
+        collect(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+
+    def process_exit(self) -> None:
+        """A worker stops: its live gauges no longer count."""
+        if self.multiprocess:
+            from prometheus_client import multiprocess
+
+            mark_dead: Any = multiprocess.mark_process_dead  # untyped in prometheus_client
+            mark_dead(os.getpid())
