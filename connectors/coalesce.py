@@ -192,8 +192,8 @@ class Coalescer:
                 answer, call = future.result()
             else:
                 latency = (time.perf_counter() - slot.left_at) * 1000 if slot.call_id else 0.0
-                answer = Answer("UNAVAILABLE", detail=f"{cfg.department} did not answer "
-                                f"within {cfg.timeout_s:g} s", latency_ms=latency)
+                answer = Answer("UNAVAILABLE", detail=f"{cfg.department}未在 "
+                                f"{cfg.timeout_s:g} 秒内答复", latency_ms=latency)
                 call = Call(cfg.name, "UNAVAILABLE", latency, 0, slot.call_id) \
                     if slot.call_id else None
             result.answers[key] = answer

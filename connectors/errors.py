@@ -4,11 +4,11 @@
     ├── CredentialError        CONFIG_INVALID   a source's credential reference cannot be resolved
     └── SourceFailure          a source did not give a usable answer (never escapes `fetch`)
         ├── SourceUnavailable  UNAVAILABLE      timeout, refused connection, HTTP error
-        │   └── ConnectionFailed                the HTTP client could not connect (refused,
-        │                                       TLS not trusted) or lost the connection
-        │                                       before the answer was whole
+        │   ├── ConnectionFailed                the HTTP client could not connect (refused,
+        │   │                                   TLS not trusted) or lost the connection
+        │   │                                   before the answer was whole
+        │   └── ProtocolViolation               the answer is not HTTP/1.1 the hub accepts
         └── SourceInvalid      INVALID          malformed body, wrong subject, wrong shape
-            ├── ProtocolViolation               the answer is not HTTP/1.1 the hub accepts
             └── BodyTooLarge                    the answer passed the size cap
 
 The HTTP client's own errors (`ConnectionFailed`, `ProtocolViolation`, `BodyTooLarge`) carry
@@ -52,15 +52,17 @@ class SourceInvalid(SourceFailure):
 
 
 class ConnectionFailed(SourceUnavailable):
-    """The HTTP client could not connect or lost the connection; `tls` when TLS refused it."""
+    """The HTTP client could not connect (`connected` false; `tls` when TLS refused it) or lost
+    the connection before the answer was whole (`connected` true)."""
 
-    def __init__(self, message: str, *, tls: bool = False) -> None:
+    def __init__(self, message: str, *, connected: bool, tls: bool = False) -> None:
         super().__init__(message)
+        self.connected = connected
         self.tls = tls
 
 
-class ProtocolViolation(SourceInvalid):
-    """The department's answer is not HTTP/1.1 that the hub accepts."""
+class ProtocolViolation(SourceUnavailable):
+    """The department's answer is not HTTP/1.1 that the hub accepts: the call failed."""
 
 
 class BodyTooLarge(SourceInvalid):

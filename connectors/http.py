@@ -106,7 +106,7 @@ class _Conn(asyncio.Protocol):
             self._complete()
             return
         waiter.set_exception(ConnectionFailed("the connection was closed before the answer "
-                                              "was complete"))
+                                              "was complete", connected=True))
 
     # -- httptools callbacks ------------------------------------------------------------------
 
@@ -272,12 +272,14 @@ class HttpClient:
                     server_hostname=origin.host if context else None)
         except ssl.SSLCertVerificationError as exc:
             raise ConnectionFailed(f"its TLS certificate is not trusted "
-                                   f"({exc.verify_message})", tls=True) from None
-        except ssl.SSLError as exc:
-            raise ConnectionFailed(f"the TLS handshake failed ({exc.reason})", tls=True) from None
-        except OSError as exc:
-            raise ConnectionFailed(f"connection refused or dropped ({exc.strerror or exc})"
+                                   f"({exc.verify_message})", connected=False, tls=True
                                    ) from None
+        except ssl.SSLError as exc:
+            raise ConnectionFailed(f"the TLS handshake failed ({exc.reason})", connected=False,
+                                   tls=True) from None
+        except OSError as exc:
+            raise ConnectionFailed(f"connection refused or dropped ({exc.strerror or exc})",
+                                   connected=False) from None
         self._open.add(conn)
         return conn
 

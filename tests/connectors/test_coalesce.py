@@ -139,7 +139,7 @@ async def test_a_fetch_past_its_deadline_reads_unavailable_and_reports_the_call(
     c = coalescer(held, timeout_s=0.05)
     result = await c.fetch(["A"])
     assert result.answers["A"].status == "UNAVAILABLE"
-    assert "did not answer within 0.05 s" in (result.answers["A"].detail or "")
+    assert "市测试局未在 0.05 秒内答复" in (result.answers["A"].detail or "")
     assert [(x.status, x.keys, x.call_id) for x in result.calls] == [("UNAVAILABLE", 1, "t-1")]
 
 
@@ -192,7 +192,8 @@ async def test_concurrent_fetches_over_http_share_calls_and_keep_their_answers(
         await shared.aclose()
     for u, result in zip(usccs, results, strict=True):
         assert list(result.answers) == [u]
-        assert result.answers[u].status == expected[u].status == "OK"
+        assert result.answers[u].status == expected[u].status
+        assert expected[u].status in ("OK", "NOT_FOUND")
         assert result.answers[u].records == expected[u].records
     assert any(expected[u].records for u in usccs)  # the comparison has something to compare
     calls = clean_sandbox.stats()[name]["calls"]
