@@ -139,13 +139,54 @@ async def run(quick: bool) -> dict[str, Any]:
     return figures
 
 
+async def run_fanout(quick: bool) -> dict[str, Any]:
+    """Only the fan-out figures (cpu, coalesce, clients), each scenario whole, in one run."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    usccs = World().usccs[:1000]
+    sandbox = SandboxProc(workdir)
+    figures: dict[str, Any] = {"fanout_when": dt.datetime.now(dt.UTC).isoformat()}
+    try:
+        hub = HubProcess(sandbox)
+        try:
+            figures.update(await scenarios.cpu(hub, sandbox, usccs, 200 if quick else 2000))
+        finally:
+            hub.stop()
+        figures.update(await coalesce(sandbox, usccs, 320 if quick else 1280))
+        sandbox.latency(False)
+        (probe,) = [c for c in scenarios.ipo_configs(sandbox) if c.name == CLIENT_PROBE]
+        figures.update(await compare_clients(probe, usccs[0], 2000 if quick else 8000))
+    finally:
+        sandbox.stop()
+    return figures
+
+
+def flatten(nested: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in nested.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and not {"offered", "completed_per_s"} <= set(value):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="a short run (under 2 minutes)")
+    parser.add_argument("--fanout", action="store_true",
+                        help="only the cpu, coalesce and clients scenarios, their figures "
+                             "replacing those in --out")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
-    figures = run_loop(run(args.quick))
+    if args.fanout:
+        figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
+        figures = {k: v for k, v in figures.items()
+                   if not k.startswith(("cpu.", "coalesce.", "clients."))}
+        figures.update(run_loop(run_fanout(args.quick)))
+    else:
+        figures = run_loop(run(args.quick))
     figures["duration_s"] = round(time.perf_counter() - started, 1)
     print(table(figures))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import random
 import time
 import tomllib
 from collections.abc import Sequence
@@ -80,7 +81,9 @@ class Client:
             if status not in (429, 503):
                 return body, seconds, shed
             shed += 1
-            await asyncio.sleep(0.005)
+            # Back off (10 ms doubling to 200 ms, jittered): a retry storm would itself lag the
+            # hub's event loop, which is what makes the admission limit shed.
+            await asyncio.sleep(min(0.2, 0.01 * 2 ** min(shed, 5)) * random.uniform(0.5, 1.5))
 
     async def close(self) -> None:
         await self.session.close()
