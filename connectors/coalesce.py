@@ -28,6 +28,7 @@ from typing import Protocol
 
 from connectors.base import Answer, Call, CallIds, FetchResult
 from connectors.config import SourceConfig
+from connectors.rest import fetch_budget_s
 
 __all__ = ["Coalescer", "DepartmentCalls"]
 
@@ -107,7 +108,8 @@ class Coalescer:
 
     async def fetch(self, keys: Sequence[str]) -> FetchResult:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.timeout_s
+        calls = -(-len(keys) // self._inner.max_batch)
+        deadline = loop.time() + fetch_budget_s(self.config, calls)
         busy = self._in_flight > 0
         slots: dict[str, _Slot] = {}
         for key in keys:
