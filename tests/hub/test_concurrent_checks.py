@@ -23,6 +23,7 @@ from hub.demo import demo_settings
 from sandbox.data import World
 from signing.keys import init_keys
 from tests.sandbox_process import SandboxProcess
+from tests.stores import migrated
 
 # A period that covers every penalty the sandbox generates (they date from 2019 on), so that the
 # oracle needs no period rule of its own.
@@ -50,6 +51,7 @@ async def test_200_concurrent_checks_each_report_only_its_own_subject(
     configs = list(parse_sources(clean_sandbox.config["sources"]))
     settings, api_keys = demo_settings(tmp_path, configs, host="127.0.0.1", port=0)
     settings = dataclasses.replace(settings, demo=False, max_in_flight=512)
+    await migrated(settings.store_url)
     app = create_app(settings)
     until = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     headers = {"Authorization": f"Bearer {api_keys['xzsp']}", "X-Hub-Purpose": "IPO_COMPLIANCE"}
