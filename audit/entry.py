@@ -63,16 +63,24 @@ class Denial:
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:
-    """One call to a department source, as the audit trail keeps it: never values."""
+    """One call to a department source, as the audit trail keeps it: never values.
+
+    `call_id` names the department call; requests that shared one call (coalescing) record it
+    with the same id, each with its own number of keys. Written only when set, so entries made
+    without it keep their bodies, and their hashes, unchanged."""
 
     source: str
     status: str
     latency_ms: float
     keys: int
+    call_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"source": self.source, "status": self.status,
-                "latencyMs": round(self.latency_ms, 1), "keys": self.keys}
+        out: dict[str, Any] = {"source": self.source, "status": self.status,
+                               "latencyMs": round(self.latency_ms, 1), "keys": self.keys}
+        if self.call_id:
+            out["callId"] = self.call_id
+        return out
 
 
 @dataclass(slots=True)

@@ -15,11 +15,14 @@ from typing import Any
 import orjson
 
 from bench import scenarios
+from bench.clients import compare_clients
+from bench.fanout import coalesce
 from bench.procs import HubProcess, SandboxProc
 from hub.commands.sandbox_cmd import run_loop
 from sandbox.data import World
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
+CLIENT_PROBE = "yjj_penalties"  # a GET source with an app key header: no per-call signing
 
 # (key, target, how it is compared, label)
 TARGETS: list[tuple[str, float, str, str]] = [
@@ -28,6 +31,8 @@ TARGETS: list[tuple[str, float, str, str]] = [
     ("single.per_extra_source_ms", 0.15, "<=", "overhead per extra source (ms)"),
     ("cpu.ratio", 1.3, "<=", "hub CPU per check / direct-gather CPU"),
     ("cpu.checks_per_core_s", 250.0, ">=", "checks per core-second"),
+    ("cpu.hub_ms_per_check", 4.0, "<=", "hub CPU per check (ms)"),
+    ("cpu.hub_over_floor", 4.0, "<=", "hub CPU per check / raw-client floor"),
     ("batch.1000.margin_ms", 150.0, "<=", "batch 1000: wall - slowest source (ms)"),
     ("batch.1000.speedup", 15.0, ">=", "batch 1000: speed-up over per-item calls"),
     ("batch.kb_per_enterprise", 20.0, "<=", "batch memory per enterprise (KB)"),
@@ -59,7 +64,14 @@ def table(figures: dict[str, Any]) -> str:
     for key in ("single.hub_p50_ms", "single.limit_p50_ms", "single.naive_p50_ms",
                 "single.limit_overhead_p50_ms", "single.hub_minus_limit_p50_ms",
                 "single_bankruptcy.overhead_p50_ms", "cpu.hub_ms_per_check",
-                "cpu.limit_ms_per_check", "throughput.max_checks_per_s", "throughput.collapsed",
+                "cpu.limit_ms_per_check", "cpu.floor_ms_per_check", "cpu.hub_http_calls_per_check",
+                "coalesce.calls_per_check", "coalesce.off.calls_per_check",
+                "coalesce.ideal_calls_per_check", "coalesce.p50_ms", "coalesce.off.p50_ms",
+                "coalesce.p99_ms", "coalesce.off.p99_ms", "coalesce.hub_cpu_ms_per_check",
+                "coalesce.off.hub_cpu_ms_per_check", "clients.aiohttp_us_per_call",
+                "clients.pyreqwest_us_per_call", "clients.hub_httptools_us_per_call",
+                "clients.floor_streams_us_per_call", "clients.hub_connector_us_per_call",
+                "throughput.max_checks_per_s", "throughput.collapsed",
                 "faults.p50_ms", "faults.max_ms", "faults.others_unaffected",
                 "audit.on_checks_per_s", "audit.off_checks_per_s"):
         lines.append(f"{key:48} {figures.get(key)!s:>12}")
@@ -110,6 +122,14 @@ async def run(quick: bool) -> dict[str, Any]:
         figures.update(await scenarios.faults(sandbox, usccs, 5 if quick else 50))
         figures.update(await scenarios.audit_cost(sandbox, usccs, 2.5 if quick else 20.0))
         print(f"  faults and audit done in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        figures.update(await coalesce(sandbox, usccs, 320 if quick else 1280))
+        sandbox.latency(False)
+        (probe,) = [c for c in scenarios.ipo_configs(sandbox) if c.name == CLIENT_PROBE]
+        figures.update(await compare_clients(probe, usccs[0], 2000 if quick else 8000))
+        sandbox.latency(True)
+        print(f"  coalescing and clients done in {time.perf_counter() - started:.0f} s",
+              flush=True)
     finally:
         sandbox.stop()
     # The slowest source of a batch is the longest fetch the same calls take without the hub:
@@ -119,13 +139,54 @@ async def run(quick: bool) -> dict[str, Any]:
     return figures
 
 
+async def run_fanout(quick: bool) -> dict[str, Any]:
+    """Only the fan-out figures (cpu, coalesce, clients), each scenario whole, in one run."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    usccs = World().usccs[:1000]
+    sandbox = SandboxProc(workdir)
+    figures: dict[str, Any] = {"fanout_when": dt.datetime.now(dt.UTC).isoformat()}
+    try:
+        hub = HubProcess(sandbox)
+        try:
+            figures.update(await scenarios.cpu(hub, sandbox, usccs, 200 if quick else 2000))
+        finally:
+            hub.stop()
+        figures.update(await coalesce(sandbox, usccs, 320 if quick else 1280))
+        sandbox.latency(False)
+        (probe,) = [c for c in scenarios.ipo_configs(sandbox) if c.name == CLIENT_PROBE]
+        figures.update(await compare_clients(probe, usccs[0], 2000 if quick else 8000))
+    finally:
+        sandbox.stop()
+    return figures
+
+
+def flatten(nested: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in nested.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and not {"offered", "completed_per_s"} <= set(value):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="a short run (under 2 minutes)")
+    parser.add_argument("--fanout", action="store_true",
+                        help="only the cpu, coalesce and clients scenarios, their figures "
+                             "replacing those in --out")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
-    figures = run_loop(run(args.quick))
+    if args.fanout:
+        figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
+        figures = {k: v for k, v in figures.items()
+                   if not k.startswith(("cpu.", "coalesce.", "clients."))}
+        figures.update(run_loop(run_fanout(args.quick)))
+    else:
+        figures = run_loop(run(args.quick))
     figures["duration_s"] = round(time.perf_counter() - started, 1)
     print(table(figures))
     args.out.parent.mkdir(parents=True, exist_ok=True)

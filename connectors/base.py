@@ -7,12 +7,16 @@ INVALID with a plain-words reason — and reports each call it made to the depar
 for the audit trail and the metrics. An answer whose data are older than the source's declared
 `max_age` is stale: UNAVAILABLE with `stale` set, its records and data time kept (so that it
 counts like an unavailable source, and a report can say STALE and show what was said).
+Every call has an id (`CallIds`); requests that shared one department call (coalescing) each
+report it with the same id.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -20,7 +24,8 @@ from typing import Literal, Protocol
 from connectors.config import SourceConfig
 from connectors.records import Record
 
-__all__ = ["Answer", "AnswerStatus", "Call", "Connector", "FetchResult", "check_age", "chunked"]
+__all__ = ["Answer", "AnswerStatus", "Call", "CallIds", "Connector", "FetchResult", "check_age",
+           "chunked"]
 
 AnswerStatus = Literal["OK", "NOT_FOUND", "UNAVAILABLE", "INVALID"]
 
@@ -37,12 +42,28 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request to a department: what the audit trail records of it (never values)."""
+    """One request to a department: what the audit trail records of it (never values).
+
+    `keys` counts the keys of the request that reports the call; when requests shared the call,
+    each reports its own keys under the same `call_id`."""
 
     source: str
     status: AnswerStatus
     latency_ms: float
     keys: int
+    call_id: str = ""
+
+
+class CallIds:
+    """Ids for department calls: a random prefix per open hub (so that the workers of one hub
+    do not collide), then a count."""
+
+    def __init__(self, prefix: str | None = None) -> None:
+        self._prefix = prefix or secrets.token_hex(6)
+        self._count = itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self._prefix}-{next(self._count)}"
 
 
 @dataclass(slots=True)

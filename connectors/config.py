@@ -39,6 +39,8 @@ class SourceConfig:
     timeout_s: float = 2.0
     max_batch: int = 100
     concurrency: int = 4
+    coalesce: bool = True  # share calls across concurrent requests (batch sources only)
+    coalesce_window_ms: float = 0.0  # how long an idle batch source waits for more keys
     url: str = ""
     auth: str = "app-key-header"
     auth_header: str = "X-App-Key"

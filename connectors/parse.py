@@ -1,16 +1,17 @@
 """Understanding a department's answer: pure functions from bytes or rows to hub records.
 
 Nothing here does I/O. `parse_body` checks the envelope and that the answer is about exactly the
-subjects asked for; `to_record` maps one department record onto a hub record type, converting
-each value from the department's format. Anything that does not fit raises `SourceInvalid` with
-the reason in plain words; a partly understood answer is never used.
+subjects asked for; `RecordMapper` (built once per source) maps one department record onto a
+hub record type, converting each value from the department's format. Anything that does not
+fit raises `SourceInvalid` with the reason in plain words; a partly understood answer is never
+used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +21,7 @@ from connectors.config import SourceConfig
 from connectors.errors import SourceInvalid
 from connectors.records import RECORD_TYPES, FieldSpec, FieldValue, Record
 
-__all__ = ["CHINA", "Parsed", "parse_body", "parse_timestamp", "to_record"]
+__all__ = ["CHINA", "Parsed", "RecordMapper", "parse_body", "parse_timestamp", "to_record"]
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 # key → list of raw records, or None when the department does not know the subject.
@@ -140,57 +141,84 @@ def _answered_key(parsed: Parsed, key: Any, keys: Sequence[str]) -> str:
 
 def to_record(cfg: SourceConfig, raw: Mapping[str, Any]) -> Record:
     """Map one department record onto the source's hub record type."""
-    values: dict[str, FieldValue] = {}
-    for spec in RECORD_TYPES[cfg.record]:
-        # An optional field the department does not provide may be left out of the mapping.
-        column = cfg.fields.get(spec.name)
-        value = None if column is None else raw.get(column)
-        if value is None or value == "":
-            if spec.required:
-                raise SourceInvalid(f"a {cfg.record} record has no {spec.name} "
-                                    f"(department field {column!r})")
-            values[spec.name] = None
-            continue
-        values[spec.name] = _convert(cfg, spec, value)
-    return Record(cfg.record, values)
+    return RecordMapper(cfg)(raw)
 
 
-def _convert(cfg: SourceConfig, spec: FieldSpec, value: Any) -> FieldValue:
-    where = f"{spec.name} (department field {cfg.fields[spec.name]!r})"
+Converter = Callable[[Any], FieldValue]
+
+
+class RecordMapper:
+    """One source's record conversion, built once: for each hub field, the department field it
+    comes from and the conversion of its kind; calling it maps one department record."""
+
+    __slots__ = ("_fields", "_type")
+
+    def __init__(self, cfg: SourceConfig) -> None:
+        self._type = cfg.record
+        # An optional field the department does not provide may be left out of the mapping
+        # (its column is None: the record never has it).
+        self._fields = tuple(
+            (spec.name, cfg.fields.get(spec.name), spec.required, _converter(cfg, spec),
+             f"a {cfg.record} record has no {spec.name} (department field "
+             f"{cfg.fields.get(spec.name)!r})")
+            for spec in RECORD_TYPES[cfg.record])
+
+    def __call__(self, raw: Mapping[str, Any]) -> Record:
+        values: dict[str, FieldValue] = {}
+        for name, column, required, convert, missing in self._fields:
+            value = None if column is None else raw.get(column)
+            if value is None or value == "":
+                if required:
+                    raise SourceInvalid(missing)
+                values[name] = None
+            else:
+                values[name] = convert(value)
+        return Record(self._type, values)
+
+
+def _converter(cfg: SourceConfig, spec: FieldSpec) -> Converter:
+    where = f"{spec.name} (department field {cfg.fields.get(spec.name)!r})"
     kind = spec.kind
-    if kind == "str":
+
+    def text(value: Any) -> FieldValue:
         if not isinstance(value, str):
             raise SourceInvalid(f"{where} is not text")
         return value
-    if kind == "int":
+
+    def whole(value: Any) -> FieldValue:
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise SourceInvalid(f"{where} is not a whole number")
         try:
             return int(value)
         except ValueError:
             raise SourceInvalid(f"{where} is not a whole number") from None
-    if kind == "float":
+
+    def number(value: Any) -> FieldValue:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SourceInvalid(f"{where} is not a number")
         return float(value)
-    if kind == "money":
-        return _money(cfg, value, where)
-    if kind == "date":
-        return _date(cfg, value, where)
-    if kind == "month":
+
+    def month(value: Any) -> FieldValue:
         match = _MONTH.match(value) if isinstance(value, str) else None
         if match is None or not 1 <= int(match.group(2)) <= 12:
             raise SourceInvalid(f"{where} is not a month (YYYY-MM)")
         return f"{match.group(1)}-{match.group(2)}"
-    if kind == "bool":
-        styles = {"bool": (True, False), "digit": ("1", "0"), "zh": ("是", "否")}
-        yes, no = styles[cfg.bool_style]
+
+    yes, no = {"bool": (True, False), "digit": ("1", "0"), "zh": ("是", "否")}[cfg.bool_style]
+
+    def flag(value: Any) -> FieldValue:
         if value == yes and type(value) is type(yes):
             return True
         if value == no and type(value) is type(no):
             return False
         raise SourceInvalid(f"{where} is not {yes!r} or {no!r}")
-    raise SourceInvalid(f"{where} has an unknown kind {kind}")
+
+    by_kind: dict[str, Converter] = {
+        "str": text, "int": whole, "float": number, "month": month, "bool": flag,
+        "money": lambda value: _money(cfg, value, where),
+        "date": lambda value: _date(cfg, value, where),
+    }
+    return by_kind[kind]
 
 
 def _money(cfg: SourceConfig, value: Any, where: str) -> int:

@@ -1,20 +1,21 @@
-"""The open connectors of a running hub: one shared HTTP session, one engine per SQL source.
+"""The open connectors of a running hub: one shared HTTP client, one engine per SQL source.
 
 Built in the application's lifespan from validated source declarations, closed with it. Nothing
-here is created at import time.
+here is created at import time. Batch sources (REST batch and SQL) are wrapped in a `Coalescer`
+unless their declaration says `coalesce = false`; one-key-per-call sources are not.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator, Mapping, Sequence
 
-import aiohttp
-import orjson
-
 from connectors.auth import resolve_credential
-from connectors.base import Connector
+from connectors.base import CallIds, Connector
+from connectors.coalesce import Coalescer
 from connectors.config import SourceConfig
 from connectors.errors import CredentialError
+from connectors.http import HttpClient
 from connectors.rest import RestConnector
 from connectors.sql import SqlConnector, open_engine
 
@@ -22,36 +23,35 @@ __all__ = ["Connectors"]
 
 
 class Connectors(Mapping[str, Connector]):
-    def __init__(self, connectors: Mapping[str, Connector],
-                 session: aiohttp.ClientSession) -> None:
+    def __init__(self, connectors: Mapping[str, Connector], client: HttpClient) -> None:
         self._by_name = dict(connectors)
-        self._session = session
+        self._client = client
 
     @classmethod
     async def open(cls, configs: Sequence[SourceConfig],
-                   environ: Mapping[str, str] | None = None) -> Connectors:
-        secrets: dict[str, str] = {}
-        for cfg in configs:
-            if cfg.transport != "sql":
-                try:
-                    secrets[cfg.name] = resolve_credential(cfg.credential, environ)
-                except CredentialError as exc:
-                    raise CredentialError(f"sources.{cfg.name}.credential: {exc}") from None
-        session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=1024, limit_per_host=128,
-                                           enable_cleanup_closed=True),
-            timeout=aiohttp.ClientTimeout(total=None),
-            json_serialize=lambda v: orjson.dumps(v).decode(),
-            trust_env=False,
-            auto_decompress=True,
-        )
+                   environ: Mapping[str, str] | None = None, *,
+                   ssl_context: ssl.SSLContext | None = None) -> Connectors:
+        """Open every source; `ssl_context` replaces the default (system CAs, host names
+        checked) for HTTPS sources."""
+        client = HttpClient(ssl_context=ssl_context)
+        ids = CallIds()
         by_name: dict[str, Connector] = {}
         for cfg in configs:
+            inner: SqlConnector | RestConnector
             if cfg.transport == "sql":
-                by_name[cfg.name] = SqlConnector(cfg, open_engine(cfg))
+                inner = SqlConnector(cfg, open_engine(cfg), call_ids=ids)
             else:
-                by_name[cfg.name] = RestConnector(cfg, session, secrets[cfg.name])
-        return cls(by_name, session)
+                try:
+                    secret = resolve_credential(cfg.credential, environ)
+                except CredentialError as exc:
+                    raise CredentialError(f"sources.{cfg.name}.credential: {exc}") from None
+                inner = RestConnector(cfg, client, secret, call_ids=ids)
+            if cfg.coalesce and inner.max_batch > 1:
+                by_name[cfg.name] = Coalescer(inner, window_s=cfg.coalesce_window_ms / 1000,
+                                              call_ids=ids)
+            else:
+                by_name[cfg.name] = inner
+        return cls(by_name, client)
 
     def __getitem__(self, name: str) -> Connector:
         return self._by_name[name]
@@ -65,4 +65,4 @@ class Connectors(Mapping[str, Connector]):
     async def aclose(self) -> None:
         for connector in self._by_name.values():
             await connector.aclose()
-        await self._session.close()
+        await self._client.aclose()

@@ -1,73 +1,49 @@
-"""REST connectors over aiohttp: batch style and one-key-per-call style.
+"""REST connectors: batch style and one-key-per-call style, over `connectors.http.HttpClient`.
 
-One `ClientSession` is shared by every source (created in the app's lifespan and passed in);
-each source has its own concurrency cap, and every fetch runs under one deadline, the source's
-timeout, which covers queueing for the cap as well as the calls. Redirects are never followed.
-Request building and answer parsing are pure (`build_request`, `parse.parse_body`). A failure's
-`detail` is read by clerks: it is in Chinese and names the department, never an exception
-class or a configuration key (those go to the hub's log for its operators).
+Everything about a source that does not change per call is built once (`RequestPlan`: the
+origin, the request line's fixed part, the fixed headers, the credential and its signing key;
+`parse.RecordMapper`: the field conversions), so a call only joins its keys, signs, sends, and
+parses straight into records. Each source has its own concurrency cap, and every call runs under
+one deadline, the fetch's, which covers queueing for the cap as well as the call. Redirects are
+never followed; answers are capped at `MAX_BODY_BYTES`. A failure's `detail` is read by clerks:
+it is in Chinese and names the department, never an exception class or a configuration key
+(those go to the hub's log for its operators).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import math
 import time
+from base64 import b64encode
 from collections.abc import Callable, Sequence
-from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote_plus, urlsplit
 
-import aiohttp
 import orjson
-from yarl import URL
 
-from connectors.auth import signed_headers
-from connectors.base import Answer, Call, FetchResult, check_age, chunked
+from connectors.auth import HMAC_KEY_HEADER, HMAC_SIGNATURE_HEADER, HMAC_TIMESTAMP_HEADER
+from connectors.base import Answer, Call, CallIds, FetchResult, check_age, chunked
 from connectors.config import SourceConfig
-from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
-from connectors.parse import parse_body, to_record
+from connectors.errors import (
+    BodyTooLarge,
+    ConnectionFailed,
+    CredentialError,
+    ProtocolViolation,
+    SourceFailure,
+    SourceInvalid,
+    SourceUnavailable,
+)
+from connectors.http import HttpClient, Response
+from connectors.parse import RecordMapper, parse_body
 
-__all__ = [
-    "FETCH_BUDGET_CAP_S",
-    "MAX_BODY_BYTES",
-    "RestConnector",
-    "build_request",
-    "fetch_budget_s",
-]
+__all__ = ["FETCH_BUDGET_CAP_S", "MAX_BODY_BYTES", "RequestPlan", "RestConnector", "fetch_budget_s"]
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 log = logging.getLogger("hub.connectors")
-
-
-def build_request(cfg: SourceConfig, secret: str, keys: Sequence[str], now_ms: int
-                  ) -> tuple[str, str, dict[str, str], bytes]:
-    """Method, URL, headers and body of one department call for `keys`."""
-    params: dict[str, str] = {}
-    headers = {"Accept": "application/json"}
-    body = b""
-    if cfg.envelope == "list":
-        method = "POST"
-        body = orjson.dumps({cfg.key_param: list(keys)})
-        headers["Content-Type"] = "application/json"
-    elif cfg.envelope == "hits":
-        method = "POST"
-        body = urlencode({cfg.key_param: ",".join(keys)}).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    else:
-        method = "GET"
-        params[cfg.key_param] = ",".join(keys)
-    if cfg.auth == "app-key-query":
-        params["appkey"] = secret
-    elif cfg.auth == "app-key-header":
-        headers[cfg.auth_header] = secret
-    url = cfg.url + ("?" + urlencode(params) if params else "")
-    if cfg.auth == "hmac-sha256":
-        parts = urlsplit(url)
-        path_qs = parts.path + ("?" + parts.query if parts.query else "")
-        headers.update(signed_headers(cfg.app_id, secret, method, path_qs, body, now_ms))
-    return method, url, headers, body
 
 
 FETCH_BUDGET_CAP_S = 30.0
@@ -83,104 +59,174 @@ def fetch_budget_s(cfg: SourceConfig, calls: int, cap_s: float = FETCH_BUDGET_CA
     return min(cfg.timeout_s * rounds, max(cfg.timeout_s, cap_s))
 
 
+def _header_value(value: str, what: str) -> bytes:
+    if any(c in value for c in "\r\n\0") or not value.isprintable():
+        raise CredentialError(f"{what} contains a line break or a control character")
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise CredentialError(f"{what} is not plain ASCII text") from None
+
+
+class RequestPlan:
+    """The fixed parts of one source's requests, and `build(keys, now_ms)` for the rest."""
+
+    def __init__(self, cfg: SourceConfig, secret: str) -> None:
+        parts = urlsplit(cfg.url)
+        self.envelope = cfg.envelope
+        self.method = "GET" if cfg.envelope in ("map", "single") else "POST"
+        self._path = parts.path or "/"
+        self._key_name = cfg.key_param
+        self._key_param = quote_plus(cfg.key_param)
+        fixed = [parts.query] if parts.query else []
+        headers = [b"Accept: application/json\r\n"]
+        if cfg.envelope == "list":
+            headers.append(b"Content-Type: application/json\r\n")
+        elif cfg.envelope == "hits":
+            headers.append(b"Content-Type: application/x-www-form-urlencoded\r\n")
+        self._hmac: hmac.HMAC | None = None
+        if cfg.auth == "app-key-query":
+            fixed.append("appkey=" + quote_plus(secret))
+        elif cfg.auth == "app-key-header":
+            name = _header_value(cfg.auth_header, f"sources.{cfg.name}.auth_header")
+            headers.append(name + b": " + _header_value(secret, f"sources.{cfg.name}.credential")
+                           + b"\r\n")
+        else:
+            app_id = _header_value(cfg.app_id, f"sources.{cfg.name}.app_id")
+            headers.append(HMAC_KEY_HEADER.encode() + b": " + app_id + b"\r\n")
+            self._hmac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+        self._fixed_query = "&".join(fixed)
+        self._headers = b"".join(headers)
+
+    def build(self, keys: Sequence[str], now_ms: int) -> tuple[str, bytes, bytes]:
+        """The request target (path and query, as signed), the request head and the body."""
+        joined = ",".join(keys)
+        query = self._fixed_query
+        body = b""
+        if self.envelope == "list":
+            body = orjson.dumps({self._key_name: list(keys)})
+        elif self.envelope == "hits":
+            body = f"{self._key_param}={quote_plus(joined)}".encode()
+        else:
+            query = f"{self._key_param}={quote_plus(joined)}" + ("&" + query if query else "")
+        target = self._path + ("?" + query if query else "")
+        head = [f"{self.method} {target} HTTP/1.1\r\n".encode(), self._headers]
+        if self._hmac is not None:
+            timestamp = str(now_ms)
+            message = "\n".join((self.method, target, timestamp,
+                                 hashlib.sha256(body).hexdigest())).encode()
+            mac = self._hmac.copy()
+            mac.update(message)
+            head.append(f"{HMAC_TIMESTAMP_HEADER}: {timestamp}\r\n{HMAC_SIGNATURE_HEADER}: "
+                        f"{b64encode(mac.digest()).decode()}\r\n".encode())
+        return target, b"".join(head), body
+
+
 class RestConnector:
     """A department REST API, batch (many keys per call) or single-key (one per call)."""
 
-    def __init__(self, config: SourceConfig, session: aiohttp.ClientSession, secret: str,
-                 clock: Callable[[], float] = time.time,
+    def __init__(self, config: SourceConfig, client: HttpClient, secret: str, *,
+                 clock: Callable[[], float] = time.time, call_ids: CallIds | None = None,
                  budget_cap_s: float = FETCH_BUDGET_CAP_S) -> None:
         self.config = config
-        self._session = session
-        self._secret = secret
-        self._clock = clock
         self._budget_cap_s = budget_cap_s
+        self._client = client
+        self._clock = clock
+        self._ids = call_ids or CallIds()
         self._cap = asyncio.Semaphore(config.concurrency)
         self._size = 1 if config.transport == "rest-single" else config.max_batch
+        self._origin = HttpClient.origin(config.url)
+        self._plan = RequestPlan(config, secret)
+        self._mapper = RecordMapper(config)
+
+    @property
+    def max_batch(self) -> int:
+        return self._size
 
     async def fetch(self, keys: Sequence[str]) -> FetchResult:
-        result = FetchResult()
         chunks = chunked(keys, self._size)
         if not chunks:
-            return result
+            return FetchResult()
         budget = fetch_budget_s(self.config, len(chunks), self._budget_cap_s)
         deadline = asyncio.get_running_loop().time() + budget
-        for answers, call in await asyncio.gather(*(self._call(c, deadline) for c in chunks)):
+        if len(chunks) == 1:
+            answers, call = await self.call(chunks[0], deadline, self._ids.next())
+            return FetchResult(answers, [call] if call else [])
+        result = FetchResult()
+        for answers, call in await asyncio.gather(*(self.call(c, deadline, self._ids.next())
+                                                    for c in chunks)):
             result.answers.update(answers)
             if call is not None:
                 result.calls.append(call)
         return result
 
     async def aclose(self) -> None:
-        """Nothing of its own to release: the HTTP session is shared and closed by the hub."""
+        """Nothing of its own to release: the HTTP client is shared and closed by the hub."""
 
-    async def _call(self, keys: list[str], deadline: float
-                    ) -> tuple[dict[str, Answer], Call | None]:
+    async def call(self, keys: list[str], deadline: float, call_id: str
+                   ) -> tuple[dict[str, Answer], Call | None]:
+        """One department call for `keys` (at most `max_batch`), queued for the source's cap
+        until `deadline` (loop time), then given the source's timeout (never past `deadline`):
+        an answer for every key, and the call made, if one was sent."""
         cfg = self.config
         started = time.perf_counter()
         sent = False
         try:
-            async with asyncio.timeout_at(deadline):
-                async with self._cap, asyncio.timeout(cfg.timeout_s):
-                    method, url, headers, body = build_request(
-                        cfg, self._secret, keys, int(self._clock() * 1000))
-                    sent = True
-                    started = time.perf_counter()
-                    raw = await self._exchange(method, url, headers, body)
-            parsed, as_of = parse_body(cfg, raw, keys)
+            # One timeout, moved once: from the fetch's deadline to the call's own.
+            async with asyncio.timeout_at(deadline) as limit, self._cap:
+                loop_now = asyncio.get_running_loop().time()
+                limit.reschedule(min(deadline, loop_now + cfg.timeout_s))
+                _, head, body = self._plan.build(keys, int(self._clock() * 1000))
+                sent = True
+                started = time.perf_counter()
+                response = await self._client.request(self._origin, head, body, MAX_BODY_BYTES)
+            parsed, as_of = parse_body(cfg, self._accepted(response), keys)
             latency = (time.perf_counter() - started) * 1000
-            answers = {}
+            mapper, max_age = self._mapper, cfg.max_age_s
             now = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
-            for key, records in parsed.items():
-                if records is None:
-                    answer = Answer("NOT_FOUND", as_of=as_of, latency_ms=latency)
-                else:
-                    answer = Answer("OK", tuple(to_record(cfg, r) for r in records),
-                                    as_of=as_of, latency_ms=latency)
-                answers[key] = check_age(answer, cfg.max_age_s, now)
-            return answers, Call(cfg.name, "OK", latency, len(keys))
+            answers = {
+                key: check_age(
+                    Answer("NOT_FOUND", as_of=as_of, latency_ms=latency) if records is None
+                    else Answer("OK", tuple(map(mapper, records)), as_of=as_of,
+                                latency_ms=latency), max_age, now)
+                for key, records in parsed.items()}
+            return answers, Call(cfg.name, "OK", latency, len(keys), call_id)
         except TimeoutError:
             failure: SourceFailure = SourceUnavailable(
                 f"{cfg.department}未在 {cfg.timeout_s:g} 秒内答复" if sent else
                 f"{cfg.department}的调用排队超过本次查询的总时限；大批量核查请提交核查任务"
                 "（submitCheckJob）")
-        except aiohttp.ClientConnectionError as exc:
-            log.warning("source %s: connection failed: %r", cfg.name, exc)
-            failure = SourceUnavailable(f"无法连接{cfg.department}（连接被拒绝或中断）")
-        except aiohttp.ClientError as exc:
-            log.warning("source %s: call failed: %r", cfg.name, exc)
+        except ConnectionFailed as exc:
+            log.warning("source %s: connection failed: %s", cfg.name, exc)
+            failure = SourceUnavailable(
+                f"无法与{cfg.department}建立可信的加密连接（TLS 证书不受信任或握手失败）"
+                if exc.tls else f"调用{cfg.department}失败（答复不完整或不合 HTTP 规范）"
+                if exc.connected else f"无法连接{cfg.department}（连接被拒绝或中断）")
+        except ProtocolViolation as exc:
+            log.warning("source %s: %s", cfg.name, exc)
             failure = SourceUnavailable(f"调用{cfg.department}失败（答复不完整或不合 HTTP 规范）")
+        except BodyTooLarge as exc:
+            failure = SourceInvalid(f"{cfg.department}的答复超过 {exc.size}")
         except SourceFailure as exc:
             failure = exc
         latency = (time.perf_counter() - started) * 1000
         answer = Answer(failure.status, detail=str(failure), latency_ms=latency)
-        call = Call(cfg.name, failure.status, latency, len(keys)) if sent else None
+        call = Call(cfg.name, failure.status, latency, len(keys), call_id) if sent else None
         return dict.fromkeys(keys, answer), call
 
-    async def _exchange(self, method: str, url: str, headers: dict[str, str], body: bytes
-                        ) -> bytes:
+    def _accepted(self, response: Response) -> bytes:
         cfg = self.config
-        kwargs: dict[str, Any] = {"headers": headers, "allow_redirects": False}
-        if body:
-            kwargs["data"] = body
-        # encoded=True: send the URL exactly as built (and signed), with no re-quoting.
-        async with self._session.request(method, URL(url, encoded=True), **kwargs) as resp:
-            if 300 <= resp.status < 400:
-                raise SourceInvalid(f"{cfg.department}答复了重定向（HTTP {resp.status}），"
-                                    "中枢不跟随重定向")
-            if resp.status in (401, 403):
-                log.warning("source %s refused the hub's credential (HTTP %d); check "
-                            "sources.%s.credential", cfg.name, resp.status, cfg.name)
-                raise SourceUnavailable(f"{cfg.department}拒绝了中枢的访问凭据"
-                                        f"（HTTP {resp.status}），请联系中枢运维人员")
-            if resp.status >= 400:
-                raise SourceUnavailable(f"{cfg.department}答复出错（HTTP {resp.status}）")
-            if resp.content_type != "application/json":
-                raise SourceInvalid(f"{cfg.department}答复的内容不是 JSON"
-                                    f"（{resp.content_type or '未标明类型'}）")
-            raw = bytearray()
-            async for chunk in resp.content.iter_chunked(256 * 1024):
-                raw += chunk
-                if len(raw) > MAX_BODY_BYTES:
-                    raise SourceInvalid(f"{cfg.department}的答复超过 "
-                                        f"{MAX_BODY_BYTES // 2**20} MiB")
-            return bytes(raw)
+        status = response.status
+        if 300 <= status < 400:
+            raise SourceInvalid(f"{cfg.department}答复了重定向（HTTP {status}），中枢不跟随重定向")
+        if status in (401, 403):
+            log.warning("source %s refused the hub's credential (HTTP %d); check "
+                        "sources.%s.credential", cfg.name, status, cfg.name)
+            raise SourceUnavailable(f"{cfg.department}拒绝了中枢的访问凭据（HTTP {status}），"
+                                    "请联系中枢运维人员")
+        if status >= 400:
+            raise SourceUnavailable(f"{cfg.department}答复出错（HTTP {status}）")
+        if response.content_type != "application/json":
+            raise SourceInvalid(f"{cfg.department}答复的内容不是 JSON"
+                                f"（{response.content_type or '未标明类型'}）")
+        return response.body

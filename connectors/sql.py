@@ -26,10 +26,10 @@ from sqlalchemy import TextClause, bindparam, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from connectors.base import Answer, Call, FetchResult, check_age, chunked
+from connectors.base import Answer, Call, CallIds, FetchResult, check_age, chunked
 from connectors.config import SourceConfig
 from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
-from connectors.parse import parse_timestamp, to_record
+from connectors.parse import RecordMapper, parse_timestamp
 
 __all__ = ["SqlConnector", "open_engine"]
 
@@ -55,10 +55,13 @@ def _sqlite_file(dsn: str) -> Path | None:
 
 class SqlConnector:
     def __init__(self, config: SourceConfig, engine: AsyncEngine,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC), *,
+                 call_ids: CallIds | None = None) -> None:
         self.config = config
         self.engine = engine
         self._clock = clock
+        self._ids = call_ids or CallIds()
+        self._mapper = RecordMapper(config)
         self._cap = asyncio.Semaphore(config.concurrency)
         columns = [config.key_field, *dict.fromkeys(config.fields.values())]
         if config.as_of_column:
@@ -80,13 +83,18 @@ class SqlConnector:
                 f"WHERE {config.key_field} IN :keys"
             ).bindparams(bindparam("keys", expanding=True))
 
+    @property
+    def max_batch(self) -> int:
+        return self.config.max_batch
+
     async def fetch(self, keys: Sequence[str]) -> FetchResult:
         result = FetchResult()
         chunks = chunked(keys, self.config.max_batch)
         if not chunks:
             return result
         deadline = asyncio.get_running_loop().time() + self.config.timeout_s
-        for answers, call in await asyncio.gather(*(self._call(c, deadline) for c in chunks)):
+        for answers, call in await asyncio.gather(*(self.call(c, deadline, self._ids.next())
+                                                    for c in chunks)):
             result.answers.update(answers)
             result.calls.append(call)
         return result
@@ -94,7 +102,9 @@ class SqlConnector:
     async def aclose(self) -> None:
         await self.engine.dispose()
 
-    async def _call(self, keys: list[str], deadline: float) -> tuple[dict[str, Answer], Call]:
+    async def call(self, keys: list[str], deadline: float, call_id: str
+                   ) -> tuple[dict[str, Answer], Call]:
+        """One query for `keys`, finished by `deadline` (loop time)."""
         cfg = self.config
         started = time.perf_counter()
         try:
@@ -110,7 +120,7 @@ class SqlConnector:
                     rows = (await conn.execute(self._query, {"keys": keys})).all()
             answers = self._answers(keys, [dict(zip(self._columns, r, strict=True))
                                            for r in rows], held, started)
-            return answers, Call(cfg.name, "OK", _ms(started), len(keys))
+            return answers, Call(cfg.name, "OK", _ms(started), len(keys), call_id)
         except TimeoutError:
             failure: SourceFailure = SourceUnavailable(
                 f"{cfg.department}的前置库未在 {cfg.timeout_s:g} 秒内答复")
@@ -124,7 +134,8 @@ class SqlConnector:
             failure = exc
         latency = _ms(started)
         answer = Answer(failure.status, detail=str(failure), latency_ms=latency)
-        return dict.fromkeys(keys, answer), Call(cfg.name, failure.status, latency, len(keys))
+        return dict.fromkeys(keys, answer), Call(cfg.name, failure.status, latency, len(keys),
+                                                 call_id)
 
     def _answers(self, keys: list[str], rows: list[Mapping[str, Any]],
                  held: Mapping[str, Any] | None, started: float) -> dict[str, Answer]:
@@ -159,7 +170,7 @@ class SqlConnector:
             found = grouped.get(key)
             known = key in held if held is not None else found is not None
             if known:
-                answer = Answer("OK", tuple(to_record(cfg, r) for r in found or ()),
+                answer = Answer("OK", tuple(map(self._mapper, found or ())),
                                 as_of=dated.get(key, oldest), latency_ms=latency)
             else:
                 answer = Answer("NOT_FOUND", as_of=oldest, latency_ms=latency)

@@ -88,6 +88,8 @@ def _parse_one(name: str, raw: Any) -> SourceConfig:
         enabled=r.boolean("enabled", True), timeout_s=r.number("timeout_s", 2.0, 0.01, 120),
         max_batch=r.integer("max_batch", 100, 1, 10_000),
         concurrency=r.integer("concurrency", 4, 1, 1_000),
+        coalesce=r.boolean("coalesce", True),
+        coalesce_window_ms=r.number("coalesce_window_ms", 0.0, 0.0, 1.0),
         date_format=r.choice("date_format", DATE_FORMATS, "iso"),
         money_unit=r.choice("money_unit", MONEY_UNITS, "yuan"),
         bool_style=r.choice("bool_style", BOOL_STYLES, "bool"),

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import hmac
 import math
 
-import aiohttp
 import pytest
 from aiohttp import web
 
 from connectors.base import Answer
 from connectors.catalogue import CERTIFICATE_KEYED
+from connectors.config import SourceConfig
+from connectors.http import HttpClient
 from connectors.registry import Connectors
-from connectors.rest import RestConnector
+from connectors.rest import RequestPlan, RestConnector
 from hub.config.sources import parse_sources
 from tests.connectors.helpers import open_connectors, source_configs
 from tests.sandbox_process import SandboxProcess
@@ -173,9 +177,12 @@ async def test_keys_queued_past_the_fetch_budget_read_unavailable(
     cfg = dataclasses.replace(source_configs(clean_sandbox)[SINGLE], timeout_s=0.5,
                               concurrency=6)
     secret = clean_sandbox.config["sources"][SINGLE]["credential"].removeprefix("value:")
-    async with aiohttp.ClientSession() as session:
-        connector = RestConnector(cfg, session, secret, budget_cap_s=0.5)
+    client = HttpClient()
+    try:
+        connector = RestConnector(cfg, client, secret, budget_cap_s=0.5)
         result = await connector.fetch(keys)
+    finally:
+        await client.aclose()
     details = sorted(a.detail or "" for a in result.answers.values())
     assert {a.status for a in result.answers.values()} == {"UNAVAILABLE"}
     assert sum("未在 0.5 秒内答复" in d for d in details) == 6
@@ -275,3 +282,42 @@ async def test_a_one_key_source_answers_a_list_longer_than_one_timeout(
         await connectors.aclose()
     assert {a.status for a in result.answers.values()} <= {"OK", "NOT_FOUND"}
     assert len(result.calls) == 20
+
+
+def _plan_config(envelope: str, auth: str) -> SourceConfig:
+    return SourceConfig(name="s", department="市测试局", subject="enterprise",
+                        check="IPO_COMPLIANCE", domain="tax", record="violation",
+                        transport="rest-batch", envelope=envelope, fields={},
+                        url="http://10.0.0.9:8080/api/penalties", auth=auth, app_id="hub-app",
+                        auth_header="X-App-Key", key_param="codes")
+
+
+@pytest.mark.parametrize(("envelope", "method", "target", "body"), [
+    ("map", "GET", "/api/penalties?codes=A1%2CB2", b""),
+    ("list", "POST", "/api/penalties", b'{"codes":["A1","B2"]}'),
+    ("hits", "POST", "/api/penalties", b"codes=A1%2CB2"),
+])
+def test_request_plan_signs_what_it_sends(envelope: str, method: str, target: str,
+                                          body: bytes) -> None:
+    """The HMAC scheme, computed here from its published rule: Base64 of HMAC-SHA256 over
+    method, path with query, timestamp and the body's SHA-256, joined by newlines."""
+    built_target, head, built_body = RequestPlan(_plan_config(envelope, "hmac-sha256"),
+                                                 "s3cret").build(["A1", "B2"], 1_780_000_000_000)
+    assert (built_target, built_body) == (target, body)
+    lines = head.decode().split("\r\n")
+    assert lines[0] == f"{method} {target} HTTP/1.1"
+    headers = dict(line.split(": ", 1) for line in lines[1:] if line)
+    message = f"{method}\n{target}\n1780000000000\n{hashlib.sha256(body).hexdigest()}"
+    expected = base64.b64encode(hmac.new(b"s3cret", message.encode(), "sha256").digest())
+    assert headers["X-Ca-Signature"] == expected.decode()
+    assert headers["X-Ca-Key"] == "hub-app"
+    assert headers["X-Ca-Timestamp"] == "1780000000000"
+    assert head.endswith(b"\r\n") and not head.endswith(b"\r\n\r\n")
+
+
+def test_request_plan_app_keys() -> None:
+    target, head, _ = RequestPlan(_plan_config("map", "app-key-query"), "k&y").build(["A1"], 0)
+    assert target == "/api/penalties?codes=A1&appkey=k%26y"
+    _, head, _ = RequestPlan(_plan_config("list", "app-key-header"), "k3y").build(["A1"], 0)
+    assert b"\r\nX-App-Key: k3y\r\n" in head
+    assert b"Content-Type: application/json\r\n" in head

@@ -49,6 +49,10 @@ def test_sandbox_config_parses(sandbox: SandboxProcess) -> None:
     ({"colour": "blue"}, "sources.cgj_penalties.colour: unknown key"),
     ({"fields": {"decision_no": "x"}}, "fields: no department field given for 'authority'"),
     ({"record": "unicorn"}, "record: 'unicorn' is not one of"),
+    ({"coalesce": "on"}, "coalesce: must be true or false"),
+    ({"coalesce_window_ms": 5}, "coalesce_window_ms: must be a number from 0.0 to 1.0, got 5"),
+    ({"coalesce_window_ms": -0.5}, "coalesce_window_ms: must be a number from 0.0 to 1.0"),
+    ({"coalesce_window_ms": "1ms"}, "coalesce_window_ms: must be a number"),
 ])
 def test_bad_values_name_source_and_key(sandbox: SandboxProcess, change: dict[str, Any],
                                         says: str) -> None:
@@ -147,3 +151,24 @@ def test_a_matter_source_names_its_category_and_the_record_it_answers(
     with pytest.raises(ConfigError, match=r"sources\.rsj_pension\.domain: 'seal' is not a domain "
                                           r"of person data"):
         parse_sources(with_change(sandbox, "rsj_pension", domain="seal"))
+
+
+def test_coalescing_is_on_by_default_and_can_be_tuned(sandbox: SandboxProcess) -> None:
+    (default,) = parse_sources(with_change(sandbox, "cgj_penalties"))
+    assert (default.coalesce, default.coalesce_window_ms) == (True, 0.0)
+    (tuned,) = parse_sources(with_change(sandbox, "cgj_penalties", coalesce=False,
+                                         coalesce_window_ms=0.5))
+    assert (tuned.coalesce, tuned.coalesce_window_ms) == (False, 0.5)
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"credential": "value:key\r\nX-Injected: 1"}, "credential contains a line break"),
+    ({"credential": "value:密钥"}, "credential is not plain ASCII text"),
+    ({"auth_header": "X-Key\nX-Injected"}, "auth_header contains a line break"),
+])
+async def test_header_values_that_would_break_the_request_are_refused(
+        sandbox: SandboxProcess, change: dict[str, Any], says: str) -> None:
+    """A credential or header name is written into request headers: no line breaks there."""
+    (config,) = parse_sources(with_change(sandbox, "cgj_penalties", **change))
+    with pytest.raises(CredentialError, match=re.escape(f"sources.cgj_penalties.{says}")):
+        await Connectors.open([config], environ={})
