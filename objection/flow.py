@@ -24,8 +24,8 @@ from connectors.errors import SourceFailure
 from connectors.objections import DeskAnswer, DeskObjection, ObjectionDesk
 from objection.model import EventKind, Objection
 from objection.store import ObjectionStore
-from objection.workdays import WorkCalendar
 from signing.seal import SealBroken, Sealer
+from workdays.calendar import WorkCalendar
 
 __all__ = ["ObjectionFlow", "Step"]
 

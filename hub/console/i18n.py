@@ -228,9 +228,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
                    "window (or no longer holds)."),
     "flags.bad_note": ("复核意见须填写，最多 2000 字。", "Write a review note of up to 2000 "
                        "characters."),
-    "flags.holidays_stale": ("节假日数据未覆盖 {years} 年，这些年份只按周末判断休息日，请更新节假日文件。",
+    "flags.holidays_stale": ("节假日数据未覆盖 {years} 年，这些年份只按周末和固定日期的节日（元旦、劳动节、国庆节）"
+                             "判断休息日，请更新节假日文件。",
                              "The holiday calendar does not cover {years}; those years count "
-                             "only weekends as rest days. Update the holidays file."),
+                             "only weekends and the fixed-date holidays (New Year's Day, 1-2 "
+                             "May, 1-3 October) as rest days. Update the holidays file."),
     "rule.fishing.name": ("撒网式查询", "Fishing expedition"),
     "rule.fishing.explain": ("同一操作人在 {minutes} 分钟内接触 {threshold} 个或更多不同主体{persons}："
                              "可能是在没有具体办件的情况下批量翻查。",

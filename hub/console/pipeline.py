@@ -41,12 +41,12 @@ from hub.console.security import (
     tokens_match,
 )
 from hub.console.sessions import Session, SessionStore
-from hub.console.workdays import WorkCalendar
 from hub.graphql_http import AuditSink
 from hub.trail import RequestMeta, Trail
 from schema.errors import HubError
 from schema.gateway import Gateway, Services
 from signing.canonical import canonical
+from workdays.calendar import WorkCalendar
 
 __all__ = ["Arrival", "Console", "PublicView", "Shown", "View", "Visit"]
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from hub.config.console import RuleSettings
 from hub.console.entries import Entry
-from hub.console.workdays import WorkCalendar, working_time
+from workdays.calendar import WorkCalendar
 
 __all__ = ["NO_OPERATOR", "ConsentTerms", "Flag", "RuleContext", "burst", "consent_edge", "consent_probing",
            "evaluate", "fishing", "no_case", "out_of_hours", "rare_purpose"]
@@ -156,13 +156,13 @@ def out_of_hours(entries: Sequence[Entry], ctx: RuleContext) -> list[Flag]:
         if not e.subjects or e.caller in ignore or e.caller in ctx.auditors:
             return None
         local = e.time.astimezone(ctx.zone)
-        if working_time(local, ctx.calendar, ctx.work_start, ctx.work_end):
+        if ctx.calendar.working_time(local, ctx.work_start, ctx.work_end):
             return None
         return _who(e), local.date()
 
     out = []
     for (who, day), group in _group(entries, key).items():
-        holiday = ctx.calendar.holidays.get(day, "")
+        holiday = ctx.calendar.holiday(day) or ""
         out.append(_flag("out_of_hours", who, day.isoformat(), group, {
             "count": len(group), "day": day.isoformat(), "holiday": holiday,
             "rest_day": int(not ctx.calendar.is_working_day(day)),

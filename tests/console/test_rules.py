@@ -23,8 +23,8 @@ from hub.console.rules import (
     out_of_hours,
     rare_purpose,
 )
-from hub.console.workdays import WorkCalendar
 from tests.console.entries import SHANGHAI, USCC, at, entry, person
+from workdays.calendar import load_calendar
 
 WORKDAY = "2026-11-27"  # a Friday
 MIN = dt.timedelta(minutes=1)
@@ -32,7 +32,7 @@ MIN = dt.timedelta(minutes=1)
 
 def ctx(**settings: Any) -> RuleContext:
     rules = dataclasses.replace(RuleSettings(frozenset(RULES)), **settings)
-    return RuleContext(rules, SHANGHAI, WorkCalendar.load(), dt.time(8, 30), dt.time(18),
+    return RuleContext(rules, SHANGHAI, load_calendar(), dt.time(8, 30), dt.time(18),
                        frozenset({"auditor"}))
 
 

@@ -13,11 +13,11 @@ from hub.store import open_store
 from hub.sweeper import ObjectionSweeper
 from objection.flow import ObjectionFlow
 from objection.model import Objection, Target, fingerprint
-from objection.workdays import load_calendar
 from signing.keys import init_keys
 from signing.seal import load_sealer
 from tests.sandbox_process import SandboxProcess
 from tests.stores import migrated
+from workdays.calendar import load_calendar
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SUBJECT_ID = "410702196708144574"
