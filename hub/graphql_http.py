@@ -33,7 +33,7 @@ from consent.enforcement import Caller, load_presented
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
 from hub.headers import HeaderError, decode_text
-from hub.trail import RequestMeta, Trail
+from hub.trail import RequestMeta, Trail, after_commit
 from schema.context import RequestContext
 from schema.errors import BadUserInput, HubError, QueryTooComplex, RateLimited, Unauthenticated
 from schema.execute import Executor, format_error
@@ -127,6 +127,8 @@ class GraphQLEndpoint:
             body = {"data": None, "errors": [{
                 "message": f"{exc}; no data was released, try again later",
                 "extensions": {"code": exc.code}}]}
+        else:
+            after_commit(facts)
         headers = {"X-Request-Id": request_id, **headers}
         if media is None:
             return Response(status_code=status, content=b"send Accept: application/json or "

@@ -265,7 +265,8 @@ def _subjects(ctx: RequestContext, clear: str) -> tuple[str, ...]:
 @strawberry.type
 class ObjectionMutations:
     @strawberry.mutation(description="Object to shared data (portal or window, purpose "
-                                     "DATA_OBJECTION); forwarded to the department that holds "
+                                     "DATA_OBJECTION): stored with this request's audit entry "
+                                     "(RECEIVED), then forwarded to the department that holds "
                                      "the record. The same objection again gives the first.")
     async def raise_objection(self, info: Info[RequestContext, None],
                               input: RaiseObjectionInput) -> ObjectionType:

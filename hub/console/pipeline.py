@@ -42,7 +42,7 @@ from hub.console.security import (
 )
 from hub.console.sessions import Session, SessionStore
 from hub.graphql_http import AuditSink
-from hub.trail import RequestMeta, Trail
+from hub.trail import RequestMeta, Trail, after_commit
 from schema.errors import HubError
 from schema.gateway import Gateway, Services
 from signing.canonical import canonical
@@ -231,8 +231,8 @@ class Console:
         if shown.errors:
             body["errors"] = [{"path": [path], "extensions": {"code": code}}
                               for path, code in shown.errors]
-        record = trail.record(body, self.settings.matters,
-                              gateway.facts() if gateway is not None else None)
+        facts = gateway.facts() if gateway is not None else None
+        record = trail.record(body, self.settings.matters, facts)
         try:
             await self.audit.append(record)
         except AuditUnavailable as exc:
@@ -240,5 +240,6 @@ class Console:
             failed = self._error(arrival, 503, arrival.t("error.audit"), exc.code)
             failed.headers["Retry-After"] = "5"
             return harden(failed)
+        after_commit(facts)
         shown.response.headers["X-Request-Id"] = trail.request_id
         return harden(shown.response)

@@ -420,6 +420,33 @@ def test_a_flag_is_reviewed_with_a_note_stored_with_its_audit_entry(signed_in: H
     assert r.status_code == 404
 
 
+def test_a_review_lands_with_its_audit_entry_or_not_at_all(signed_in: HubHarness) -> None:
+    """With the audit store unwritable, a review answers 503 and stores nothing; once it is
+    writable, the same review is stored."""
+    hub = signed_in
+    found = re.search(r'data-rule="no_case" data-flag="([0-9a-f]{16})"',
+                      hub.client.get("/console/flags").text)
+    assert found
+    flag = found.group(1)
+    page = hub.client.get(f"/console/flags/{flag}")
+    path = hub.settings.store_url.removeprefix("sqlite+aiosqlite:///")
+
+    def notes() -> list[str]:
+        with sqlite3.connect(path) as db:
+            return [r[0] for r in db.execute("SELECT note FROM audit_reviews WHERE flag_id = ?",
+                                             (flag,)).fetchall()]
+
+    before = notes()
+    with hub.audit_unwritable():
+        r = hub.client.post(f"/console/flags/{flag}/review", data={
+            "csrf": csrf_of(page.text), "note": "无法记录的复核"}, follow_redirects=False)
+    assert r.status_code == 503 and "审计日志暂时无法写入" in r.text
+    assert notes() == before
+    r = hub.client.post(f"/console/flags/{flag}/review", data={
+        "csrf": csrf_of(page.text), "note": "记录下来的复核"}, follow_redirects=False)
+    assert r.status_code == 303 and notes() == [*before, "记录下来的复核"]
+
+
 def test_results_page_by_cursor_without_gaps_or_repeats(sandbox: SandboxProcess,
                                                         tmp_path: Path) -> None:
     harness = HubHarness(sandbox, tmp_path)
