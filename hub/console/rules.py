@@ -14,6 +14,10 @@ for the page):
 - burst: a caller makes far more requests in a short bucket than its own average;
 - consent_probing: CONSENT_INVALID again and again for the same subject;
 - consent_edge: a reusable consent used up to its very last use, or used in its last minutes.
+
+An auditor's entries name the subjects it searched the log for, so that the log answers who
+looked a person up; they are reads of the log, not of the subject's data, and the rules about
+reading data (fishing, no_case, out_of_hours) pass them by.
 """
 
 from __future__ import annotations
@@ -121,6 +125,8 @@ def fishing(entries: Sequence[Entry], ctx: RuleContext) -> list[Flag]:
     window = dt.timedelta(minutes=s.fishing_window_minutes)
 
     def touched(e: Entry) -> set[str]:
+        if e.caller in ctx.auditors:
+            return set()
         return set(e.persons if s.fishing_persons_only else e.subjects)
 
     out = []
@@ -139,7 +145,7 @@ def _person_read(e: Entry) -> bool:
 
 def no_case(entries: Sequence[Entry], ctx: RuleContext) -> list[Flag]:
     def key(e: Entry) -> tuple[str, dt.date] | None:
-        if not _person_read(e) or e.case or e.application:
+        if not _person_read(e) or e.case or e.application or e.caller in ctx.auditors:
             return None
         return _who(e), e.time.astimezone(ctx.zone).date()
 

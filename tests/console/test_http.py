@@ -249,6 +249,43 @@ def test_searching_by_subject_finds_its_entries_and_never_shows_the_clear_id(
         assert pid not in str(body)
 
 
+BY_SUBJECT = """query($s: String) { auditEntries(filter: {subject: $s}) { edges { node {
+  seq caller released subjects } } } }"""
+
+
+def test_the_log_answers_who_looked_a_person_up(signed_in: HubHarness,
+                                                sandbox: SandboxProcess) -> None:
+    """A search of the log by subject names that subject on the auditor's entry (its
+    pseudonyms, never the clear ID), in the console and in auditEntries alike: searching the
+    log for X finds the auditors' searches for X."""
+    hub = signed_in
+    pid = sandbox.samples["persons"][2]["id"]
+    other = sandbox.samples["persons"][0]["id"]
+    before = log_size(hub)
+    hub.post(BY_SUBJECT, {"s": pid}, caller="auditor", purpose=None)
+    csrf = csrf_of(hub.client.get("/console/search").text)
+    assert hub.client.post("/console/search", data={"csrf": csrf, "subject": pid}
+                           ).status_code == 200  # the form, then the results page
+    graphql, _, submitted, results = audit_bodies(hub, before)
+    assert graphql["released"] == ["auditEntries"] and results["released"] == ["console.search"]
+    (clerk_read,) = [b for b in audit_bodies(hub) if b["caller"] == "portal"
+                     and b["subjects"] and b["subjects"] == results["subjects"]]
+    assert graphql["subjects"] == results["subjects"] == clerk_read["subjects"]
+    assert submitted["subjects"] == []  # the form only remembers the filter
+    for body in audit_bodies(hub, before):
+        assert pid not in str(body)
+    found = hub.post(BY_SUBJECT, {"s": pid}, caller="auditor", purpose=None).json()
+    nodes = [e["node"] for e in found["data"]["auditEntries"]["edges"]]
+    assert [(n["seq"], n["caller"], n["released"]) for n in nodes if n["caller"] == "auditor"
+            ] == [(before + 4, "auditor", ["console.search"]),
+                  (before + 1, "auditor", ["auditEntries"])]
+    page = hub.client.get("/console/search")
+    assert f'href="/console/entries/{before + 4}"' in page.text
+    elsewhere = hub.post(BY_SUBJECT, {"s": other}, caller="auditor", purpose=None).json()
+    assert all(e["node"]["caller"] != "auditor"
+               for e in elsewhere["data"]["auditEntries"]["edges"])
+
+
 def test_english_is_one_click_away(signed_in: HubHarness) -> None:
     hub = signed_in
     page = hub.client.get("/console/flags")

@@ -133,6 +133,15 @@ def test_ignored_callers_auditors_and_subjectless_requests_are_left_alone() -> N
     assert out_of_hours(entries, ctx(out_of_hours_ignore=frozenset({"fgw"}))) == []
 
 
+def test_an_auditors_searches_by_subject_are_not_data_reads() -> None:
+    """An auditor's entry names the subject searched for; no fishing or no_case flag for it."""
+    searches = reads(25, at(f"{WORKDAY} 10:00"), dt.timedelta(seconds=10), caller="auditor",
+                     purpose=None, released=("console.search",))
+    assert fishing(searches, ctx()) == [] and no_case(searches, ctx()) == []
+    clerks = reads(25, at(f"{WORKDAY} 10:00"), dt.timedelta(seconds=10))
+    assert len(fishing(clerks, ctx())) == 1 and len(no_case(clerks, ctx())) == 1
+
+
 # -- rare purpose --------------------------------------------------------------------------
 
 def test_a_purpose_under_five_percent_of_a_callers_requests() -> None:
