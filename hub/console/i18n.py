@@ -216,6 +216,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "flags.status": ("复核", "Review"),
     "flags.open": ("待复核", "to review"),
     "flags.reviewed": ("已复核", "reviewed"),
+    "flags.grown": ("复核后新增 {count} 条", "{count} new since the review"),
     "flags.reviewed_by": ("{who} 于 {time} 复核：{note}", "Reviewed by {who} at {time}: {note}"),
     "flags.detail": ("提示详情", "Flag"),
     "flags.found": ("发现", "Finding"),

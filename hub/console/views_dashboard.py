@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from audit.checkpoint import Checkpoint, verify_checkpoint
 from audit.verify import Verification
 from hub.console.charts import Series, bar_chart, dot_chart, line_chart
-from hub.console.findings import days_of, find_flags, load_window, reviews_of
+from hub.console.findings import (
+    ReviewState,
+    days_of,
+    find_flags,
+    load_window,
+    review_state,
+    reviews_of,
+)
 from hub.console.pipeline import Shown, Visit
+from hub.console.rules import Flag
 from hub.console.stats import Stats, compute
 from signing.keys import SignatureInvalid
 
@@ -77,9 +85,13 @@ async def dashboard_page(visit: Visit) -> Shown:
     flags = await find_flags(visit, window)
     reviews = await reviews_of(visit, flags)
     integrity = await integrity_status(visit)
+
+    def state(f: Flag) -> tuple[ReviewState, int]:
+        return review_state(f, reviews.get(f.id, []))
+
     page = visit.page("dashboard.html", nav="dashboard", window=window, stats=stats,
-                      charts=_charts(visit, stats), flags=flags[:8], reviews=reviews,
-                      open_flags=sum(1 for f in flags if f.id not in reviews),
+                      charts=_charts(visit, stats), flags=flags[:8], state=state,
+                      open_flags=sum(1 for f in flags if state(f)[0] != "reviewed"),
                       integrity=integrity, denials=sum(n for _, n in stats.denials),
                       choices=(1, 7, 30), max_entries=visit.console.settings.console.max_entries)
     return Shown(page, query={"view": "dashboard", "days": days})

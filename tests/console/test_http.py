@@ -457,6 +457,31 @@ def test_a_flag_is_reviewed_with_a_note_stored_with_its_audit_entry(signed_in: H
     assert r.status_code == 404
 
 
+def test_a_reviewed_burst_stays_reviewed_whichever_window_and_whenever_it_is_seen(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """A burst's flag is anchored on its bucket, not on the window's start: the page the
+    review sends you back to, later views and other windows all show the same, reviewed flag."""
+    harness = HubHarness(sandbox, tmp_path)
+    try:
+        for _ in range(70):  # at least 30 of them in one ten-minute bucket
+            harness.post("{ sources { name } }", caller="fgw", purpose=None)
+        sign_in(harness)
+        listed = harness.client.get("/console/flags?days=7").text
+        flag = re.findall(r'data-rule="burst" data-flag="([0-9a-f]{16})"', listed)[0]
+        page = harness.client.get(f"/console/flags/{flag}?days=7")
+        r = harness.client.post(f"/console/flags/{flag}/review?days=7", data={
+            "csrf": csrf_of(page.text), "note": "fgw 的批量核验，已确认"}, follow_redirects=False)
+        assert r.status_code == 303
+        assert 'data-state="reviewed"' in harness.client.get(r.headers["location"]).text
+        for days in (1, 7, 30, 7):
+            listed = harness.client.get(f"/console/flags?days={days}").text
+            assert f'data-flag="{flag}" data-state="reviewed"' in listed, days
+            one = harness.client.get(f"/console/flags/{flag}?days={days}")
+            assert one.status_code == 200 and 'data-state="reviewed"' in one.text
+    finally:
+        harness.close()
+
+
 def test_a_review_lands_with_its_audit_entry_or_not_at_all(signed_in: HubHarness) -> None:
     """With the audit store unwritable, a review answers 503 and stores nothing; once it is
     writable, the same review is stored."""
