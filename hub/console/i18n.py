@@ -203,6 +203,17 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "int.bad_noseq": ("核验未通过：{detail}（核验于 {time}）", "Verification FAILED: {detail} "
                       "(verified at {time})"),
     "int.verify": ("立即全量核验", "Verify the whole log now"),
+    "int.run": ("核验由谁、在哪里运行", "Verified by, and where"),
+    "int.run_by": ("{who}，{how}，于 {time}，在工作进程 {worker}（{started} 启动）中运行。"
+                   "结果只属于这个工作进程：其他工作进程各自保留自己的结果；按“立即全量核验”重新核验。",
+                   "{who}, {how}, at {time}, in hub worker {worker} (started {started}). The "
+                   "result is this worker's own: other workers keep theirs; press “Verify the "
+                   "whole log now” to check again."),
+    "int.auto": ("打开总览或本页时自动运行（本工作进程此前未核验）", "run automatically on "
+                 "opening the overview or this page (not yet verified in this worker)"),
+    "int.button": ("按下核验按钮", "by the verify button"),
+    "int.worker": ("本工作进程 {worker}（{started} 启动）尚未全量核验", "Not yet verified in "
+                   "this hub worker, {worker} (started {started})"),
     "int.head": ("链头哈希", "Chain head"),
     # flags
     "flags.title": ("异常提示", "What looks wrong"),

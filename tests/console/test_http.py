@@ -5,7 +5,9 @@ test_browser.py."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -370,8 +372,17 @@ def test_when_the_log_cannot_be_written_nothing_is_shown(hub: HubHarness) -> Non
 
 # -- integrity -----------------------------------------------------------------------------
 
+def verified_by(html: str) -> tuple[str, str]:
+    """The integrity page's "verified by, and where": the worker it names, and the words."""
+    found = re.search(r'<dd id="verified-by" data-worker="([^"]+)">([^<]+)</dd>', html)
+    assert found, "the page says who verified the log, when and where"
+    return found.group(1), found.group(2)
+
+
 def test_the_verify_button_names_the_first_bad_seq(sandbox: SandboxProcess,
                                                    tmp_path: Path) -> None:
+    """The verify button names the first bad seq; the page says when each result was found,
+    for whom, how (on first view or by the button) and in which hub worker."""
     harness = HubHarness(sandbox, tmp_path, checkpoint_every=1)
     try:
         for _ in range(4):
@@ -379,6 +390,11 @@ def test_the_verify_button_names_the_first_bad_seq(sandbox: SandboxProcess,
         sign_in(harness)
         page = harness.client.get("/console/integrity")
         assert 'data-state="ok"' in page.text
+        worker, run = verified_by(page.text)
+        assert worker == f"{socket.gethostname()} pid {os.getpid()}"  # this process: in-process
+        assert "监督审计 · aud-7，打开总览或本页时自动运行（本工作进程此前未核验），于 " in run
+        assert worker in run
+        assert verified_by(harness.client.get("/console/integrity").text)[1] == run  # kept
         path = harness.settings.store_url.removeprefix("sqlite+aiosqlite:///")
         with sqlite3.connect(path) as db:
             db.execute("UPDATE audit_entries SET body = replace(body, '\"fgw\"', '\"xzsp\"'), "
@@ -387,6 +403,7 @@ def test_the_verify_button_names_the_first_bad_seq(sandbox: SandboxProcess,
         assert r.status_code == 200
         found = re.search(r'data-state="tampered" data-first-bad-seq="(\d+)"', r.text)
         assert found and found.group(1) == "3"
+        assert "监督审计 · aud-7，按下核验按钮，于 " in verified_by(r.text)[1]
     finally:
         harness.close()
 
