@@ -39,7 +39,6 @@ from hub.config.settings import Settings
 from hub.console.charts import chart_css
 from hub.console.pipeline import Console
 from hub.console.routes import console_mount
-from hub.console.workdays import WorkCalendar
 from hub.graphiql import ASSETS_PATH, graphiql_assets, graphiql_page
 from hub.graphql_http import CHINA, AuditSink, GraphQLEndpoint
 from hub.quota_redis import RedisBuckets
@@ -135,7 +134,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
             endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
                                        graphiql, admission, clock=now, telemetry=telemetry)
             console = Console(settings, services, audit_sink or audit, store.sessions,
-                              WorkCalendar.load(settings.console.holidays_file), chart_css()
+                              settings.console.calendar, chart_css()
                               ) if settings.console.enabled else None
             sweeper = ObjectionSweeper(flow, audit_sink or audit, settings.objections.sweep_s,
                                        now)

@@ -36,7 +36,7 @@ from hub.headers import HeaderError, decode_text
 from hub.report.html import render_html
 from hub.report.printer import Printer
 from hub.report.view import ReportView
-from hub.trail import RequestMeta, Trail
+from hub.trail import RequestMeta, Trail, after_commit
 from schema.errors import BadUserInput, HubError, NotFound, Unauthenticated
 from schema.gateway import Gateway, Services
 from schema.report import ReportCheck
@@ -130,6 +130,7 @@ class ReportsEndpoint:
             await self.audit.append(trail.record(body, self.settings.matters, facts))
         except AuditUnavailable as exc:
             return _errors(exc.code, f"{exc}; nothing was released, try again later")
+        after_commit(facts)
         return None
 
     # -- GET /verify?no=…&code=… ---------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The objection sweeper: follows up open objections in the background, on the record.
 
-Every `[objections] sweep_s` seconds it forwards what could not be forwarded, asks the desks about
-what they hold, and records objections that have become overdue (`objection.flow`). Each step
+As soon as a raised objection is committed with its audit entry it forwards it to the
+department's desk; and every `[objections] sweep_s` seconds it forwards what could not be
+forwarded, asks the desks about what they hold, and records objections that have become overdue
+(`objection.flow`). Each step
 that did anything leaves an audit entry, as a request does: the objection's subject, the
 application it belongs to, the calls made to the desk, `objectionSweep` released, or the desk's
 failure. It runs in the hub's lifespan; with several hub processes each sweeps, and the store's
@@ -62,19 +64,33 @@ class ObjectionSweeper:
             self._task = None
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + self.every_s
         while True:
-            await asyncio.sleep(self.every_s)
+            woken = await self.flow.woken(max(0.0, due - loop.time()))
             try:
-                await self.sweep()
+                if woken:
+                    await self.forward_fresh()
+                if loop.time() >= due:
+                    due = loop.time() + self.every_s
+                    await self.sweep()
             except AuditUnavailable as exc:
                 log.error("objection sweep not recorded: %s", exc)
             except Exception as exc:  # a failed sweep is retried at the next; never silent
                 log.error("objection sweep failed: %s", exc, exc_info=exc)
 
+    async def forward_fresh(self) -> int:
+        """Forward the objections committed since the last call (what the full sweep would
+        forward too, only sooner); the number that moved or were tried."""
+        now = self.clock()
+        return await self._record(await self.flow.forward_fresh(now), now)
+
     async def sweep(self) -> int:
         """One pass; the number of objections that moved or were asked about."""
         now = self.clock()
-        steps = await self.flow.sweep(now)
+        return await self._record(await self.flow.sweep(now), now)
+
+    async def _record(self, steps: list[Step], now: dt.datetime) -> int:
         for step in steps:
             await self.audit.append(step_record(step, now))
         return len(steps)

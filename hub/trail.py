@@ -19,7 +19,7 @@ from audit.entry import AuditRecord, Denial, Outcome
 from consent.catalogue import Matter
 from schema.facts import Facts
 
-__all__ = ["DENIAL_CODES", "RequestMeta", "Trail"]
+__all__ = ["DENIAL_CODES", "RequestMeta", "Trail", "after_commit"]
 
 DENIAL_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "PURPOSE_REQUIRED",
                           "CONSENT_REQUIRED", "CONSENT_INVALID", "LICENCE_NOT_HELD"})
@@ -78,3 +78,10 @@ def _outcome(released: list[str], denied: list[Denial], body: Mapping[str, Any])
     if codes or "data" not in body:
         return "FAILED"
     return "ALLOWED"
+
+
+def after_commit(facts: Facts | None) -> None:
+    """Run what the request left to do once its audit entry is committed (call it only then:
+    e.g. a raised objection is forwarded only when it exists with its record)."""
+    for action in facts.committed if facts is not None else ():
+        action()

@@ -3,8 +3,12 @@
 Two tables: `objections` (one row per objection, its current state) and `objection_events` (its
 history, appended with every change in the same transaction). A change is one conditional
 UPDATE on the state it expects, so two hub processes advancing the same objection record the
-change once. The fingerprint is unique: raising the same objection twice, even at once from two
-processes, stores it once and gives the first back.
+change once. The fingerprint is unique: the same objection is stored once.
+
+A new objection is stored with the audit entry of the request that raised it: `insertion` gives
+the statements (its row and its RECEIVED event), which the audit writer runs in the entry's
+transaction, so the objection lands with its record or not at all. `add` runs them on their own
+(tests and tools), and gives the first back when the same objection is stored already.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import orjson
 from sqlalchemy import (
     Column,
     DateTime,
+    Insert,
     Integer,
     MetaData,
     Row,
@@ -117,9 +122,9 @@ class ObjectionStore:
         self.engine = engine
         self.table, self.events_table = tables
 
-    async def add(self, objection: Objection, fingerprint: str) -> tuple[Objection, bool]:
-        """Store a new objection (with its RECEIVED event); or the one with this fingerprint
-        already stored, and False."""
+    def insertion(self, objection: Objection, fingerprint: str) -> tuple[Insert, Insert]:
+        """The statements that store a new objection and its RECEIVED event (run where the
+        audit entry of the request that raised it commits)."""
         o, t = objection, objection.target
         row = {
             "id": o.id, "fingerprint": fingerprint, "subject": t.subject,
@@ -130,20 +135,30 @@ class ObjectionStore:
             "operator": o.operator, "application": o.application, "state": "RECEIVED",
             "raised_at": _utc(o.raised_at), "deadline": _utc(o.deadline),
             "sealed_subject": o.sealed_subject}
+        return (self.table.insert().values(**row), self.events_table.insert().values(
+            objection_id=o.id, seq=1, at=_utc(o.raised_at), kind="RECEIVED",
+            note=f"已收到异议 (received from {o.raised_by})"))
+
+    async def add(self, objection: Objection, fingerprint: str) -> tuple[Objection, bool]:
+        """Store a new objection on its own (with its RECEIVED event); or the one with this
+        fingerprint already stored, and False."""
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(self.table.insert().values(**row))
-                await conn.execute(self.events_table.insert().values(
-                    objection_id=o.id, seq=1, at=_utc(o.raised_at), kind="RECEIVED",
-                    note=f"已收到异议 (received from {o.raised_by})"))
-            return o, True
+                for statement in self.insertion(objection, fingerprint):
+                    await conn.execute(statement)
+            return objection, True
         except IntegrityError:
-            async with self.engine.connect() as conn:
-                found = (await conn.execute(select(self.table).where(
-                    self.table.c.fingerprint == fingerprint))).first()
+            found = await self.by_fingerprint(fingerprint)
             if found is None:
                 raise
-            return _objection(found), False
+            return found, False
+
+    async def by_fingerprint(self, fingerprint: str) -> Objection | None:
+        """The objection stored with this fingerprint (the same objection raised before)."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(self.table).where(
+                self.table.c.fingerprint == fingerprint))).first()
+        return None if row is None else _objection(row)
 
     async def get(self, objection_id: str) -> Objection | None:
         async with self.engine.connect() as conn:

@@ -22,9 +22,9 @@ from application.store import Application
 from audit.entry import parse_time
 from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
 from objection.model import Event, Objection
-from objection.workdays import CHINA
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
+from workdays.calendar import CHINA
 
 __all__ = ["MAX_PARTIES", "ApplicationMutations", "ApplicationQueries", "ApplicationType", "PartyInput",
            "PartyType", "TimelineItem", "timeline"]

@@ -1,7 +1,9 @@
 """What a request did with subject data, as the audit trail records it: paths, never values.
 
 The gateway is the only writer (`Recorder`, private to it); when the request ends it hands
-over one frozen `Facts` and nothing else reads its state. Released paths are recorded when an
+over one frozen `Facts` and nothing else reads its state. Besides what the entry says, `Facts`
+carries the store changes to commit in the entry's transaction (`effects`) and what to do once
+it is committed (`committed`: never run if the entry could not be written). Released paths are recorded when an
 answer was delivered; denied paths with the code that refused or failed them; every source call;
 every subject touched (USCCs and person pseudonyms, never a clear resident ID); per person
 subject the data categories released (the citizen's access log shows those).
@@ -9,7 +11,7 @@ subject the data categories released (the citizen's access log shows those).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +32,7 @@ class Facts:
     effects: tuple[Any, ...] = ()  # store changes to commit with the audit entry
     refs: tuple[str, ...] = ()  # what the request issued: "report:<no>", "objection:<id>"
     application: str | None = None  # an application the request opened
+    committed: tuple[Callable[[], None], ...] = ()  # to run once the entry is committed
 
 
 class Recorder:
@@ -45,6 +48,7 @@ class Recorder:
         self._effects: list[Any] = []
         self._refs: dict[str, None] = {}
         self._application: str | None = None
+        self._committed: list[Callable[[], None]] = []
 
     def subject(self, subject: str) -> None:
         self._subjects.add(subject)
@@ -74,6 +78,10 @@ class Recorder:
         """A change to the hub's store that commits with this request's audit entry, or not."""
         self._effects.append(statement)
 
+    def on_commit(self, action: Callable[[], None]) -> None:
+        """Something to do once this request's audit entry (and its effects) is committed."""
+        self._committed.append(action)
+
     def freeze(self, consents_taken: Iterable[str] = ()) -> Facts:
         return Facts(
             calls=tuple(self._calls), subjects=tuple(sorted(self._subjects)),
@@ -81,4 +89,4 @@ class Recorder:
             consents=tuple(sorted(self._consents | set(consents_taken))),
             subject_categories={s: tuple(sorted(c)) for s, c in self._categories.items()},
             effects=tuple(self._effects), refs=tuple(self._refs),
-            application=self._application)
+            application=self._application, committed=tuple(self._committed))

@@ -25,7 +25,6 @@ from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify
 from connectors.records import RECORD_TYPES
 from objection.model import STATUSES, Event, Objection
 from objection.store import ObjectionFilter
-from objection.workdays import CHINA
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 from schema.gateway import ObjectionDraft
@@ -41,6 +40,7 @@ from schema.person import (
     SocialInsuranceRecord,
 )
 from schema.records import PropertyRecord, Vehicle
+from workdays.calendar import CHINA
 
 __all__ = ["MAX_PAGE", "ObjectionEvent", "ObjectionFilterInput", "ObjectionMutations",
            "ObjectionPage", "ObjectionQueries", "ObjectionStatus", "ObjectionType",
@@ -265,7 +265,8 @@ def _subjects(ctx: RequestContext, clear: str) -> tuple[str, ...]:
 @strawberry.type
 class ObjectionMutations:
     @strawberry.mutation(description="Object to shared data (portal or window, purpose "
-                                     "DATA_OBJECTION); forwarded to the department that holds "
+                                     "DATA_OBJECTION): stored with this request's audit entry "
+                                     "(RECEIVED), then forwarded to the department that holds "
                                      "the record. The same objection again gives the first.")
     async def raise_objection(self, info: Info[RequestContext, None],
                               input: RaiseObjectionInput) -> ObjectionType:

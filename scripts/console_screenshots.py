@@ -23,6 +23,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from audit.entry import AuditRecord, CallRecord, Denial  # noqa: E402
 from audit.log import AuditLog  # noqa: E402
+from hub.migrate import upgrade_store  # noqa: E402
 from signing.keys import KeyRing  # noqa: E402
 from tests.console.live import LiveHub, hub_settings  # noqa: E402
 from tests.sandbox_process import SandboxProcess  # noqa: E402
@@ -78,6 +79,7 @@ def _history(sources: dict[str, str], now: dt.datetime, rng: random.Random) -> l
 
 
 async def _seed(url: str, keys: Path, records: list[AuditRecord]) -> None:
+    await upgrade_store(url)  # a fresh store: its tables come from the migrations
     log = await AuditLog.open(url, KeyRing.load(keys))
     try:
         for record in records:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +68,37 @@ class HubHarness:
 
     def close(self) -> None:
         self.client.__exit__(None, None, None)
+
+    def _store(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.settings.store_url.removeprefix("sqlite+aiosqlite:///"))
+
+    @contextmanager
+    def audit_unwritable(self) -> Iterator[None]:
+        """The audit store refuses every new entry, as a full or read-only store would (a
+        trigger on the entries' table; the hub's SQLite store only)."""
+        with closing(self._store()) as db, db:
+            db.execute("CREATE TRIGGER no_audit BEFORE INSERT ON audit_entries "
+                       "BEGIN SELECT RAISE(ABORT, 'read-only'); END")
+        try:
+            yield
+        finally:
+            with closing(self._store()) as db, db:
+                db.execute("DROP TRIGGER no_audit")
+
+    def objection_state(self, objection_id: str, *, leaving: str = "RECEIVED",
+                        timeout: float = 10.0) -> str | None:
+        """The objection's stored state once it has left `leaving` — the sweeper forwards a
+        raised objection once its audit entry is committed, in the background — or as it
+        stands after `timeout` seconds (None: not stored), read straight from the store."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with closing(self._store()) as db:
+                row = db.execute("SELECT state FROM objections WHERE id = ?",
+                                 (objection_id,)).fetchone()
+            state = None if row is None else str(row[0])
+            if state not in (None, leaving) or time.monotonic() > deadline:
+                return state
+            time.sleep(0.02)
 
 
 CHECK = """

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("hub", "schema", "connectors", "consent", "audit", "signing", "reports", "sandbox",
-            "matters", "licence", "objection", "application")
+            "matters", "licence", "objection", "application", "workdays")
 RECORDS = {"licence", "objection", "application"}  # the hub's own kinds of record
 WEB = {"strawberry", "starlette", "graphql", "uvicorn"}
 # What each package may not import, from the project and from the web stack.
@@ -44,6 +44,9 @@ FORBIDDEN = {
                   "connectors.registry", "connectors.rest", "connectors.sql", "reports"} | WEB,
     "application": {"hub", "schema", "connectors", "consent", "audit", "sandbox", "objection",
                     "licence", "reports"} | WEB,
+    # The working-day calendar serves objections and the console alike: it imports nothing.
+    "workdays": {"hub", "schema", "connectors", "consent", "audit", "signing", "sandbox",
+                 "matters", "reports", "sqlalchemy"} | RECORDS | WEB,
 }
 GATEWAY = ROOT / "schema" / "gateway"  # the package; one module per kind of data
 LOADER = GATEWAY / "base.py"  # the only module that loads from sources

@@ -13,7 +13,8 @@ timezone = "Asia/Shanghai"     # working hours and dates are read in this zone
 window_days = 7                # the dashboard's and the rules' default window
 max_entries = 50000            # most entries read for statistics and rules
 export_max = 10000             # most entries in one export
-holidays_file = "holidays.toml"  # public holidays and make-up working days (default: bundled)
+holidays_file = "holidays.toml"  # public holidays and make-up working days (default: bundled;
+                               # format and sharing: workdays/holidays-cn.toml)
 work_start = "08:30"           # working hours, on working days
 work_end = "18:00"
 
@@ -35,7 +36,7 @@ from typing import Any, Literal
 
 from hub.config.errors import ConfigError
 from hub.config.reader import TableReader
-from hub.console.workdays import WorkCalendar
+from workdays.calendar import CalendarInvalid, WorkCalendar, load_calendar
 
 __all__ = ["RULES", "ConsoleSettings", "RuleSettings", "parse_console"]
 
@@ -104,6 +105,7 @@ class ConsoleSettings:
     max_entries: int = 50_000
     export_max: int = 10_000
     holidays_file: Path | None = None  # None: the bundled calendar
+    calendar: WorkCalendar = field(default_factory=load_calendar)  # read from holidays_file
     work_start: dt.time = dt.time(8, 30)
     work_end: dt.time = dt.time(18, 0)
     rules: RuleSettings = field(default_factory=lambda: RuleSettings(frozenset(RULES)))
@@ -184,10 +186,10 @@ def parse_console(raw: Any, base: Path, callers: frozenset[str]) -> ConsoleSetti
         raise ConfigError(f"console.timezone: {zone!r} is not an IANA time zone such as "
                           "'Asia/Shanghai'") from None
     holidays = base / r.string("holidays_file") if "holidays_file" in raw else None
-    if holidays is not None:
-        if not holidays.is_file():
-            raise ConfigError(f"console.holidays_file: no such file {holidays}")
-        WorkCalendar.load(holidays)  # refuse a bad calendar now, naming its bad entry
+    try:  # a bad calendar is refused now, naming its bad entry
+        calendar = load_calendar(holidays)
+    except CalendarInvalid as exc:
+        raise ConfigError(f"console.holidays_file: {exc}") from None
     start, end = _clock(r, "work_start", "08:30"), _clock(r, "work_end", "18:00")
     if start >= end:
         raise ConfigError("console.work_end: must be later than console.work_start")
@@ -201,5 +203,5 @@ def parse_console(raw: Any, base: Path, callers: frozenset[str]) -> ConsoleSetti
         window_days=r.integer("window_days", 7, 1, 366),
         max_entries=r.integer("max_entries", 50_000, 100, 5_000_000),
         export_max=r.integer("export_max", 10_000, 1, 1_000_000),
-        holidays_file=holidays, work_start=start, work_end=end,
+        holidays_file=holidays, calendar=calendar, work_start=start, work_end=end,
         rules=_rules(raw.get("rules"), callers))

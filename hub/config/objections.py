@@ -3,7 +3,7 @@
     [objections]
     deadline_working_days = 5              # a department answers within so many working days
     holidays = "holidays.toml"             # optional: a calendar with later years (format as
-                                           # objection/holidays.toml); default: the packaged one
+                                           # workdays/holidays-cn.toml); default: the bundled one
     sweep_s = 30                           # how often open objections are followed up
 
     [objections.departments.sw]            # one desk per department
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from connectors.objections import DeskConfig
 from hub.config.errors import ConfigError
 from hub.config.reader import TableReader
-from objection.workdays import CalendarInvalid, WorkCalendar, load_calendar
+from workdays.calendar import CalendarInvalid, WorkCalendar, load_calendar
 
 __all__ = ["ObjectionSettings", "parse_objections"]
 
@@ -39,6 +39,7 @@ _DESK = {"name", "url", "credential", "auth_header", "timeout_s"}
 @dataclass(frozen=True)
 class ObjectionSettings:
     calendar: WorkCalendar = field(default_factory=load_calendar)
+    holidays_file: Path | None = None  # where `calendar` came from (None: the bundled file)
     deadline_working_days: int = 5
     sweep_s: float = 30.0
     desks: Mapping[str, DeskConfig] = field(default_factory=dict)  # department name -> desk
@@ -54,14 +55,13 @@ def parse_objections(table: Any, base: Path) -> ObjectionSettings:
         raise ConfigError(f"objections.{unknown[0]}: unknown key (known: "
                           f"{', '.join(sorted(_KNOWN))})")
     r = TableReader("objections", table)
-    holidays = table.get("holidays")
+    holidays = base / r.string("holidays") if "holidays" in table else None
     try:
-        calendar = load_calendar(None if holidays is None else
-                                 base / r.string("holidays"))
+        calendar = load_calendar(holidays)
     except CalendarInvalid as exc:
         raise ConfigError(f"objections.holidays: {exc}") from None
     return ObjectionSettings(
-        calendar=calendar,
+        calendar=calendar, holidays_file=holidays,
         deadline_working_days=r.integer("deadline_working_days", 5, 1, 60),
         sweep_s=r.number("sweep_s", 30.0, 0.05, 86400),
         desks=_desks(table.get("departments", {})))

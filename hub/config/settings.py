@@ -10,7 +10,7 @@ import hashlib
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -268,6 +268,22 @@ def _log(raw: Mapping[str, Any]) -> LogSettings:
                        else "auto")
 
 
+def _one_calendar(console: ConsoleSettings, objections: ObjectionSettings
+                  ) -> tuple[ConsoleSettings, ObjectionSettings]:
+    """The hub keeps one working-day calendar: a holiday file named in either table serves
+    both the console and the objections' deadlines; two different files are refused."""
+    mine, theirs = console.holidays_file, objections.holidays_file
+    if mine is not None and theirs is not None and mine.resolve() != theirs.resolve():
+        raise ConfigError(f"console.holidays_file: {mine} is not objections.holidays "
+                          f"({theirs}); the hub keeps one working-day calendar, so name the "
+                          "file once (either key serves both) or name the same file")
+    if mine is not None and theirs is None:
+        objections = replace(objections, calendar=console.calendar, holidays_file=mine)
+    elif theirs is not None and mine is None:
+        console = replace(console, calendar=objections.calendar, holidays_file=theirs)
+    return console, objections
+
+
 def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -305,9 +321,11 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
                    os.environ if environ is None else environ)
     callers = _callers(raw)
     licences, issuers = parse_licences(raw.get("licences"), base)
+    console, objections = _one_calendar(
+        parse_console(raw.get("console"), base, frozenset(c.name for c in callers)),
+        parse_objections(raw.get("objections"), base))
     return Settings(
-        licences=licences, issuers=issuers,
-        objections=parse_objections(raw.get("objections"), base),
+        licences=licences, issuers=issuers, objections=objections, console=console,
         sources=parse_sources(raw.get("sources")), callers=callers,
         matters=parse_matters(raw.get("matters"), frozenset(c.name for c in callers)),
         keys_dir=keys_dir,
@@ -323,7 +341,6 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
                               1_000_000),
         audit_write_timeout=write_timeout, audit_witness=witness, audit_witness_url=witness_url,
         environ=dict(os.environ if environ is None else environ),
-        console=parse_console(raw.get("console"), base, frozenset(c.name for c in callers)),
         **_reports(raw),
         log=_log(raw),
         telemetry=_telemetry(raw, os.environ if environ is None else environ),

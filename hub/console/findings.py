@@ -3,13 +3,19 @@
 Reading goes through the request's gateway like any other audit read (recorded as
 `console.window`, the consents' terms as `console.consents`, reviews as `console.reviews`), so
 the audit entry of a dashboard view says what the auditor looked at.
+
+A review covers the entries it saw (a flag's id stays the same as the window moves on, see
+`hub.console.rules`): a flag whose every entry some review of it has seen is reviewed; one that
+entries joined after its review (more reads without a case that day, another use of a rarely
+used purpose) is to be looked at again, and the page says how many are new.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from audit.entry import format_time
 from audit.reviews import FlagReview
@@ -19,7 +25,10 @@ from hub.console.pipeline import Visit
 from hub.console.rules import ConsentTerms, Flag, RuleContext, evaluate
 from schema.errors import BadUserInput
 
-__all__ = ["Window", "days_of", "find_flags", "load_window", "reviews_of"]
+__all__ = ["ReviewState", "Window", "days_of", "find_flags", "load_window", "review_state",
+           "reviews_of"]
+
+ReviewState = Literal["open", "reviewed", "grown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +80,12 @@ async def reviews_of(visit: Visit, flags: list[Flag]) -> dict[str, list[FlagRevi
         return {}
     return await visit.gateway.flag_reviews("console.reviews", [f.id for f in flags])
 
+
+def review_state(flag: Flag, reviews: Sequence[FlagReview]) -> tuple[ReviewState, int]:
+    """Where a flag stands, and how many of its entries no review of it has seen: never
+    reviewed (open), every entry seen (reviewed), or reviewed before some joined (grown)."""
+    if not reviews:
+        return "open", len(flag.seqs)
+    seen = {seq for review in reviews for seq in review.seqs}
+    unseen = sum(1 for seq in flag.seqs if seq not in seen)
+    return ("grown", unseen) if unseen else ("reviewed", 0)

@@ -203,6 +203,17 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "int.bad_noseq": ("核验未通过：{detail}（核验于 {time}）", "Verification FAILED: {detail} "
                       "(verified at {time})"),
     "int.verify": ("立即全量核验", "Verify the whole log now"),
+    "int.run": ("核验由谁、在哪里运行", "Verified by, and where"),
+    "int.run_by": ("{who}，{how}，于 {time}，在工作进程 {worker}（{started} 启动）中运行。"
+                   "结果只属于这个工作进程：其他工作进程各自保留自己的结果；按“立即全量核验”重新核验。",
+                   "{who}, {how}, at {time}, in hub worker {worker} (started {started}). The "
+                   "result is this worker's own: other workers keep theirs; press “Verify the "
+                   "whole log now” to check again."),
+    "int.auto": ("打开总览或本页时自动运行（本工作进程此前未核验）", "run automatically on "
+                 "opening the overview or this page (not yet verified in this worker)"),
+    "int.button": ("按下核验按钮", "by the verify button"),
+    "int.worker": ("本工作进程 {worker}（{started} 启动）尚未全量核验", "Not yet verified in "
+                   "this hub worker, {worker} (started {started})"),
     "int.head": ("链头哈希", "Chain head"),
     # flags
     "flags.title": ("异常提示", "What looks wrong"),
@@ -216,6 +227,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
     "flags.status": ("复核", "Review"),
     "flags.open": ("待复核", "to review"),
     "flags.reviewed": ("已复核", "reviewed"),
+    "flags.grown": ("复核后新增 {count} 条", "{count} new since the review"),
     "flags.reviewed_by": ("{who} 于 {time} 复核：{note}", "Reviewed by {who} at {time}: {note}"),
     "flags.detail": ("提示详情", "Flag"),
     "flags.found": ("发现", "Finding"),
@@ -228,9 +240,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = {
                    "window (or no longer holds)."),
     "flags.bad_note": ("复核意见须填写，最多 2000 字。", "Write a review note of up to 2000 "
                        "characters."),
-    "flags.holidays_stale": ("节假日数据未覆盖 {years} 年，这些年份只按周末判断休息日，请更新节假日文件。",
+    "flags.holidays_stale": ("节假日数据未覆盖 {years} 年，这些年份只按周末和固定日期的节日（元旦、劳动节、国庆节）"
+                             "判断休息日，请更新节假日文件。",
                              "The holiday calendar does not cover {years}; those years count "
-                             "only weekends as rest days. Update the holidays file."),
+                             "only weekends and the fixed-date holidays (New Year's Day, 1-2 "
+                             "May, 1-3 October) as rest days. Update the holidays file."),
     "rule.fishing.name": ("撒网式查询", "Fishing expedition"),
     "rule.fishing.explain": ("同一操作人在 {minutes} 分钟内接触 {threshold} 个或更多不同主体{persons}："
                              "可能是在没有具体办件的情况下批量翻查。",

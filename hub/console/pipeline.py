@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,14 +43,14 @@ from hub.console.security import (
     tokens_match,
 )
 from hub.console.sessions import Session, SessionStore
-from hub.console.workdays import WorkCalendar
 from hub.graphql_http import AuditSink
-from hub.trail import RequestMeta, Trail
+from hub.trail import RequestMeta, Trail, after_commit
 from schema.errors import HubError
 from schema.gateway import Gateway, Services
 from signing.canonical import canonical
+from workdays.calendar import WorkCalendar
 
-__all__ = ["Arrival", "Console", "PublicView", "Shown", "View", "Visit"]
+__all__ = ["Arrival", "Console", "PublicView", "Shown", "VerificationRun", "View", "Visit"]
 
 log = logging.getLogger("hub.console")
 
@@ -103,6 +105,18 @@ class Visit:
         return self.console.page(self, template, status=status, **values)
 
 
+@dataclass(frozen=True, slots=True)
+class VerificationRun:
+    """A full verification of the log this hub worker ran: when, for whom, how, and what it
+    found. Each worker keeps its own last one (the page says which worker it is)."""
+
+    at: dt.datetime
+    verification: Verification
+    caller: str
+    operator: str
+    automatic: bool  # run because a page showed integrity before any run, not by the button
+
+
 View = Callable[[Visit], Awaitable[Shown]]
 PublicView = Callable[[Arrival], Awaitable[Shown]]
 
@@ -118,9 +132,13 @@ class Console:
     zone: ZoneInfo = field(init=False)
     renderer: Renderer = field(init=False)
     callers: dict[str, Caller] = field(init=False)
-    last_verification: tuple[dt.datetime, Verification] | None = None
+    worker: str = field(init=False)  # this hub process, as the integrity page names it
+    started: dt.datetime = field(init=False)
+    last_verification: VerificationRun | None = None
 
     def __post_init__(self) -> None:
+        self.worker = f"{socket.gethostname()} pid {os.getpid()}"
+        self.started = dt.datetime.now(dt.UTC)
         self.zone = ZoneInfo(self.settings.console.timezone)
         names = {c.name: c.display for c in self.settings.callers}
         self.renderer = Renderer(self.zone, names)
@@ -231,8 +249,8 @@ class Console:
         if shown.errors:
             body["errors"] = [{"path": [path], "extensions": {"code": code}}
                               for path, code in shown.errors]
-        record = trail.record(body, self.settings.matters,
-                              gateway.facts() if gateway is not None else None)
+        facts = gateway.facts() if gateway is not None else None
+        record = trail.record(body, self.settings.matters, facts)
         try:
             await self.audit.append(record)
         except AuditUnavailable as exc:
@@ -240,5 +258,6 @@ class Console:
             failed = self._error(arrival, 503, arrival.t("error.audit"), exc.code)
             failed.headers["Retry-After"] = "5"
             return harden(failed)
+        after_commit(facts)
         shown.response.headers["X-Request-Id"] = trail.request_id
         return harden(shown.response)

@@ -2,9 +2,15 @@
 
 Pure: entries in, flags out, thresholds from `[console.rules.*]`. A flag names its rule, whom
 it is about (a caller and operator, a subject pseudonym or a consent), the entries behind it
-and the numbers its explanation quotes; its id is stable for the same finding, so a review
-stays attached while the window moves on. The rules, in words (`hub.console.i18n` words them
-for the page):
+and the numbers its explanation quotes. Its id is stable for the same finding whatever window
+it is seen in and however that window has moved on, so that a review stays attached: it is
+derived from the rule, whom it is about and what anchors the finding in the log — the first
+entry of a run (fishing, consent_probing), the local day (no_case, out_of_hours), the
+ten-minute bucket on a fixed grid, not one counted from the window's start (burst), or nothing
+more for a caller's use of a purpose (rare_purpose), which is one finding however many uses
+join it. (A review covers the entries it saw; `hub.console.findings` says when later entries
+have joined a reviewed flag.) The rules, in words (`hub.console.i18n` words them for the
+page):
 
 - fishing: one operator touches at least N distinct subjects within M minutes;
 - no_case: person data read (or tried) without a case number or application id;
@@ -14,6 +20,10 @@ for the page):
 - burst: a caller makes far more requests in a short bucket than its own average;
 - consent_probing: CONSENT_INVALID again and again for the same subject;
 - consent_edge: a reusable consent used up to its very last use, or used in its last minutes.
+
+An auditor's entries name the subjects it searched the log for, so that the log answers who
+looked a person up; they are reads of the log, not of the subject's data, and the rules about
+reading data (fishing, no_case, out_of_hours) pass them by.
 """
 
 from __future__ import annotations
@@ -28,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from hub.config.console import RuleSettings
 from hub.console.entries import Entry
-from hub.console.workdays import WorkCalendar, working_time
+from workdays.calendar import WorkCalendar
 
 __all__ = ["NO_OPERATOR", "ConsentTerms", "Flag", "RuleContext", "burst", "consent_edge", "consent_probing",
            "evaluate", "fishing", "no_case", "out_of_hours", "rare_purpose"]
@@ -36,6 +46,7 @@ __all__ = ["NO_OPERATOR", "ConsentTerms", "Flag", "RuleContext", "burst", "conse
 Facts = Mapping[str, str | int | float]
 K = TypeVar("K", bound=Hashable)
 NO_OPERATOR = "—"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the burst buckets' fixed grid starts here
 _CONSENT_MANAGEMENT = ("grantConsent", "revokeConsent")
 
 
@@ -121,6 +132,8 @@ def fishing(entries: Sequence[Entry], ctx: RuleContext) -> list[Flag]:
     window = dt.timedelta(minutes=s.fishing_window_minutes)
 
     def touched(e: Entry) -> set[str]:
+        if e.caller in ctx.auditors:
+            return set()
         return set(e.persons if s.fishing_persons_only else e.subjects)
 
     out = []
@@ -139,7 +152,7 @@ def _person_read(e: Entry) -> bool:
 
 def no_case(entries: Sequence[Entry], ctx: RuleContext) -> list[Flag]:
     def key(e: Entry) -> tuple[str, dt.date] | None:
-        if not _person_read(e) or e.case or e.application:
+        if not _person_read(e) or e.case or e.application or e.caller in ctx.auditors:
             return None
         return _who(e), e.time.astimezone(ctx.zone).date()
 
@@ -156,13 +169,13 @@ def out_of_hours(entries: Sequence[Entry], ctx: RuleContext) -> list[Flag]:
         if not e.subjects or e.caller in ignore or e.caller in ctx.auditors:
             return None
         local = e.time.astimezone(ctx.zone)
-        if working_time(local, ctx.calendar, ctx.work_start, ctx.work_end):
+        if ctx.calendar.working_time(local, ctx.work_start, ctx.work_end):
             return None
         return _who(e), local.date()
 
     out = []
     for (who, day), group in _group(entries, key).items():
-        holiday = ctx.calendar.holidays.get(day, "")
+        holiday = ctx.calendar.holiday(day) or ""
         out.append(_flag("out_of_hours", who, day.isoformat(), group, {
             "count": len(group), "day": day.isoformat(), "holiday": holiday,
             "rest_day": int(not ctx.calendar.is_working_day(day)),
@@ -179,7 +192,7 @@ def rare_purpose(entries: Sequence[Entry], ctx: RuleContext) -> list[Flag]:
         for purpose, used in _group(group, lambda e: e.purpose).items():
             share = len(used) / len(group)
             if share < s.rare_purpose_max_share:
-                out.append(_flag("rare_purpose", f"{caller} / {purpose}", str(used[0].seq), used,
+                out.append(_flag("rare_purpose", f"{caller} / {purpose}", "", used,
                                  {"count": len(used), "total": len(group),
                                   "share": round(100 * share, 2),
                                   "threshold": round(100 * s.rare_purpose_max_share, 2)}))
@@ -193,13 +206,13 @@ def burst(entries: Sequence[Entry], ctx: RuleContext, since: dt.datetime, until:
     buckets = max(1, int((until - since) / width))
     out = []
     for caller, group in _group(entries, lambda e: e.caller).items():
-        per_bucket = _group(group, lambda e: int((e.time - since) / width))
+        per_bucket = _group(group, lambda e: (e.time - _EPOCH) // width)
         average = sum(e.requests for e in group) / buckets
         floor = max(s.burst_min_count, s.burst_factor * average)
         for index, used in sorted(per_bucket.items()):
             count = sum(e.requests for e in used)
             if count >= floor:
-                start = since + index * width
+                start = _EPOCH + index * width
                 out.append(_flag("burst", caller, start.isoformat(), used, {
                     "count": count, "minutes": s.burst_bucket_minutes,
                     "average": round(average, 2), "factor": s.burst_factor}))

@@ -2,7 +2,10 @@
 
 Integrity comes from `audit.verify`: the log's size and latest signed checkpoint (its signature
 checked), the entries not yet covered by a checkpoint, and the last full verification this hub
-process ran (run on first view, and again by the button), with the first bad seq if any.
+process ran (run on first view, and again by the button), with the first bad seq if any. That
+result is this worker's own: the page says when it ran, for whom, whether by the button or on
+first view, and in which worker (host, pid, start), so that with several hub workers nobody
+takes another worker's result, or an old one, for a fresh check.
 """
 
 from __future__ import annotations
@@ -13,8 +16,16 @@ from dataclasses import dataclass
 from audit.checkpoint import Checkpoint, verify_checkpoint
 from audit.verify import Verification
 from hub.console.charts import Series, bar_chart, dot_chart, line_chart
-from hub.console.findings import days_of, find_flags, load_window, reviews_of
-from hub.console.pipeline import Shown, Visit
+from hub.console.findings import (
+    ReviewState,
+    days_of,
+    find_flags,
+    load_window,
+    review_state,
+    reviews_of,
+)
+from hub.console.pipeline import Shown, VerificationRun, Visit
+from hub.console.rules import Flag
 from hub.console.stats import Stats, compute
 from signing.keys import SignatureInvalid
 
@@ -27,8 +38,17 @@ class Integrity:
     checkpoint: Checkpoint | None
     signature_ok: bool
     uncovered: int
-    verified_at: dt.datetime | None
-    verification: Verification | None
+    run: VerificationRun | None  # this worker's last full verification
+    worker: str
+    started: dt.datetime  # when this worker started
+
+    @property
+    def verified_at(self) -> dt.datetime | None:
+        return None if self.run is None else self.run.at
+
+    @property
+    def verification(self) -> Verification | None:
+        return None if self.run is None else self.run.verification
 
 
 async def integrity_status(visit: Visit, *, run: bool = False) -> Integrity:
@@ -43,9 +63,10 @@ async def integrity_status(visit: Visit, *, run: bool = False) -> Integrity:
     console = visit.console
     if run or console.last_verification is None:
         result = await visit.gateway.audit_verification("console.verify")
-        console.last_verification = (visit.now, result)
-    at, verification = console.last_verification
-    return Integrity(size, cp, signature_ok, size - (cp.size if cp else 0), at, verification)
+        console.last_verification = VerificationRun(visit.now, result, visit.caller.name,
+                                                    visit.session.operator, automatic=not run)
+    return Integrity(size, cp, signature_ok, size - (cp.size if cp else 0),
+                     console.last_verification, console.worker, console.started)
 
 
 def _charts(visit: Visit, stats: Stats) -> dict[str, str]:
@@ -77,9 +98,13 @@ async def dashboard_page(visit: Visit) -> Shown:
     flags = await find_flags(visit, window)
     reviews = await reviews_of(visit, flags)
     integrity = await integrity_status(visit)
+
+    def state(f: Flag) -> tuple[ReviewState, int]:
+        return review_state(f, reviews.get(f.id, []))
+
     page = visit.page("dashboard.html", nav="dashboard", window=window, stats=stats,
-                      charts=_charts(visit, stats), flags=flags[:8], reviews=reviews,
-                      open_flags=sum(1 for f in flags if f.id not in reviews),
+                      charts=_charts(visit, stats), flags=flags[:8], state=state,
+                      open_flags=sum(1 for f in flags if state(f)[0] != "reviewed"),
                       integrity=integrity, denials=sum(n for _, n in stats.denials),
                       choices=(1, 7, 30), max_entries=visit.console.settings.console.max_entries)
     return Shown(page, query={"view": "dashboard", "days": days})

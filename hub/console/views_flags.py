@@ -12,7 +12,14 @@ from starlette.responses import RedirectResponse
 
 from audit.reviews import FlagReview
 from hub.config.console import RULES, RuleSettings
-from hub.console.findings import Window, days_of, find_flags, load_window, reviews_of
+from hub.console.findings import (
+    Window,
+    days_of,
+    find_flags,
+    load_window,
+    review_state,
+    reviews_of,
+)
 from hub.console.i18n import Translator
 from hub.console.pipeline import Shown, Visit
 from hub.console.rules import Flag
@@ -69,7 +76,8 @@ async def flags_page(visit: Visit) -> Shown:
     window = await load_window(visit, days)
     flags = await find_flags(visit, window)
     reviews = await reviews_of(visit, flags)
-    page = visit.page("flags.html", nav="flags", window=window, flags=flags, reviews=reviews,
+    page = visit.page("flags.html", nav="flags", window=window, flags=flags,
+                      state=lambda f: review_state(f, reviews.get(f.id, [])),
                       rules=_rules(visit), finding=lambda f: finding(visit.t, f),
                       stale=_stale_years(visit, window), choices=(1, 7, 30))
     return Shown(page, query={"view": "flags", "days": days})
@@ -98,7 +106,8 @@ async def flag_page(visit: Visit, *, error: str | None = None, status: int = 200
     rule = next(r for r in _rules(visit) if r["id"] == flag.rule)
     page = visit.page("flag.html", status=status, nav="flags", flag=flag, rule=rule,
                       found=finding(visit.t, flag), entries=entries,
-                      reviews=reviews.get(flag.id, []), error=error, days=window.days)
+                      reviews=reviews.get(flag.id, []), error=error, days=window.days,
+                      state=lambda f: review_state(f, reviews.get(f.id, [])))
     errors = (("console.review", "BAD_USER_INPUT"),) if error else ()
     return Shown(page, errors, {"view": "flag", "id": flag.id})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable
 from dataclasses import replace
+from functools import partial
 
 from audit.search import SearchFilter
 from connectors.catalogue import CheckKind
@@ -59,7 +60,9 @@ class Objections(GatewayBase):
         require_purpose(self._caller, self._purpose, DATA_OBJECTION, what="objections")
 
     async def raise_objection(self, path: str, draft: ObjectionDraft) -> tuple[Objection, bool]:
-        """Record and forward an objection; the same one raised again gives the first (False)."""
+        """An objection, stored RECEIVED in the same transaction as this request's audit entry
+        (or not at all) and forwarded to the department's desk once that has committed; the
+        same one raised again gives the first (False)."""
         try:
             self._require_objector()
             flow = self._flow()
@@ -76,11 +79,15 @@ class Objections(GatewayBase):
             application=self.application_id(),
             desk=None if desk is None else desk.config.code,
             sealed_subject=flow.seal(objection_id, draft.subject))
-        step, created = await flow.raise_objection(
-            draft_objection, fingerprint(target, draft.reason, draft.evidence), self._now)
-        self._steps(step)
+        receipt = await flow.receive(draft_objection,
+                                     fingerprint(target, draft.reason, draft.evidence))
+        for statement in receipt.statements:
+            self._record.effect(statement)
+        if receipt.created:
+            self._record.on_commit(partial(flow.committed, objection_id))
+        self._steps(Step(receipt.objection))
         self._record.released(path)
-        return step.objection, created
+        return receipt.objection, receipt.created
 
     async def _objection_target(self, draft: ObjectionDraft) -> tuple[Target, str]:
         """What the objection disputes and whose record it is; raise if this caller may not

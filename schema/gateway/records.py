@@ -81,8 +81,12 @@ class RecordsAccess(GatewayBase):
 
     async def audit_search(self, path: str, f: SearchFilter, *, first: int,
                            before_seq: int | None) -> SearchPage:
-        """Entries for an auditor, newest first; the read is recorded as released."""
+        """Entries for an auditor, newest first; the read is recorded as released, and a
+        search by subject records that subject (its pseudonyms or USCC, never a clear ID), so
+        that the log answers who looked a person up."""
         self.require_auditor()
+        for subject in f.subjects:
+            self._record.subject(subject)
         page = await self._audit().search(f, first=first, before_seq=before_seq)
         self._record.released(path)
         return page

@@ -224,27 +224,13 @@ def test_access_log_needs_the_portal_and_subject_access(app: HubHarness,
     assert r.json()["errors"][0]["extensions"]["code"] == code
 
 
-async def _trigger(url: str, create: bool) -> None:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            if create:
-                await conn.execute(text("CREATE TRIGGER no_audit BEFORE INSERT ON audit_entries "
-                                        "BEGIN SELECT RAISE(ABORT, 'read-only'); END"))
-            else:
-                await conn.execute(text("DROP TRIGGER no_audit"))
-    finally:
-        await engine.dispose()
-
-
 def test_an_unwritable_audit_store_releases_nothing(app: HubHarness,
                                                     clean_sandbox: SandboxProcess) -> None:
     uscc = clean_sandbox.enterprise("findings:tax")
     subject = school_person(clean_sandbox)
     consent = grant(app, subject)
     before = size(app)
-    asyncio.run(_trigger(app.settings.store_url, True))
-    try:
+    with app.audit_unwritable():
         for r in (app.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc}),
                   app.post(PERSON, {"id": subject}, caller="portal", purpose="SCHOOL_ENROLMENT",
                            headers={"X-Hub-Consent": consent}),
@@ -254,8 +240,6 @@ def test_an_unwritable_audit_store_releases_nothing(app: HubHarness,
             assert body == {"data": None, "errors": [body["errors"][0]]}
             assert body["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
             assert "新税稽罚" not in r.text and "decision" not in r.text
-    finally:
-        asyncio.run(_trigger(app.settings.store_url, False))
     assert size(app) == before
     r = app.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc})
     assert r.json()["data"]["complianceCheck"]["verdict"] == "FINDINGS"
@@ -281,8 +265,7 @@ def test_a_consent_change_commits_with_its_audit_entry_or_not_at_all(
     subject = school_person(clean_sandbox)
     kept = grant(app, subject)
     before = asyncio.run(_count_consents(app.settings.store_url))
-    asyncio.run(_trigger(app.settings.store_url, True))
-    try:
+    with app.audit_unwritable():
         r = app.post(GRANT, {"input": {"subject": subject, "purpose": "SCHOOL_ENROLMENT",
                                        "grantee": "portal", "categories": ["household"]}},
                      caller="portal", purpose=None)
@@ -291,8 +274,6 @@ def test_a_consent_change_commits_with_its_audit_entry_or_not_at_all(
         revoke = app.post('mutation($id: ID!) { revokeConsent(id: $id) { status } }',
                           {"id": kept}, caller="portal", purpose=None)
         assert revoke.json()["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
-    finally:
-        asyncio.run(_trigger(app.settings.store_url, False))
     consent = stored_consent(app, kept)
     assert consent is not None and consent.revoked_at is None  # the revocation did not land
     assert asyncio.run(_count_consents(app.settings.store_url)) == before  # nor the grant

@@ -5,7 +5,9 @@ test_browser.py."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -249,6 +251,43 @@ def test_searching_by_subject_finds_its_entries_and_never_shows_the_clear_id(
         assert pid not in str(body)
 
 
+BY_SUBJECT = """query($s: String) { auditEntries(filter: {subject: $s}) { edges { node {
+  seq caller released subjects } } } }"""
+
+
+def test_the_log_answers_who_looked_a_person_up(signed_in: HubHarness,
+                                                sandbox: SandboxProcess) -> None:
+    """A search of the log by subject names that subject on the auditor's entry (its
+    pseudonyms, never the clear ID), in the console and in auditEntries alike: searching the
+    log for X finds the auditors' searches for X."""
+    hub = signed_in
+    pid = sandbox.samples["persons"][2]["id"]
+    other = sandbox.samples["persons"][0]["id"]
+    before = log_size(hub)
+    hub.post(BY_SUBJECT, {"s": pid}, caller="auditor", purpose=None)
+    csrf = csrf_of(hub.client.get("/console/search").text)
+    assert hub.client.post("/console/search", data={"csrf": csrf, "subject": pid}
+                           ).status_code == 200  # the form, then the results page
+    graphql, _, submitted, results = audit_bodies(hub, before)
+    assert graphql["released"] == ["auditEntries"] and results["released"] == ["console.search"]
+    (clerk_read,) = [b for b in audit_bodies(hub) if b["caller"] == "portal"
+                     and b["subjects"] and b["subjects"] == results["subjects"]]
+    assert graphql["subjects"] == results["subjects"] == clerk_read["subjects"]
+    assert submitted["subjects"] == []  # the form only remembers the filter
+    for body in audit_bodies(hub, before):
+        assert pid not in str(body)
+    found = hub.post(BY_SUBJECT, {"s": pid}, caller="auditor", purpose=None).json()
+    nodes = [e["node"] for e in found["data"]["auditEntries"]["edges"]]
+    assert [(n["seq"], n["caller"], n["released"]) for n in nodes if n["caller"] == "auditor"
+            ] == [(before + 4, "auditor", ["console.search"]),
+                  (before + 1, "auditor", ["auditEntries"])]
+    page = hub.client.get("/console/search")
+    assert f'href="/console/entries/{before + 4}"' in page.text
+    elsewhere = hub.post(BY_SUBJECT, {"s": other}, caller="auditor", purpose=None).json()
+    assert all(e["node"]["caller"] != "auditor"
+               for e in elsewhere["data"]["auditEntries"]["edges"])
+
+
 def test_english_is_one_click_away(signed_in: HubHarness) -> None:
     hub = signed_in
     page = hub.client.get("/console/flags")
@@ -333,8 +372,17 @@ def test_when_the_log_cannot_be_written_nothing_is_shown(hub: HubHarness) -> Non
 
 # -- integrity -----------------------------------------------------------------------------
 
+def verified_by(html: str) -> tuple[str, str]:
+    """The integrity page's "verified by, and where": the worker it names, and the words."""
+    found = re.search(r'<dd id="verified-by" data-worker="([^"]+)">([^<]+)</dd>', html)
+    assert found, "the page says who verified the log, when and where"
+    return found.group(1), found.group(2)
+
+
 def test_the_verify_button_names_the_first_bad_seq(sandbox: SandboxProcess,
                                                    tmp_path: Path) -> None:
+    """The verify button names the first bad seq; the page says when each result was found,
+    for whom, how (on first view or by the button) and in which hub worker."""
     harness = HubHarness(sandbox, tmp_path, checkpoint_every=1)
     try:
         for _ in range(4):
@@ -342,6 +390,11 @@ def test_the_verify_button_names_the_first_bad_seq(sandbox: SandboxProcess,
         sign_in(harness)
         page = harness.client.get("/console/integrity")
         assert 'data-state="ok"' in page.text
+        worker, run = verified_by(page.text)
+        assert worker == f"{socket.gethostname()} pid {os.getpid()}"  # this process: in-process
+        assert "监督审计 · aud-7，打开总览或本页时自动运行（本工作进程此前未核验），于 " in run
+        assert worker in run
+        assert verified_by(harness.client.get("/console/integrity").text)[1] == run  # kept
         path = harness.settings.store_url.removeprefix("sqlite+aiosqlite:///")
         with sqlite3.connect(path) as db:
             db.execute("UPDATE audit_entries SET body = replace(body, '\"fgw\"', '\"xzsp\"'), "
@@ -350,6 +403,7 @@ def test_the_verify_button_names_the_first_bad_seq(sandbox: SandboxProcess,
         assert r.status_code == 200
         found = re.search(r'data-state="tampered" data-first-bad-seq="(\d+)"', r.text)
         assert found and found.group(1) == "3"
+        assert "监督审计 · aud-7，按下核验按钮，于 " in verified_by(r.text)[1]
     finally:
         harness.close()
 
@@ -418,6 +472,58 @@ def test_a_flag_is_reviewed_with_a_note_stored_with_its_audit_entry(signed_in: H
     r = hub.client.post("/console/flags/0000000000000000/review", data={
         "csrf": csrf_of(page.text), "note": "x"})
     assert r.status_code == 404
+
+
+def test_a_reviewed_burst_stays_reviewed_whichever_window_and_whenever_it_is_seen(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """A burst's flag is anchored on its bucket, not on the window's start: the page the
+    review sends you back to, later views and other windows all show the same, reviewed flag."""
+    harness = HubHarness(sandbox, tmp_path)
+    try:
+        for _ in range(70):  # at least 30 of them in one ten-minute bucket
+            harness.post("{ sources { name } }", caller="fgw", purpose=None)
+        sign_in(harness)
+        listed = harness.client.get("/console/flags?days=7").text
+        flag = re.findall(r'data-rule="burst" data-flag="([0-9a-f]{16})"', listed)[0]
+        page = harness.client.get(f"/console/flags/{flag}?days=7")
+        r = harness.client.post(f"/console/flags/{flag}/review?days=7", data={
+            "csrf": csrf_of(page.text), "note": "fgw 的批量核验，已确认"}, follow_redirects=False)
+        assert r.status_code == 303
+        assert 'data-state="reviewed"' in harness.client.get(r.headers["location"]).text
+        for days in (1, 7, 30, 7):
+            listed = harness.client.get(f"/console/flags?days={days}").text
+            assert f'data-flag="{flag}" data-state="reviewed"' in listed, days
+            one = harness.client.get(f"/console/flags/{flag}?days={days}")
+            assert one.status_code == 200 and 'data-state="reviewed"' in one.text
+    finally:
+        harness.close()
+
+
+def test_a_review_lands_with_its_audit_entry_or_not_at_all(signed_in: HubHarness) -> None:
+    """With the audit store unwritable, a review answers 503 and stores nothing; once it is
+    writable, the same review is stored."""
+    hub = signed_in
+    found = re.search(r'data-rule="no_case" data-flag="([0-9a-f]{16})"',
+                      hub.client.get("/console/flags").text)
+    assert found
+    flag = found.group(1)
+    page = hub.client.get(f"/console/flags/{flag}")
+    path = hub.settings.store_url.removeprefix("sqlite+aiosqlite:///")
+
+    def notes() -> list[str]:
+        with sqlite3.connect(path) as db:
+            return [r[0] for r in db.execute("SELECT note FROM audit_reviews WHERE flag_id = ?",
+                                             (flag,)).fetchall()]
+
+    before = notes()
+    with hub.audit_unwritable():
+        r = hub.client.post(f"/console/flags/{flag}/review", data={
+            "csrf": csrf_of(page.text), "note": "无法记录的复核"}, follow_redirects=False)
+    assert r.status_code == 503 and "审计日志暂时无法写入" in r.text
+    assert notes() == before
+    r = hub.client.post(f"/console/flags/{flag}/review", data={
+        "csrf": csrf_of(page.text), "note": "记录下来的复核"}, follow_redirects=False)
+    assert r.status_code == 303 and notes() == [*before, "记录下来的复核"]
 
 
 def test_results_page_by_cursor_without_gaps_or_repeats(sandbox: SandboxProcess,

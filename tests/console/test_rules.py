@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from audit.reviews import FlagReview
 from hub.config.console import RULES, RuleSettings
 from hub.console.entries import Entry
+from hub.console.findings import review_state
 from hub.console.rules import (
     ConsentTerms,
     Flag,
@@ -23,8 +25,8 @@ from hub.console.rules import (
     out_of_hours,
     rare_purpose,
 )
-from hub.console.workdays import WorkCalendar
 from tests.console.entries import SHANGHAI, USCC, at, entry, person
+from workdays.calendar import load_calendar
 
 WORKDAY = "2026-11-27"  # a Friday
 MIN = dt.timedelta(minutes=1)
@@ -32,7 +34,7 @@ MIN = dt.timedelta(minutes=1)
 
 def ctx(**settings: Any) -> RuleContext:
     rules = dataclasses.replace(RuleSettings(frozenset(RULES)), **settings)
-    return RuleContext(rules, SHANGHAI, WorkCalendar.load(), dt.time(8, 30), dt.time(18),
+    return RuleContext(rules, SHANGHAI, load_calendar(), dt.time(8, 30), dt.time(18),
                        frozenset({"auditor"}))
 
 
@@ -133,6 +135,15 @@ def test_ignored_callers_auditors_and_subjectless_requests_are_left_alone() -> N
     assert out_of_hours(entries, ctx(out_of_hours_ignore=frozenset({"fgw"}))) == []
 
 
+def test_an_auditors_searches_by_subject_are_not_data_reads() -> None:
+    """An auditor's entry names the subject searched for; no fishing or no_case flag for it."""
+    searches = reads(25, at(f"{WORKDAY} 10:00"), dt.timedelta(seconds=10), caller="auditor",
+                     purpose=None, released=("console.search",))
+    assert fishing(searches, ctx()) == [] and no_case(searches, ctx()) == []
+    clerks = reads(25, at(f"{WORKDAY} 10:00"), dt.timedelta(seconds=10))
+    assert len(fishing(clerks, ctx())) == 1 and len(no_case(clerks, ctx())) == 1
+
+
 # -- rare purpose --------------------------------------------------------------------------
 
 def test_a_purpose_under_five_percent_of_a_callers_requests() -> None:
@@ -169,6 +180,57 @@ def test_a_shed_aggregate_counts_as_its_requests() -> None:
     shed = [entry(1, at(f"{WORKDAY} 11:00"), caller="fgw", outcome="FAILED", requests=500)]
     (flag,) = burst(shed, ctx(), since, since + dt.timedelta(days=1))
     assert flag.facts["count"] == 500
+
+
+# -- a flag as the window moves on ---------------------------------------------------------
+
+def reviewed(flag: Flag) -> FlagReview:
+    return FlagReview(flag.id, flag.rule, flag.about, flag.seqs, "已核实", "auditor", "aud-7",
+                      at(f"{WORKDAY} 12:00"))
+
+
+def test_a_burst_is_the_same_flag_in_every_window_that_holds_it() -> None:
+    """The bucket is on a fixed grid, not counted from the window's start: a review stays
+    attached as time moves on and whichever window the auditor looks at."""
+    spike = [entry(1000 + i, at(f"{WORKDAY} 15:01") + i * dt.timedelta(seconds=10),
+                   caller="fgw") for i in range(40)]
+    found = []
+    for later, days in ((dt.timedelta(minutes=30), 7), (dt.timedelta(hours=5, seconds=7), 7),
+                        (dt.timedelta(days=3, minutes=1), 7), (dt.timedelta(hours=2), 1),
+                        (dt.timedelta(days=6), 30)):
+        until = at(f"{WORKDAY} 15:00") + later
+        (flag,) = burst(spike, ctx(), until - dt.timedelta(days=days), until)
+        found.append(flag)
+    assert len({f.id for f in found}) == 1
+    assert {f.seqs for f in found} == {tuple(range(1000, 1040))}
+    review = reviewed(found[0])
+    assert all(review_state(f, [review]) == ("reviewed", 0) for f in found)
+
+
+def test_a_rare_purpose_keeps_its_flag_and_its_review_while_old_uses_leave_the_window() -> None:
+    base = at(f"{WORKDAY} 00:00") - dt.timedelta(days=10)
+    day = dt.timedelta(days=1)
+    common = [entry(i, base + i * dt.timedelta(hours=2)) for i in range(1, 121)]
+    rare = [entry(seq, base + when * day, purpose="DISABILITY_SERVICES")
+            for seq, when in ((201, 1), (202, 3), (203, 9.5))]
+
+    def flag_until(days: float) -> Flag:
+        (flag,) = rare_purpose([e for e in [*common, *rare]
+                                if base + (days - 7) * day <= e.time <= base + days * day],
+                               ctx())
+        return flag
+
+    first = flag_until(7.9)
+    assert first.seqs == (201, 202)
+    review = reviewed(first)
+    moved = flag_until(8.5)  # the first rare use has left the window
+    assert moved.seqs == (202,) and moved.id == first.id
+    assert review_state(moved, [review]) == ("reviewed", 0)
+    grown = flag_until(10)  # another rare use since the review: look again
+    assert grown.seqs == (202, 203) and grown.id == first.id
+    assert review_state(grown, [review]) == ("grown", 1)
+    assert review_state(grown, []) == ("open", 2)
+    assert review_state(grown, [review, reviewed(grown)]) == ("reviewed", 0)
 
 
 # -- consent probing -----------------------------------------------------------------------

@@ -4,7 +4,9 @@ carried by what those requests produce, and looked up with a timeline of what th
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -113,6 +115,7 @@ def test_objections_carry_it_and_their_steps_join_the_timeline(
                                      "reason": "住址有误"}}, caller="portal",
                    purpose="DATA_OBJECTION", headers={**tie, "X-Hub-Consent": cid}).json()
     assert out["data"]["raiseObjection"]["application"] == aid
+    assert app.objection_state(out["data"]["raiseObjection"]["id"]) == "FORWARDED"
     shown = app.post(SHOW, {"id": aid}, caller="portal", purpose=None).json()
     application = shown["data"]["application"]
     assert application["openObjections"] == 1
@@ -160,6 +163,38 @@ def test_a_closed_application_takes_no_more_requests(app: HubHarness,
     r = app.post(PREFILL, {"id": subject}, caller="portal", purpose="SCHOOL_ENROLMENT",
                  headers={"X-Hub-Application": aid})
     assert "is closed" in r.json()["errors"][0]["message"]
+
+
+def stored(app: HubHarness) -> dict[str, str]:
+    """The stored applications' statuses, read straight from the store."""
+    with closing(sqlite3.connect(app.settings.store_url.removeprefix("sqlite+aiosqlite:///"))
+                 ) as db:
+        return dict(db.execute("SELECT id, status FROM applications").fetchall())
+
+
+def test_opening_and_closing_commit_with_their_audit_entry_or_not_at_all(
+        app: HubHarness, sandbox: SandboxProcess) -> None:
+    """With the audit store unwritable, openApplication and closeApplication answer
+    AUDIT_UNAVAILABLE and change no application; once it is writable, both land."""
+    subject = sandbox.person("household")
+    kept = open_application(app, "SCHOOL_ENROLMENT", [{"role": "applicant", "id": subject}]
+                            )["data"]["openApplication"]["id"]
+    before = stored(app)
+    assert before[kept] == "OPEN"
+    with app.audit_unwritable():
+        opened = open_application(app, "SCHOOL_ENROLMENT",
+                                  [{"role": "applicant", "id": subject}])
+        closed = app.post(CLOSE, {"id": kept}, caller="portal", purpose=None).json()
+    for failed in (opened, closed):
+        assert failed["data"] is None
+        assert failed["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+    assert stored(app) == before  # none opened, none closed
+    again = open_application(app, "SCHOOL_ENROLMENT", [{"role": "applicant", "id": subject}])
+    aid = again["data"]["openApplication"]["id"]
+    assert stored(app) == {**before, aid: "OPEN"}
+    closing_now = app.post(CLOSE, {"id": kept}, caller="portal", purpose=None).json()
+    assert closing_now["data"]["closeApplication"]["status"] == "CLOSED"
+    assert stored(app) == {**before, aid: "OPEN", kept: "CLOSED"}
 
 
 @pytest.mark.parametrize("matter, subjects, caller, code, words", [

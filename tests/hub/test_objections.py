@@ -1,13 +1,16 @@
 """Objections through the real hub and the sandbox departments' desks: raised with the subject's
-consent or as the enterprise, forwarded, answered or overdue, and marked on every answer about
-the disputed record while open."""
+consent or as the enterprise, stored with the raise's audit entry or not at all, forwarded once
+that entry is committed, answered or overdue, and marked on every answer about the disputed
+record while open."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,8 @@ PREFILL = """query($id: ResidentId!) { prefill(matter: "SCHOOL_ENROLMENT", appli
   fields { name disputed objectionIds verified } } }"""
 ENTRIES = """query($case: String) { auditEntries(filter: {case: $case}) { edges { node {
   outcome released denied refs subjects sources { source status } } } } }"""
+ABOUT = """query($subject: String) { auditEntries(filter: {subject: $subject}) { edges { node {
+  caller outcome released refs sources { source status } } } } }"""
 
 
 class Clock:
@@ -43,7 +48,8 @@ class Clock:
 
 
 def harness(sandbox: SandboxProcess, home: Path, clock: Clock | None = None) -> HubHarness:
-    """A hub whose sweeper stays out of the way: the tests drive every step themselves."""
+    """A hub whose periodic sweep stays out of the way: a raised objection is forwarded as soon
+    as its audit entry is committed, and the tests drive every later step themselves."""
     quiet = dataclasses.replace(sandbox_services(sandbox.config, home)["objections"],
                                 sweep_s=3600)
     return HubHarness(sandbox, home, objections=quiet, clock=clock)
@@ -111,8 +117,10 @@ def test_an_objection_marks_the_record_disputed_everywhere_until_answered(
     desk(clean_sandbox, "ga", "never")
     out = object_to(app, {"subject": subject, "path": "householdRegistration.address"},
                     cid=cid, case="obj-raise")["data"]["raiseObjection"]
-    assert out["status"] == "FORWARDED" and out["created"] is True
-    assert out["department"] == "市公安局" and out["deskRef"].startswith("SJYY-GA-")
+    # Stored with the raise's entry; forwarded once that is committed, not before.
+    assert out["status"] == "RECEIVED" and out["created"] is True and out["deskRef"] is None
+    assert out["department"] == "市公安局"
+    assert app.objection_state(out["id"]) == "FORWARDED"
     assert (out["item"], out["field"]) == ("household", "address")
     assert [h["kind"] for h in out["history"]] == []  # the raise answer carries no history
     assert dt.datetime.fromisoformat(out["deadline"]) > dt.datetime.fromisoformat(
@@ -131,12 +139,18 @@ def test_an_objection_marks_the_record_disputed_everywhere_until_answered(
     assert fields["guardian_address"]["verified"] is False  # not locked while disputed
     assert fields["guardian_name"]["disputed"] is False  # only the field objected to
     assert fields["guardian_name"]["verified"] is True
-    # Every step is on the record: the raise, with the desk call and the objection's id.
+    # Every step is on the record: the raise with the objection's id, then the sweeper's
+    # forward with the desk call.
     r = app.post(ENTRIES, {"case": "obj-raise"}, caller="auditor", purpose=None)
     (edge,) = r.json()["data"]["auditEntries"]["edges"]
     node = edge["node"]
     assert node["released"] == ["raiseObjection"] and f"objection:{out['id']}" in node["refs"]
-    assert node["sources"] == [{"source": "desk:ga", "status": "OK"}]
+    assert node["sources"] == []
+    about = app.post(ABOUT, {"subject": subject}, caller="auditor", purpose=None).json()
+    (forward,) = [e["node"] for e in about["data"]["auditEntries"]["edges"]
+                  if e["node"]["released"] == ["objectionSweep.FORWARDED"]]
+    assert forward["refs"] == [f"objection:{out['id']}"] and forward["caller"] is None
+    assert forward["sources"] == [{"source": "desk:ga", "status": "OK"}]
 
 
 def test_the_same_objection_twice_is_the_first_and_is_forwarded_once(
@@ -149,7 +163,45 @@ def test_the_same_objection_twice_is_the_first_and_is_forwarded_once(
     second = object_to(app, {"subject": subject, "path": "household.address"}, cid=cid)
     a, b = first["data"]["raiseObjection"], second["data"]["raiseObjection"]
     assert a["id"] == b["id"] and a["created"] is True and b["created"] is False
+    assert app.objection_state(a["id"]) == "FORWARDED"
     assert len(received(clean_sandbox, "ga", a["id"])) == 1
+
+
+def stored_objections(app: HubHarness) -> int:
+    with closing(sqlite3.connect(app.settings.store_url.removeprefix("sqlite+aiosqlite:///"))
+                 ) as db:
+        return int(db.execute("SELECT count(*) FROM objections").fetchone()[0])
+
+
+def filed_about(sandbox: SandboxProcess, code: str, subject: str) -> list[str]:
+    """The hub's references of the objections a desk received about this subject."""
+    desks = sandbox.client.get("/_sandbox/objections").json()
+    return [o["hubRef"] for o in desks[code]["received"] if o["subject"] == subject]
+
+
+def test_an_objection_lands_with_its_audit_entry_or_not_at_all(
+        app: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    """With the audit store unwritable the raise answers AUDIT_UNAVAILABLE, and no objection is
+    stored, disputes the record or reaches the department; once the store is writable, the same
+    objection is new, lands and is forwarded (once)."""
+    subject = people(clean_sandbox, 16)[15]
+    cid = consent(app, subject)
+    read(app, HOUSEHOLD, subject, cid)
+    desk(clean_sandbox, "ga", "never")
+    before, filed = stored_objections(app), filed_about(clean_sandbox, "ga", subject)
+    with app.audit_unwritable():
+        failed = object_to(app, {"subject": subject, "path": "household.address"}, cid=cid)
+    assert failed["data"] is None
+    assert failed["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+    assert stored_objections(app) == before
+    shown = read(app, HOUSEHOLD, subject, cid)["data"]["person"]["householdRegistration"]
+    assert shown["disputed"] is False
+    out = object_to(app, {"subject": subject, "path": "household.address"},
+                    cid=cid)["data"]["raiseObjection"]
+    assert out["created"] is True and stored_objections(app) == before + 1
+    assert app.objection_state(out["id"]) == "FORWARDED"
+    # The queue is forwarded in order: had the failed raise been queued, it would be filed too.
+    assert filed_about(clean_sandbox, "ga", subject) == [*filed, out["id"]]
 
 
 @pytest.mark.parametrize("answer, status", [("CORRECTED", "CORRECTED"),
@@ -162,6 +214,7 @@ def test_the_departments_answer_ends_the_dispute(app: HubHarness, clean_sandbox:
     desk(clean_sandbox, "ga", answer)
     raised = object_to(app, {"subject": subject, "path": "household.address"}, cid=cid)
     oid = raised["data"]["raiseObjection"]["id"]
+    assert app.objection_state(oid) == "FORWARDED"
     looked = app.post(ONE, {"id": oid}, caller="portal", purpose="DATA_OBJECTION").json()
     got = looked["data"]["objection"]
     assert got["status"] == status and got["answeredLate"] is False and got["answerNote"]
@@ -203,7 +256,8 @@ def test_a_used_up_consent_still_shows_the_subject_objects(app: HubHarness,
     read(app, HOUSEHOLD, subject, cid)  # the one use
     desk(clean_sandbox, "ga", "never")
     out = object_to(app, {"subject": subject, "path": "household.address"}, cid=cid)
-    assert out["data"]["raiseObjection"]["status"] == "FORWARDED"
+    assert out["data"]["raiseObjection"]["created"] is True
+    assert app.objection_state(out["data"]["raiseObjection"]["id"]) == "FORWARDED"
 
 
 @pytest.mark.parametrize("data, words", [
@@ -284,7 +338,8 @@ def test_an_enterprise_objects_to_a_finding_and_the_next_report_says_disputed(
     assert "name the source" in vague["errors"][0]["message"]
     desk(clean_sandbox, "sw", "never")
     out = object_to(app, {**base, "source": "sw_penalties"})["data"]["raiseObjection"]
-    assert out["department"] == "市税务局" and out["status"] == "FORWARDED"
+    assert out["department"] == "市税务局" and out["status"] == "RECEIVED"
+    assert app.objection_state(out["id"]) == "FORWARDED"
     (filed,) = received(clean_sandbox, "sw", out["id"])
     assert (filed["reportNo"], filed["recordRef"]) == (report["reportId"], decision)
     again = app.post(CHECK.replace("detail latencyMs", "detail latencyMs disputed objectionIds"),
@@ -324,6 +379,7 @@ def test_a_corrected_penalty_reads_rectified_and_no_longer_disputed(
     out = object_to(app, {"subject": uscc, "reportNo": report["reportId"], "domain": domain,
                           "recordRef": decision, "reason": "已整改完毕"})
     oid = out["data"]["raiseObjection"]["id"]
+    assert app.objection_state(oid) == "FORWARDED"
     got = app.post(ONE, {"id": oid}, caller="portal", purpose="DATA_OBJECTION").json()
     assert got["data"]["objection"]["status"] == "CORRECTED"
     after = app.post(CHECK.replace("detail latencyMs", "detail latencyMs disputed"),
@@ -358,6 +414,7 @@ def test_a_department_that_never_answers_is_overdue_for_the_auditor(
         desk(sandbox, "ga", "never")
         oid = object_to(hub, {"subject": subject, "path": "household.address"},
                         cid=cid)["data"]["raiseObjection"]["id"]
+        assert hub.objection_state(oid) == "FORWARDED"
         overdue = {"f": {"status": "OVERDUE"}}
         assert hub.post(MANY, overdue, caller="auditor",
                         purpose=None).json()["data"]["objections"]["totalCount"] == 0

@@ -1,5 +1,6 @@
-"""The objection sweeper, against a real store and the sandbox desks: it forwards what could not
-be forwarded, asks about what is pending, records overdue ones once, and audits each step."""
+"""The objection sweeper, against a real store and the sandbox desks: it forwards what was just
+committed and what could not be forwarded, asks about what is pending, records overdue ones once,
+and audits each step."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from hub.store import open_store
 from hub.sweeper import ObjectionSweeper
 from objection.flow import ObjectionFlow
 from objection.model import Objection, Target, fingerprint
-from objection.workdays import load_calendar
 from signing.keys import init_keys
 from signing.seal import load_sealer
 from tests.sandbox_process import SandboxProcess
 from tests.stores import migrated
+from workdays.calendar import load_calendar
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SUBJECT_ID = "410702196708144574"
@@ -56,10 +57,20 @@ async def test_a_sweep_moves_each_objection_and_audits_each_step(
                           reason="已离婚", evidence=(), raised_by="portal", raised_at=clock[0],
                           deadline=flow.deadline(clock[0]), application="app_x",
                           desk="mzj", sealed_subject=flow.seal("obj_sweep", SUBJECT_ID))
-        step, created = await flow.raise_objection(draft, fingerprint(target, "已离婚", ()),
-                                                   clock[0])
-        assert created and step.objection.state == "RECEIVED"
-        assert step.events == ["RECEIVED", "FORWARD_FAILED"]
+        receipt = await flow.receive(draft, fingerprint(target, "已离婚", ()))
+        assert receipt.created and receipt.objection.state == "RECEIVED"
+        flow.committed("obj_sweep")  # not stored yet: nothing to forward
+        assert await sweeper.forward_fresh() == 0 and sink.records == []
+        async with store.objections.engine.begin() as conn:  # as the audit writer does
+            for statement in receipt.statements:
+                await conn.execute(statement)
+        again = await flow.receive(draft, fingerprint(target, "已离婚", ()))
+        assert not again.created and again.statements == () and again.objection.id == "obj_sweep"
+        flow.committed("obj_sweep")
+        assert await sweeper.forward_fresh() == 1  # the desk is down: noted, left RECEIVED
+        tried = sink.records[-1]
+        assert tried.released == ["objectionSweep.FORWARD_FAILED"] and tried.outcome == "ALLOWED"
+        assert await sweeper.forward_fresh() == 0  # taken off the queue: the sweep retries
 
         clean_sandbox.fault("objection_desks", "ok")
         clean_sandbox.client.post("/_sandbox/objections", json={"department": "mzj",

@@ -5,6 +5,7 @@ inventory recomputed here from the published rule, and STALE data."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -102,11 +103,10 @@ def test_the_period_keeps_the_penalties_decided_within_it(hub: HubHarness,
                                                           clean_sandbox: SandboxProcess,
                                                           world: World) -> None:
     """An enterprise with one penalty older than 36 months and one within them (chosen here)."""
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()  # the hub's day: China
-    try:  # the same calendar day three years before (28 February for a 29th)
-        cut = today.replace(year=today.year - 3)
-    except ValueError:
-        cut = today.replace(year=today.year - 3, day=28)
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()  # the hub's day: China's
+    # 36 months back: the same day three years earlier, or that month's last day.
+    cut = dt.date(today.year - 3, today.month,
+                  min(today.day, calendar.monthrange(today.year - 3, today.month)[1]))
     ent = next(e for e in (world.enterprise_at(i) for i in range(3000))
                if e.status in ("存续", "在业")
                and any(v["decided_on"] < cut for s, vs in e.violations.items()

@@ -141,7 +141,8 @@ def test_an_enterprise_objects_to_its_own_data_and_its_prefill_says_disputed(
                                      "reason": "企业类型已变更为股份有限公司"}},
                    caller="portal", purpose="DATA_OBJECTION").json()["data"]["raiseObjection"]
     assert (out["status"], out["department"], out["item"], out["field"]) == (
-        "FORWARDED", "市市场监管局", "business_licence", "entity_type")
+        "RECEIVED", "市市场监管局", "business_licence", "entity_type")
+    assert app.objection_state(out["id"]) == "FORWARDED"  # once the raise is on the record
     after = fields()
     assert after["entity_type"]["disputed"] is True
     assert after["entity_type"]["objectionIds"] == [out["id"]]

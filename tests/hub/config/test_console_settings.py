@@ -41,8 +41,8 @@ def test_without_a_console_table_the_defaults_hold(tmp_path: Path) -> None:
 
 
 def test_values_given_are_taken(tmp_path: Path) -> None:
-    (tmp_path / "cal.toml").write_text('[[holiday]]\nname = "x"\nfrom = 2027-01-01\n'
-                                       'to = 2027-01-02\n', encoding="utf-8")
+    (tmp_path / "cal.toml").write_text('[2027.holidays]\n"元旦" = "2027-01-01..2027-01-02"\n',
+                                       encoding="utf-8")
     c = load(tmp_path, """
 [console]
 session_minutes = 10
@@ -67,6 +67,7 @@ max_share = 0.1
         10, "always", "Asia/Urumqi", 3)
     assert (c.work_start, c.work_end) == (dt.time(9), dt.time(17, 30))
     assert c.holidays_file == tmp_path / "cal.toml"
+    assert c.calendar.covers(2027) and c.calendar.holiday(dt.date(2027, 1, 2)) == "元旦"
     r = c.rules
     assert (r.fishing_window_minutes, r.fishing_distinct_subjects, r.fishing_persons_only) == (
         5, 8, False)
@@ -87,7 +88,8 @@ max_share = 0.1
                                                   r"one of auto, always, never"),
     ("[console]\nwork_start = \"8h\"", r"console\.work_start: '8h' is not a time of day"),
     ("[console]\nwork_start = \"19:00\"", r"console\.work_end: must be later than"),
-    ("[console]\nholidays_file = \"nowhere.toml\"", r"console\.holidays_file: no such file"),
+    ("[console]\nholidays_file = \"nowhere.toml\"", r"console\.holidays_file: .*nowhere\.toml: "
+                                                  r"no such holiday file"),
     ("[console]\nrules = 3", r"console\.rules: must be a table"),
     ("[console.rules.fishin]\nenabled = true", r"console\.rules\.fishin: unknown rule \(known: "
                                                r"fishing, no_case"),
@@ -112,6 +114,33 @@ def test_a_bad_console_key_is_named(tmp_path: Path, text: str, named: str) -> No
 
 
 def test_a_bad_holiday_file_is_refused_naming_its_entry(tmp_path: Path) -> None:
-    (tmp_path / "cal.toml").write_text('[[workday]]\ndate = 2026-10-09\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"cal\.toml: workday 1: 2026-10-09 is a weekday"):
+    (tmp_path / "cal.toml").write_text('[2026]\nworkdays = ["2026-10-09"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"console\.holidays_file: .*cal\.toml: 2026\.workdays: "
+                                          r"2026-10-09 is a weekday"):
         load(tmp_path, '[console]\nholidays_file = "cal.toml"')
+
+
+LATER = '[2027]\nnotice = "n"\n[2027.holidays]\n"元旦" = "2027-01-01"\n'
+
+
+@pytest.mark.parametrize("table", ['[console]\nholidays_file = "cal.toml"',
+                                   '[objections]\nholidays = "cal.toml"',
+                                   '[console]\nholidays_file = "cal.toml"\n'
+                                   '[objections]\nholidays = "./cal.toml"'])
+def test_one_holiday_file_serves_the_console_and_the_objections(tmp_path: Path,
+                                                                 table: str) -> None:
+    """The hub keeps one working-day calendar, whichever key names the file."""
+    (tmp_path / "cal.toml").write_text(LATER, encoding="utf-8")
+    settings = load(tmp_path, table)
+    for calendar in (settings.console.calendar, settings.objections.calendar):
+        assert calendar.covers(2027) and not calendar.covers(2026)
+    assert settings.console.holidays_file == settings.objections.holidays_file
+
+
+def test_two_different_holiday_files_are_refused(tmp_path: Path) -> None:
+    for name in ("a.toml", "b.toml"):
+        (tmp_path / name).write_text(LATER, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"console\.holidays_file: .*a\.toml is not "
+                                          r"objections\.holidays \(.*b\.toml\); the hub keeps "
+                                          r"one working-day calendar"):
+        load(tmp_path, '[console]\nholidays_file = "a.toml"\n[objections]\nholidays = "b.toml"')

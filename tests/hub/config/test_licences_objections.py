@@ -85,6 +85,8 @@ def test_bad_objection_tables_name_the_key(table: dict[str, Any], words: str) ->
 
 
 def test_a_bad_holiday_file_is_named(tmp_path: Path) -> None:
-    (tmp_path / "h.toml").write_text('[2027]\nholidays = ["2027-02-30"]\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"objections\.holidays: 2027\.holidays"):
+    (tmp_path / "h.toml").write_text('[2027.holidays]\n"春节" = "2027-02-30"\n',
+                                     encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"objections\.holidays: .*h\.toml: 2027\.holidays\.春节: "
+                                          r"'2027-02-30' is not a date"):
         parse_objections({"holidays": "h.toml"}, tmp_path)
