@@ -34,12 +34,8 @@ from consent.enforcement import Caller, load_presented
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
 from hub.headers import HeaderError, decode_text
-<<<<<<< HEAD
 from hub.telemetry import Telemetry
-from hub.trail import RequestMeta, Trail
-=======
 from hub.trail import RequestMeta, Trail, after_commit
->>>>>>> tidy
 from schema.context import RequestContext
 from schema.errors import BadUserInput, HubError, QueryTooComplex, RateLimited, Unauthenticated
 from schema.execute import Executor, format_error
@@ -163,12 +159,9 @@ class GraphQLEndpoint:
             body = {"data": None, "errors": [{
                 "message": f"{exc}; no data was released, try again later",
                 "extensions": {"code": exc.code}}]}
-<<<<<<< HEAD
             record = record.withheld()
-=======
         else:
             after_commit(facts)
->>>>>>> tidy
         headers = {"X-Request-Id": request_id, **headers}
         response: Response
         if media is None:

@@ -15,7 +15,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from hub.app import create_app
 from hub.config.sources import parse_sources
@@ -55,8 +55,8 @@ async def test_200_concurrent_checks_each_report_only_its_own_subject(
     app = create_app(settings)
     until = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     headers = {"Authorization": f"Bearer {api_keys['xzsp']}", "X-Hub-Purpose": "IPO_COMPLIANCE"}
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub", timeout=120) as client:
+    async with app.router.lifespan_context(app), httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://hub", timeout=120) as client:
         responses = await asyncio.gather(*(
             client.post("/graphql", json={"query": CHECK, "variables": {"u": u, "until": until}},
                         headers=headers) for u in chosen))
