@@ -39,6 +39,7 @@ from connectors.errors import (
 )
 from connectors.http import HttpClient, Response
 from connectors.parse import RecordMapper, parse_body
+from connectors.propagation import propagation_headers
 
 __all__ = ["FETCH_BUDGET_CAP_S", "MAX_BODY_BYTES", "RequestPlan", "RestConnector", "fetch_budget_s"]
 
@@ -110,7 +111,8 @@ class RequestPlan:
         else:
             query = f"{self._key_param}={quote_plus(joined)}" + ("&" + query if query else "")
         target = self._path + ("?" + query if query else "")
-        head = [f"{self.method} {target} HTTP/1.1\r\n".encode(), self._headers]
+        head = [f"{self.method} {target} HTTP/1.1\r\n".encode(), self._headers,
+                propagation_headers()]
         if self._hmac is not None:
             timestamp = str(now_ms)
             message = "\n".join((self.method, target, timestamp,

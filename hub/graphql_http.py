@@ -30,6 +30,7 @@ from starlette.responses import HTMLResponse, Response
 from application.store import Application, ApplicationUnknown, check_tie
 from audit.entry import AuditRecord, Denial
 from audit.errors import AuditUnavailable
+from connectors.propagation import REQUEST_ID
 from consent.enforcement import Caller, load_presented
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
@@ -98,6 +99,7 @@ class GraphQLEndpoint:
                             headers={"X-Request-Id": request_id, "Retry-After": "1"})
         started = time.perf_counter()
         self.telemetry.in_flight.inc()
+        bound = REQUEST_ID.set(request_id)  # department calls carry it (X-Request-Id)
         try:
             with self.telemetry.tracer.start_as_current_span(
                     "graphql.request", attributes={"hub.request_id": request_id}) as span:
@@ -107,6 +109,7 @@ class GraphQLEndpoint:
                                      "http.status_code": response.status_code,
                                      "hub.outcome": record.outcome})
         finally:
+            REQUEST_ID.reset(bound)
             self.admission.leave()  # only once the audit entry is committed
             self.telemetry.in_flight.dec()
         self._observe(trail, record, response.status_code, time.perf_counter() - started)

@@ -61,10 +61,15 @@ class SourceStats:
     in_flight: int = 0
     max_in_flight: int = 0
     refused: int = 0  # calls refused for a bad credential
+    # The trace context and request id of the last call, as the hub sent them.
+    last_traceparent: str | None = None
+    last_request_id: str | None = None
 
-    def as_json(self) -> dict[str, int]:
+    def as_json(self) -> dict[str, int | str | None]:
         return {"calls": self.calls, "keys": self.keys, "in_flight": self.in_flight,
-                "max_in_flight": self.max_in_flight, "refused": self.refused}
+                "max_in_flight": self.max_in_flight, "refused": self.refused,
+                "last_traceparent": self.last_traceparent,
+                "last_request_id": self.last_request_id}
 
 
 @dataclass(slots=True)
@@ -228,6 +233,8 @@ class Sandbox:
             stats = source.stats
             stats.calls += 1
             stats.keys += len(keys)
+            stats.last_traceparent = request.headers.get("traceparent")
+            stats.last_request_id = request.headers.get("X-Request-Id")
             stats.in_flight += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
             try:

@@ -175,3 +175,28 @@ def test_the_grafana_dashboard_asks_only_for_metrics_the_hub_exports(
             for panel in dashboard["panels"] for target in panel["targets"]
             for name in re.findall(r"\bhub_[a-z_]+", target["expr"])}
     assert used and used <= exported, used - exported
+
+
+def test_departments_receive_the_trace_context_and_the_request_id(
+        traced: tuple[HubHarness, InMemorySpanExporter], clean_sandbox: SandboxProcess) -> None:
+    hub, exporter = traced
+    hub.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": clean_sandbox.enterprise("clean")},
+             headers={"X-Request-Id": "carry-me-7"})
+    spans = list(exporter.get_finished_spans())
+    (root,) = [s for s in spans if s.name == "graphql.request"]
+    fetch_span = {int(s.context.span_id) for s in spans if s.name == "source.fetch"
+                  and (s.attributes or {}).get("hub.source") == "sw_penalties"}
+    stats = clean_sandbox.stats()["sw_penalties"]
+    assert stats["last_request_id"] == "carry-me-7"
+    version, trace_id, span_id, flags = stats["last_traceparent"].split("-")
+    assert version == "00" and int(flags, 16) & 1 == 1  # sampled (bit 2 may mark "random")
+    assert int(trace_id, 16) == root.context.trace_id
+    assert int(span_id, 16) in fetch_span  # the department call's parent is its fetch span
+
+
+def test_without_tracing_only_the_request_id_travels(hub: HubHarness,
+                                                     clean_sandbox: SandboxProcess) -> None:
+    hub.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": clean_sandbox.enterprise("clean")},
+             headers={"X-Request-Id": "plain-8"})
+    stats = clean_sandbox.stats()["sw_penalties"]
+    assert stats["last_request_id"] == "plain-8" and stats["last_traceparent"] is None
