@@ -47,6 +47,7 @@ from hub.reports_http import ReportsEndpoint
 from hub.store import Store, open_store
 from hub.sweeper import ObjectionSweeper
 from hub.telemetry import Telemetry
+from hub.trusted import TrustedDocuments
 from objection.flow import ObjectionFlow
 from schema.build import build_schema
 from schema.execute import Executor
@@ -131,8 +132,10 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
             quotas = {c.name: Quota(c.rate, c.burst) for c in settings.callers
                       if c.rate is not None and c.burst is not None}
             admission = Admission(settings.max_in_flight, quotas, buckets)
+            trusted = TrustedDocuments(settings.trust_mode, store.engine, store.trusted)
             endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
-                                       graphiql, admission, clock=now, telemetry=telemetry)
+                                       graphiql, admission, clock=now, telemetry=telemetry,
+                                       trusted=trusted)
             console = Console(settings, services, audit_sink or audit, store.sessions,
                               settings.console.calendar, chart_css()
                               ) if settings.console.enabled else None

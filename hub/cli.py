@@ -17,6 +17,7 @@ from hub.commands import (
     check_cmd,
     db_cmd,
     keys_cmd,
+    operations_cmd,
     report_cmd,
     sandbox_cmd,
     serve_cmd,
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_cmd.register(sub)
     audit_cmd.register(sub)
     db_cmd.register(sub)
+    operations_cmd.register(sub)
     return parser
 
 

@@ -32,13 +32,23 @@ from audit.entry import AuditRecord, Denial
 from audit.errors import AuditUnavailable
 from connectors.propagation import REQUEST_ID
 from consent.enforcement import Caller, load_presented
+from consent.errors import AccessDenied, Forbidden
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
 from hub.headers import HeaderError, decode_text
 from hub.telemetry import Telemetry
 from hub.trail import RequestMeta, Trail, after_commit
+from hub.trusted import DocumentProblem, TrustedDocuments
 from schema.context import RequestContext
-from schema.errors import BadUserInput, HubError, QueryTooComplex, RateLimited, Unauthenticated
+from schema.errors import (
+    BadUserInput,
+    HubError,
+    PersistedQueryNotFound,
+    PersistedQueryNotSupported,
+    QueryTooComplex,
+    RateLimited,
+    Unauthenticated,
+)
 from schema.execute import Executor, format_error
 from schema.facts import Facts
 from schema.gateway import Gateway, Services
@@ -57,8 +67,8 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 class _Refusal(Exception):
     """A request refused before execution: its HTTP status and the coded error to send."""
 
-    def __init__(self, status: int, error: HubError, headers: dict[str, str] | None = None
-                 ) -> None:
+    def __init__(self, status: int, error: HubError | AccessDenied,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(error.message)
         self.status = status
         self.error = error
@@ -73,8 +83,10 @@ class GraphQLEndpoint:
     def __init__(self, settings: Settings, executor: Executor, services: Services,
                  audit: AuditSink, graphiql_html: str | None, admission: Admission, *,
                  clock: Callable[[], dt.datetime] | None = None,
-                 telemetry: Telemetry | None = None) -> None:
+                 telemetry: Telemetry | None = None,
+                 trusted: TrustedDocuments | None = None) -> None:
         self.settings = settings
+        self.trusted = trusted or TrustedDocuments(settings.trust_mode, None, None)
         self.telemetry = telemetry or Telemetry()
         self.clock = clock or (lambda: dt.datetime.now(CHINA))
         self.services = services
@@ -338,8 +350,20 @@ class GraphQLEndpoint:
             if not isinstance(params, dict):
                 raise _Refusal(400, BadUserInput("the request body must be a JSON object"))
         query = params.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise _Refusal(400, BadUserInput("the request has no query"))
+        if query is not None and not isinstance(query, str):
+            raise _Refusal(400, BadUserInput("query must be a string"))
+        extensions = params.get("extensions")
+        if request.method == "GET" and isinstance(extensions, str):
+            try:
+                extensions = orjson.loads(extensions)
+            except orjson.JSONDecodeError:
+                raise _Refusal(400, BadUserInput("the extensions parameter is not JSON")) \
+                    from None
+        try:
+            query = await self.trusted.resolve(query if query and query.strip() else None,
+                                               extensions)
+        except DocumentProblem as problem:
+            raise _Refusal(400, _document_error(problem)) from None
         variables = params.get("variables")
         if variables is not None and not isinstance(variables, dict):
             raise _Refusal(400, BadUserInput("variables must be a JSON object"))
@@ -347,6 +371,15 @@ class GraphQLEndpoint:
         if name is not None and not isinstance(name, str):
             raise _Refusal(400, BadUserInput("operationName must be a string"))
         return query, variables, name
+
+
+def _document_error(problem: DocumentProblem) -> HubError | AccessDenied:
+    kinds: dict[str, type[HubError]] = {
+        "PERSISTED_QUERY_NOT_FOUND": PersistedQueryNotFound,
+        "PERSISTED_QUERY_NOT_SUPPORTED": PersistedQueryNotSupported}
+    if problem.code == "FORBIDDEN":
+        return Forbidden(problem.message)
+    return kinds.get(problem.code, BadUserInput)(problem.message)
 
 
 def callers_by_key(settings: Settings) -> dict[str, Caller]:
@@ -361,7 +394,7 @@ def _bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _errors(error: HubError) -> dict[str, Any]:
+def _errors(error: HubError | AccessDenied) -> dict[str, Any]:
     return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
 
 

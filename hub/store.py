@@ -23,6 +23,7 @@ from audit.store import sqlite_pragmas
 from consent.store import ConsentStore, consents_table
 from hub.console.sessions import SessionStore, sessions_table
 from hub.migrate import verify_schema
+from hub.trusted import trusted_documents_table
 from objection.store import ObjectionStore, objection_tables
 from reports.store import DEFAULT_RETENTION, ReportStore, report_numbers_table, reports_table
 
@@ -39,6 +40,7 @@ class Store:
     objections: ObjectionStore
     applications: ApplicationStore
     reports: ReportStore
+    trusted: Table  # registered documents (hub.trusted)
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +75,7 @@ async def open_store(url: str, *, report_prefix: str = "XXHC",
     objections = objection_tables(metadata)
     applications = applications_table(metadata)
     reports, numbers = reports_table(metadata), report_numbers_table(metadata)
+    trusted = trusted_documents_table(metadata)
     try:
         register = ReportStore(engine, reports, numbers, prefix=report_prefix,
                                retention=report_retention)
@@ -82,7 +85,7 @@ async def open_store(url: str, *, report_prefix: str = "XXHC",
         raise
     return Store(engine, metadata, ConsentStore(engine, consents), ReviewStore(engine, reviews),
                  SessionStore(engine, sessions), ObjectionStore(engine, objections),
-                 ApplicationStore(engine, applications), register)
+                 ApplicationStore(engine, applications), register, trusted)
 
 
 async def verify_store(url: str) -> None:

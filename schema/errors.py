@@ -13,6 +13,8 @@
     ├── QueryTooComplex     QUERY_TOO_COMPLEX  depth, alias, token or size limit exceeded
     ├── RateLimited         RATE_LIMITED       the hub is at capacity; retry later
     ├── SourceFailed        SOURCE_UNAVAILABLE / SOURCE_INVALID  a department did not answer
+    ├── PersistedQueryNotFound      PERSISTED_QUERY_NOT_FOUND     no document with that hash
+    ├── PersistedQueryNotSupported  PERSISTED_QUERY_NOT_SUPPORTED documents by hash are off
     ├── NotFound            NOT_FOUND          no such report (or its retention has ended)
     └── InternalError       INTERNAL           anything else (details only in the hub's log)
 
@@ -33,6 +35,8 @@ __all__ = [
     "HubError",
     "InternalError",
     "NotFound",
+    "PersistedQueryNotFound",
+    "PersistedQueryNotSupported",
     "QueryTooComplex",
     "RateLimited",
     "SourceFailed",
@@ -69,6 +73,14 @@ class InternalError(HubError):
     code = "INTERNAL"
 
 
+class PersistedQueryNotFound(HubError):
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class PersistedQueryNotSupported(HubError):
+    code = "PERSISTED_QUERY_NOT_SUPPORTED"
+
+
 class NotFound(HubError):
     code = "NOT_FOUND"
 
@@ -95,5 +107,6 @@ CODES = frozenset({
     "UNAUTHENTICATED", "FORBIDDEN", "PURPOSE_REQUIRED", "CONSENT_REQUIRED", "CONSENT_INVALID",
     "BAD_USER_INPUT", "QUERY_TOO_COMPLEX", "RATE_LIMITED", "AUDIT_UNAVAILABLE", "INTERNAL",
     "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "SOURCE_UNAVAILABLE", "SOURCE_INVALID",
+    "PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_NOT_SUPPORTED",
     "NOT_FOUND",
 })

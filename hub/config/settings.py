@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from connectors.auth import resolve_credential
@@ -91,7 +91,15 @@ class Settings:
     objections: ObjectionSettings = field(default_factory=ObjectionSettings)
     log: LogSettings = field(default_factory=LogSettings)
     telemetry: TelemetrySettings = field(default_factory=lambda: TelemetrySettings())
+    # Documents by hash (hub.trusted): None is the default, "apq" in demo mode, "off" else.
+    trusted_documents: TrustMode | None = None
     drain_seconds: int = 30  # on SIGTERM, how long in-flight requests may take to finish
+
+    @property
+    def trust_mode(self) -> TrustMode:
+        if self.trusted_documents is not None:
+            return self.trusted_documents
+        return "apq" if self.demo else "off"
 
     @property
     def verify_base(self) -> str:
@@ -224,12 +232,28 @@ def _store(value: str, environ: Mapping[str, str]) -> str:
         raise ConfigError(f"hub.store: {exc}") from None
 
 
+TrustMode = Literal["off", "apq", "only"]  # documents by hash: see hub.trusted
+TRUST_MODES: tuple[TrustMode, ...] = ("off", "apq", "only")
+
+
 @dataclass(frozen=True, slots=True)
 class TelemetrySettings:
     """`[telemetry]`: where traces go (none by default) and who may scrape /metrics."""
 
     otlp_endpoint: str | None = None  # OTLP/HTTP traces endpoint, e.g. http://otel:4318/v1/traces
     metrics_token: str | None = None  # when set, /metrics wants Authorization: Bearer <token>
+
+
+def _trust_mode(hub: Mapping[str, Any]) -> TrustMode | None:
+    value = hub.get("trusted_documents")
+    if value is None:
+        return None
+    mode = next((m for m in TRUST_MODES if m == value), None)
+    if mode is None:
+        raise ConfigError(f"hub.trusted_documents: {value!r} is not one of "
+                          f"{', '.join(TRUST_MODES)} (off: query text; apq: text or a hash "
+                          "the hub has seen; only: registered documents alone)")
+    return mode
 
 
 def _telemetry(raw: Mapping[str, Any], environ: Mapping[str, str]) -> TelemetrySettings:
@@ -300,7 +324,8 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     if "audit" in hub:
         raise ConfigError("hub.audit: auditing cannot be switched off; every request leaves an "
                           "audit entry (remove the key)")
-    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight", "breaker_failures",
+    known = {"host", "port", "keys_dir", "store", "demo", "max_in_flight", "trusted_documents",
+             "breaker_failures",
              "breaker_reset_s", "checkpoint_every", "checkpoint_seconds", "audit_write_timeout",
              "audit_witness", "audit_witness_url", "drain_seconds"}
     if set(hub) - known:
@@ -344,5 +369,6 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         **_reports(raw),
         log=_log(raw),
         telemetry=_telemetry(raw, os.environ if environ is None else environ),
+        trusted_documents=_trust_mode(hub),
         drain_seconds=reader.integer("drain_seconds", 30, 0, 3600),
     )

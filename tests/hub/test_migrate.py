@@ -28,7 +28,8 @@ from tests.sandbox_process import SandboxProcess
 TABLES = {"audit_meta", "audit_entries", "audit_subjects", "audit_consents",
           "audit_applications", "audit_checkpoints", "audit_reviews", "consents",
           "console_sessions", "objections", "objection_events", "applications", "reports",
-          "report_numbers"}
+          "report_numbers", "trusted_documents"}
+HEAD = "0002"  # the newest revision under hub/migrations/versions
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -66,7 +67,7 @@ async def test_migrations_make_exactly_the_tables_the_code_defines(url: str) -> 
     before = await _differences(url)
     assert {d[1].name for d in before if d[0] == "add_table"} == TABLES  # the check can fail
     first, after = await upgrade_store(url)
-    assert first.current == () and after.up_to_date and after.current == ("0001",)
+    assert first.current == () and after.up_to_date and after.current == (HEAD,)
     assert await _differences(url) == []
     assert await _tables(url) == TABLES | {"alembic_version"}
 
@@ -75,7 +76,7 @@ async def test_upgrades_repeat_and_serialise(url: str) -> None:
     """Four upgrades at once on a fresh store: one migrates, the others find it done."""
     results = await asyncio.gather(*(upgrade_store(url) for _ in range(4)))
     assert sum(1 for before, _ in results if before.current == ()) == 1
-    assert all(after.current == ("0001",) for _, after in results)
+    assert all(after.current == (HEAD,) for _, after in results)
     assert await _differences(url) == []
 
 
@@ -110,11 +111,11 @@ def test_db_upgrade_and_status_from_the_command_line(tmp_path: Path) -> None:
     assert status.returncode == 1 and "no hub tables" in status.stdout
     first = hub_cmd("db", "upgrade", "--home", str(home))
     assert first.returncode == 0, first.stderr
-    assert "upgraded from revision (none) to 0001" in first.stdout
+    assert f"upgraded from revision (none) to {HEAD}" in first.stdout
     again = hub_cmd("db", "upgrade", "--home", str(home))
-    assert again.returncode == 0 and "already at revision 0001" in again.stdout
+    assert again.returncode == 0 and f"already at revision {HEAD}" in again.stdout
     status = hub_cmd("db", "status", "--home", str(home))
-    assert status.returncode == 0 and "at revision 0001, as this hub needs" in status.stdout
+    assert status.returncode == 0 and f"at revision {HEAD}, as this hub needs" in status.stdout
 
 
 def test_db_upgrade_sql_prints_the_ddl_for_postgres(sandbox: SandboxProcess,
@@ -126,6 +127,7 @@ def test_db_upgrade_sql_prints_the_ddl_for_postgres(sandbox: SandboxProcess,
     for table in TABLES:
         assert f"CREATE TABLE {table} (" in run.stdout
     assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in run.stdout
+    assert f"UPDATE alembic_version SET version_num='{HEAD}'" in run.stdout
 
 
 def test_db_upgrade_reports_an_unreachable_store_in_one_line(sandbox: SandboxProcess,

@@ -1,0 +1,118 @@
+"""Trusted documents: operations named by the SHA-256 of their text (APQ in demo, an allow-list
+in `only` mode), registered with `hub operations add` as an operator would."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.config.errors import ConfigError
+from hub.config.settings import load_settings
+from tests.hub.config.test_settings import CALLER, SOURCE
+from tests.hub.procs import hub_cmd
+from tests.hub_harness import HubHarness
+from tests.sandbox_process import SandboxProcess
+
+SOURCES = "query Sources { sources { name circuit } }"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()  # the oracle: SHA-256 of the exact text
+
+
+def ask(hub: HubHarness, query: str | None, digest: str | None, **extra: Any) -> Any:
+    body: dict[str, Any] = {}
+    if query is not None:
+        body["query"] = query
+    if digest is not None:
+        body["extensions"] = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    body.update(extra)
+    return hub.client.post("/graphql", json=body, headers={
+        "Authorization": f"Bearer {hub.api_keys['xzsp']}",
+        "Accept": "application/graphql-response+json"})
+
+
+def code(response: Any) -> str:
+    return str(response.json()["errors"][0]["extensions"]["code"])
+
+
+def test_apq_in_demo_mode_sends_the_text_once(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    hub = HubHarness(sandbox, tmp_path, demo=True)
+    try:
+        first = ask(hub, None, sha(SOURCES))
+        assert first.status_code == 400 and code(first) == "PERSISTED_QUERY_NOT_FOUND"
+        registered = ask(hub, SOURCES, sha(SOURCES))
+        assert registered.status_code == 200 and registered.json()["data"]["sources"]
+        again = ask(hub, None, sha(SOURCES))
+        assert again.status_code == 200 and again.json() == registered.json()
+        wrong = ask(hub, SOURCES, sha(SOURCES + " "))
+        assert code(wrong) == "BAD_USER_INPUT" and "not the SHA-256" in \
+            wrong.json()["errors"][0]["message"]
+        for bad in ({"persistedQuery": {"version": 2, "sha256Hash": sha(SOURCES)}},
+                    {"persistedQuery": {"version": 1, "sha256Hash": "ABC"}}, ["not", "object"]):
+            r = ask(hub, SOURCES, None, extensions=bad)
+            assert r.status_code == 400 and code(r) == "BAD_USER_INPUT", bad
+        r = hub.post('{ auditEntries(first: 20) { edges { node { denied } } } }',
+                     caller="auditor", purpose=None)
+        denied = [d for e in r.json()["data"]["auditEntries"]["edges"]
+                  for d in e["node"]["denied"]]
+        assert ": PERSISTED_QUERY_NOT_FOUND" in denied  # refusals are on the record too
+    finally:
+        hub.close()
+
+
+def test_by_default_a_production_hub_wants_the_text(sandbox: SandboxProcess,
+                                                    tmp_path: Path) -> None:
+    hub = HubHarness(sandbox, tmp_path)
+    try:
+        r = ask(hub, None, sha(SOURCES))
+        assert r.status_code == 400 and code(r) == "PERSISTED_QUERY_NOT_SUPPORTED"
+        assert ask(hub, SOURCES, None).json()["data"]["sources"]
+    finally:
+        hub.close()
+
+
+def test_only_registered_operations_run(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    hub = HubHarness(sandbox, home, trusted_documents="only")
+    try:
+        refused = ask(hub, SOURCES, None)
+        assert refused.status_code == 400 and code(refused) == "FORBIDDEN"
+        assert "only registered operations" in refused.json()["errors"][0]["message"]
+        assert code(ask(hub, SOURCES, sha(SOURCES))) == "PERSISTED_QUERY_NOT_FOUND"
+
+        document = tmp_path / "sources.graphql"
+        document.write_text(SOURCES, encoding="utf-8")
+        broken = tmp_path / "broken.graphql"
+        broken.write_text("query Broken { sources { nosuchfield } }", encoding="utf-8")
+        refused_file = hub_cmd("operations", "add", str(broken), "--home", str(home))
+        assert refused_file.returncode == 1
+        assert "broken.graphql: not a valid operation" in refused_file.stderr
+        added = hub_cmd("operations", "add", str(document), "--home", str(home))
+        assert added.returncode == 0, added.stderr
+        assert added.stdout.startswith(f"{sha(SOURCES)}  Sources") and "registered" in added.stdout
+        again = hub_cmd("operations", "add", str(document), "--home", str(home))
+        assert "already registered" in again.stdout
+        listed = hub_cmd("operations", "list", "--home", str(home))
+        assert listed.stdout.count(sha(SOURCES)) == 1
+
+        by_hash = ask(hub, None, sha(SOURCES))  # a running hub finds what was added since
+        assert by_hash.status_code == 200 and by_hash.json()["data"]["sources"]
+        with_text = ask(hub, SOURCES, sha(SOURCES))
+        assert with_text.status_code == 200
+        other = "query Other { sources { name } }"
+        assert code(ask(hub, other, sha(other))) == "PERSISTED_QUERY_NOT_FOUND"
+    finally:
+        hub.close()
+
+
+def test_the_mode_is_checked_in_the_configuration(tmp_path: Path) -> None:
+    path = tmp_path / "hub.toml"
+    path.write_text('[hub]\ntrusted_documents = "sometimes"\n' + CALLER + SOURCE,
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert "hub.trusted_documents: 'sometimes' is not one of off, apq, only" in str(info.value)
