@@ -4,7 +4,8 @@ A request may name its document instead of sending it: `extensions.persistedQuer
 {"version": 1, "sha256Hash": "<hex>"}` (the Apollo "automatic persisted queries" protocol).
 `[hub] trusted_documents` chooses how the hub treats that:
 
-- `off` (production default): documents are sent as text; a hash alone is refused.
+- `off` (production default): documents are sent as text (a matching hash beside the text is
+  accepted and ignored); a hash alone is refused.
 - `apq` (demo default): a hash the hub has not seen answers PERSISTED_QUERY_NOT_FOUND; the
   client then sends the text with its hash, the hub checks that they match and remembers the
   text for the next request (in this process, bounded).
@@ -111,18 +112,21 @@ class TrustedDocuments:
             if not isinstance(query, str):
                 raise DocumentProblem("BAD_USER_INPUT", "the request has no query")
             return query
-        if self.mode == "off":
-            raise DocumentProblem("PERSISTED_QUERY_NOT_SUPPORTED", "this hub does not run "
-                                  "documents by hash; send the query text")
         if isinstance(query, str) and document_hash(query) != digest:
             raise DocumentProblem("BAD_USER_INPUT", "extensions.persistedQuery.sha256Hash is "
                                   "not the SHA-256 of the query sent with it")
+        if self.mode == "off":
+            if isinstance(query, str):
+                return query  # a client that always names its documents (hub check) still runs
+            raise DocumentProblem("PERSISTED_QUERY_NOT_SUPPORTED", "this hub does not run "
+                                  "documents by hash; send the query text")
         known = await self._lookup(digest)
         if known is not None:
             return known
         if self.mode == "only":
             raise DocumentProblem("PERSISTED_QUERY_NOT_FOUND", "no operation with this hash is "
-                                  "registered on this hub")
+                                  "registered on this hub (operators register them with hub "
+                                  "operations add FILE, the command line's own with --cli)")
         if query is None:
             raise DocumentProblem("PERSISTED_QUERY_NOT_FOUND", "send the query with its "
                                   "sha256Hash once; later requests may send the hash alone")

@@ -9,7 +9,7 @@ from typing import Any
 
 from hub.commands.db_cmd import locate_store, store_arguments
 
-__all__ = ["register", "run_add", "run_list"]
+__all__ = ["cli_documents", "register", "run_add", "run_list"]
 
 
 def register(sub: Any) -> None:
@@ -23,8 +23,11 @@ def register(sub: Any) -> None:
                            description="Each FILE is one GraphQL document (one or more named "
                            "operations and their fragments), registered by the SHA-256 of its "
                            "exact text. A document that does not validate is refused.")
-    add.add_argument("files", nargs="+", type=Path, metavar="FILE",
+    add.add_argument("files", nargs="*", type=Path, metavar="FILE",
                      help="a .graphql file to register")
+    add.add_argument("--cli", action="store_true",
+                     help="also register the operations this hub's own command line sends "
+                     "(hub check), so that it works against a hub in 'only' mode")
     store_arguments(add)
     add.set_defaults(run=run_add)
     listing = verbs.add_parser("list", help="the registered documents: hash, names, when")
@@ -40,24 +43,35 @@ def _names(document: Any) -> str:
     return ", ".join(names)
 
 
-def _checked(paths: list[Path]) -> list[tuple[Path, str, str]] | str:
-    """(path, text, operation names) of every file, or the first problem in words."""
+def cli_documents() -> dict[str, str]:
+    """The documents the command line sends, by a name to show for their origin."""
+    from hub.commands.check_cmd import CHECK_QUERY
+
+    return {"hub check": CHECK_QUERY}
+
+
+def _checked(paths: list[Path], builtin: dict[str, str]
+             ) -> list[tuple[Path | str, str, str]] | str:
+    """(origin, text, operation names) of every file and built-in document, or the first
+    problem in words."""
     from schema.build import build_schema
     from schema.execute import Executor
     from schema.limits import Limits
 
     executor = Executor(build_schema(), Limits(), introspection=False)
-    out = []
-    for path in paths:
+    texts: list[tuple[Path | str, str]] = list(builtin.items())
+    for file in paths:
         try:
-            text = path.read_text(encoding="utf-8")
+            texts.append((file, file.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
-            return f"{path}: cannot read it ({exc})"
+            return f"{file}: cannot read it ({exc})"
+    out: list[tuple[Path | str, str, str]] = []
+    for origin, text in texts:
         prepared = executor.prepare(text)
         if prepared.errors or prepared.document is None:
             first = prepared.errors[0].message if prepared.errors else "not a document"
-            return f"{path}: not a valid operation of this hub's schema: {first}"
-        out.append((path, text, _names(prepared.document)))
+            return f"{origin}: not a valid operation of this hub's schema: {first}"
+        out.append((origin, text, _names(prepared.document)))
     return out
 
 
@@ -72,12 +86,15 @@ def run_add(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"hub operations add: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    checked = _checked(list(args.files))
+    if not args.files and not args.cli:
+        print("hub operations add: name a .graphql FILE to register, or --cli", file=sys.stderr)
+        return 2
+    checked = _checked(list(args.files), cli_documents() if args.cli else {})
     if isinstance(checked, str):
         print(f"hub operations add: {checked}", file=sys.stderr)
         return 1
 
-    async def add() -> list[tuple[Path, str, str, bool]]:
+    async def add() -> list[tuple[Path | str, str, str, bool]]:
         from hub.store import open_store
         from hub.trusted import TrustedDocuments
 

@@ -4,15 +4,20 @@ in `only` mode), registered with `hub operations add` as an operator would."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
 from hub.config.errors import ConfigError
 from hub.config.settings import load_settings
 from tests.hub.config.test_settings import CALLER, SOURCE
 from tests.hub.procs import hub_cmd
+from tests.hub.test_commands import config_text, free_port
 from tests.hub_harness import HubHarness
 from tests.sandbox_process import SandboxProcess
 
@@ -116,3 +121,52 @@ def test_the_mode_is_checked_in_the_configuration(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(path)
     assert "hub.trusted_documents: 'sometimes' is not one of off, apq, only" in str(info.value)
+
+
+def test_off_mode_runs_a_text_sent_with_its_hash(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    hub = HubHarness(sandbox, tmp_path)
+    try:
+        both = ask(hub, SOURCES, sha(SOURCES))
+        assert both.status_code == 200 and both.json()["data"]["sources"]
+        mismatch = ask(hub, SOURCES, sha("query Other { sources { name } }"))
+        assert mismatch.status_code == 400 and code(mismatch) == "BAD_USER_INPUT"
+    finally:
+        hub.close()
+
+
+def test_the_command_line_works_against_an_allow_list_once_registered(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    assert hub_cmd("keys", "init", str(tmp_path / "keys")).returncode == 0
+    port = free_port()
+    config = tmp_path / "hub.toml"
+    config.write_text(config_text(sandbox, tmp_path, "secret-key-123", port,
+                                  'trusted_documents = "only"'))
+    assert hub_cmd("db", "upgrade", "--config", str(config)).returncode == 0
+    uscc = sandbox.enterprise("clean")
+    check = ("check", "ipo", uscc, "--url", f"http://127.0.0.1:{port}/graphql",
+             "--api-key", "secret-key-123", "--lang", "en")
+    proc = subprocess.Popen([sys.executable, "-m", "hub", "serve", "--config", str(config)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx2.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        refused = hub_cmd(*check)
+        assert refused.returncode == 1
+        assert "PERSISTED_QUERY_NOT_FOUND" in refused.stderr and "--cli" in refused.stderr
+        nothing = hub_cmd("operations", "add", "--config", str(config))
+        assert nothing.returncode == 2 and "or --cli" in nothing.stderr
+        added = hub_cmd("operations", "add", "--cli", "--config", str(config))
+        assert added.returncode == 0 and "hub check" in added.stdout, added.stderr
+        ran = hub_cmd(*check)
+        assert ran.returncode == 0, ran.stderr  # the clean enterprise's report
+        assert "PERSISTED_QUERY" not in ran.stderr
+    finally:
+        proc.terminate()
+        proc.wait(10)
