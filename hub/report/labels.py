@@ -69,6 +69,11 @@ def conclusion(d: DomainView, lang: Lang) -> str:
             return f"登记状态：{status_text}" if zh else f"registration status: {status_text}"
         if found:
             return f"发现问题 {found} 项" if zh else f"{found} finding(s)"
+        statuses = list(dict.fromkeys(str(r.get("status")) for r in d.records
+                                      if r.get("type") == "contribution" and r.get("status")))
+        if d.records and len(statuses) == len(d.records) == 1:
+            # A contribution record without arrears: its status says more than a count
+            return f"缴存状态：{statuses[0]}" if zh else f"contributions: {statuses[0]}"
         if d.records:
             return f"有记录 {len(d.records)} 条" if zh else f"{len(d.records)} record(s)"
         return "无记录" if zh else "no record"

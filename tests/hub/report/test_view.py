@@ -100,6 +100,8 @@ def domain(status: str, records: tuple[dict[str, Any], ...] = ()) -> DomainView:
     (domain("OK", ({"type": "vehicle"},)), "有记录 1 条", "1 record(s)"),
     (domain("OK", ({"type": "arrears", "arrears_amount": 5},)), "发现问题 1 项", "1 finding(s)"),
     (domain("OK", ({"type": "contribution", "arrears_amount": 0},)), "有记录 1 条", "1 record(s)"),
+    (domain("OK", ({"type": "contribution", "arrears_amount": 0, "status": "正常缴存"},)),
+     "缴存状态：正常缴存", "contributions: 正常缴存"),
     (domain("NOT_FOUND"), "无记录（该部门未登记此企业）", "no record (not held by this department)"),
     (domain("STALE"), "数据过期，不能作为依据", "data too old to rely on"),
     (domain("UNAVAILABLE"), "未获答复", "no answer"),
