@@ -233,7 +233,7 @@ def _store(value: str, environ: Mapping[str, str]) -> str:
 
 
 TrustMode = Literal["off", "apq", "only"]  # documents by hash: see hub.trusted
-TRUST_MODES: tuple[TrustMode, ...] = ("off", "apq", "only")
+_TRUST_MODES: tuple[TrustMode, ...] = ("off", "apq", "only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,10 +248,10 @@ def _trust_mode(hub: Mapping[str, Any]) -> TrustMode | None:
     value = hub.get("trusted_documents")
     if value is None:
         return None
-    mode = next((m for m in TRUST_MODES if m == value), None)
+    mode = next((m for m in _TRUST_MODES if m == value), None)
     if mode is None:
         raise ConfigError(f"hub.trusted_documents: {value!r} is not one of "
-                          f"{', '.join(TRUST_MODES)} (off: query text; apq: text or a hash "
+                          f"{', '.join(_TRUST_MODES)} (off: query text; apq: text or a hash "
                           "the hub has seen; only: registered documents alone)")
     return mode
 

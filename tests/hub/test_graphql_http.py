@@ -193,7 +193,7 @@ def test_media_types_and_status_codes(hub: HubHarness) -> None:
 @pytest.mark.parametrize(("content", "ctype", "status", "says"), [
     (b"{not json", "application/json", 400, "not JSON"),
     (b"[1, 2]", "application/json", 400, "JSON object"),
-    (b'{"query": 3}', "application/json", 400, "no query"),
+    (b'{"query": 3}', "application/json", 400, "query must be a string"),
     (b'{"query": "{ sources { name } }", "variables": [1]}', "application/json", 400,
      "variables must be"),
     (b'{"query": "{ sources { name } }"}', "text/plain", 415, "Content-Type"),
