@@ -39,6 +39,7 @@ from connectors.errors import (
 )
 from connectors.http import HttpClient, Response
 from connectors.parse import RecordMapper, parse_body
+from connectors.priority import PriorityCap
 from connectors.propagation import propagation_headers
 
 __all__ = ["FETCH_BUDGET_CAP_S", "MAX_BODY_BYTES", "RequestPlan", "RestConnector", "fetch_budget_s"]
@@ -135,7 +136,7 @@ class RestConnector:
         self._client = client
         self._clock = clock
         self._ids = call_ids or CallIds()
-        self._cap = asyncio.Semaphore(config.concurrency)
+        self._cap = PriorityCap(config.concurrency)
         self._size = 1 if config.transport == "rest-single" else config.max_batch
         self._origin = HttpClient.origin(config.url)
         self._plan = RequestPlan(config, secret)
