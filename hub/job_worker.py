@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import random
 from collections.abc import Callable, Mapping
 
@@ -112,7 +113,8 @@ class JobWorker:
             await self.store.fail(job.id, f"调用方 {job.caller} 已不在本中枢的配置中", now)
             await self.store.release(job.id, claim.token)
             return
-        request_id = f"job-{job.id}-{claim.token[:12]}"
+        # The process is named, so that the log shows how instances shared the job.
+        request_id = f"job-{job.id}-p{os.getpid()}-{claim.token[:8]}"
         gateway = Gateway(self.services, caller, job.purpose, now, request_id=request_id,
                           operator=job.operator, case=job.case_no)
         trail = Trail(now, request_id, caller.name, operation="checkJobChunk",
@@ -141,5 +143,8 @@ class JobWorker:
         if done is None:
             await self.store.release(job.id, claim.token)
             return
+        log.info("job chunk", extra={"job_id": job.id, "items": len(claim.items),
+                                     "done": done.done, "retried": done.retried,
+                                     "pid": os.getpid()})
         for verdict, count in done.verdicts.items():
             self.telemetry.job_items.labels(verdict).inc(count)

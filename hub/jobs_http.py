@@ -42,7 +42,7 @@ from jobs.store import ResultRow
 from schema.errors import BadUserInput, HubError, NotFound, Unauthenticated
 from schema.gateway import Gateway, Services
 
-__all__ = ["JobsEndpoint"]
+__all__ = ["XLSX", "JobsEndpoint"]
 
 _STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER_INPUT": 400,
            "PURPOSE_REQUIRED": 403, "AUDIT_UNAVAILABLE": 503, "INTERNAL": 500}
@@ -89,18 +89,18 @@ async def _body(request: Request) -> bytes:
     """The uploaded file, refused as soon as it is larger than a list may be."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_LIST_BYTES:
-        raise ListInvalid(read_list_too_large(int(declared)))
+        raise ListInvalid(_too_large(int(declared)))
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_LIST_BYTES:
-            raise ListInvalid(read_list_too_large(size))
+            raise ListInvalid(_too_large(size))
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def read_list_too_large(size: int) -> str:
+def _too_large(size: int) -> str:
     return (f"文件大于上限 {MAX_LIST_BYTES // 1024 // 1024} MB（至少 {size / 1024 / 1024:.1f} "
             "MB）；一个任务最多 100,000 家企业，请只保留信用代码一列或拆分名单")
 

@@ -6,9 +6,10 @@ submission on the record, and a chunk's results and reports exist only with the 
 A result row's primary key (job, seq) refuses a second result for one enterprise, so a chunk
 finished twice (a worker that outlived its lease) is refused as a whole: nothing is done twice.
 
-Workers claim chunks with one `UPDATE … WHERE seq IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)
-RETURNING`: on PostgreSQL concurrent claimers skip each other's rows; on SQLite the statement
-takes the write lock at once (what BEGIN IMMEDIATE gives), so claims are serialised. A claim is a
+Workers claim chunks in one transaction: `SELECT … LIMIT n FOR UPDATE SKIP LOCKED`, then
+`UPDATE … RETURNING` of the rows chosen. On PostgreSQL concurrent claimers skip each other's
+rows; on SQLite the transaction takes the write lock first (what BEGIN IMMEDIATE gives), so
+claims are serialised. A claim is a
 lease: items of a worker that died (kill -9) are claimed again once their lease has run out.
 """
 
@@ -233,9 +234,14 @@ class JobStore:
                 job_id = (await conn.execute(probe)).scalar()
                 if job_id is None:
                     return None
-                chosen = (select(items.c.seq).where(items.c.job_id == job_id, due)
-                          .order_by(items.c.seq).limit(limit)
-                          .with_for_update(skip_locked=True))
+                # Two statements, not UPDATE … IN (SELECT … LIMIT): PostgreSQL may run such a
+                # subquery more than once, and its LIMIT then bounds nothing.
+                chosen = (await conn.execute(
+                    select(items.c.seq).where(items.c.job_id == job_id, due)
+                    .order_by(items.c.seq).limit(limit)
+                    .with_for_update(skip_locked=True))).scalars().all()
+                if not chosen:
+                    return None
                 rows = (await conn.execute(
                     update(items).where(items.c.job_id == job_id, items.c.seq.in_(chosen))
                     .values(state="CLAIMED", claim=token, lease_until=now + lease,

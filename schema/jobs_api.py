@@ -23,7 +23,7 @@ from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 from schema.scalars import CHINA, USCC
 
-__all__ = ["CheckJob", "JobMutations", "JobQueries", "JobStatus"]
+__all__ = ["CheckJob", "JobMutations", "JobQueries", "JobSourceProgress", "JobStatus", "VerdictCount"]
 
 
 @strawberry.enum(description="Where a job stands.")
@@ -42,7 +42,7 @@ class VerdictCount:
 
 
 @strawberry.type(description="One department source's part of the job.")
-class SourceProgress:
+class JobSourceProgress:
     source: str
     department: str
     answered: int = strawberry.field(description="enterprises it has answered about")
@@ -58,7 +58,7 @@ class CheckJob:
     total: int
     done: int
     verdicts: list[VerdictCount]
-    sources: list[SourceProgress]
+    sources: list[JobSourceProgress]
     case_no: str | None
     created_at: dt.datetime
     started_at: dt.datetime | None
@@ -81,7 +81,7 @@ class CheckJob:
             id=strawberry.ID(job.id), kind=CheckKind(job.kind), status=JobStatus(job.status),
             total=job.total, done=view.done,
             verdicts=[VerdictCount(verdict=v, count=n) for v, n in sorted(view.verdicts.items())],
-            sources=[SourceProgress(source=s.source, department=s.department,
+            sources=[JobSourceProgress(source=s.source, department=s.department,
                                     answered=s.answered, failed=s.failed) for s in view.sources],
             case_no=job.case_no, created_at=local(job.created_at) or job.created_at,
             started_at=local(job.started_at), finished_at=local(job.finished_at),
@@ -116,7 +116,7 @@ class JobMutations:
                                      deadline=dt.timedelta(seconds=ctx.job_deadline_s))
         return CheckJob(
             id=strawberry.ID(job.id), kind=kind, status=JobStatus.QUEUED, total=len(unique),
-            done=0, verdicts=[], sources=[SourceProgress(source=s, department=d, answered=0,
+            done=0, verdicts=[], sources=[JobSourceProgress(source=s, department=d, answered=0,
                                                          failed=0) for s, d in job.sources],
             case_no=job.case_no, created_at=job.created_at.astimezone(CHINA), started_at=None,
             finished_at=None, deadline=job.deadline_at.astimezone(CHINA), eta_seconds=None,
