@@ -7,8 +7,9 @@ number of enterprises and the job (`job:<id>`, `count:<n>`). A chunk runs exactl
 interactive check does — the registry first, then every source once per batch — and its
 reports, results and the items it sends back for a retry are committed with the chunk's own
 audit entry (subjects and source calls), so the log stays complete without one giant entry.
-An enterprise whose check is INCOMPLETE because a department did not answer is asked again
-later (`jobs.pacing.retry_delay`) until the job's deadline; only then does INCOMPLETE stand.
+An enterprise about which a department did not answer is checked again later
+(`jobs.pacing.retry_delay`) until the job's deadline; only then does its report stand with the
+gap (INCOMPLETE, unless another department's finding decides the verdict).
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class Jobs(EnterpriseData, GatewayBase):
         self._record.ref(f"job:{job.id}")
         self._record.ref(f"count:{len(job.usccs)}")
         if case:
-            self._record.ref(f"case:{case}")
+            self._record.case(case)
         self._record.released(path)
         return job
 
@@ -195,8 +196,9 @@ class Jobs(EnterpriseData, GatewayBase):
             failed = _failed_sources(r)
             delay = dt.timedelta(seconds=retry_delay(attempts, rng, base_s=pacing.retry_base_s,
                                                      cap_s=pacing.retry_cap_s))
-            if (r.verdict == "INCOMPLETE" and failed and job.status in ACTIVE
-                    and self._now + delay < job.deadline_at):
+            # Retried whenever a department did not answer, FINDINGS too: the report should
+            # be whole, not only its verdict.
+            if failed and job.status in ACTIVE and self._now + delay < job.deadline_at:
                 retries.append((seq, self._now + delay))
                 continue
             stored = filed(r, register.expiry(r.checked_at))

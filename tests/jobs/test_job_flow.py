@@ -44,6 +44,7 @@ def app(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory
     harness.close()
 
 
+CODE = "91410700163193230D"  # a valid USCC
 OFF = "findings:culture_tourism"  # its source is switched off in the sandbox's configuration
 
 
@@ -136,3 +137,133 @@ def test_another_callers_job_reads_exactly_as_an_unknown_one(
     assert get(app, f"/jobs/{job_id}/results.csv", caller="fgw").status_code == 404
     assert app.post(CANCEL, {"id": job_id}, caller="fgw").json()["errors"][0][
         "extensions"]["code"] == "NOT_FOUND"
+
+
+ENTRIES = """query($case: String) { auditEntries(filter: {case: $case}, first: 100) { edges { node {
+  requestId caller case purpose outcome subjects released refs sources { source status } } } } }"""
+
+
+def audit_entries(app: HubHarness, case: str) -> list[dict[str, Any]]:
+    body = app.post(ENTRIES, {"case": case}, caller="auditor", purpose=None).json()
+    assert "errors" not in body, body
+    return [e["node"] for e in body["data"]["auditEntries"]["edges"]]
+
+
+def test_the_submission_is_one_entry_and_each_chunk_one_more_with_its_subjects_and_calls(
+        app: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    usccs = [e["uscc"] for e in samples(clean_sandbox)[:9]]
+    case = "(2026)审计-JOB"
+    job_id = submit(app, usccs, case=case)
+    assert wait(app, job_id)["status"] == "DONE"
+    entries = audit_entries(app, case)
+    submitted = [e for e in entries if f"count:{len(usccs)}" in e["refs"]]
+    assert len(submitted) == 1
+    assert submitted[0]["caller"] == "xzsp" and submitted[0]["purpose"] == "IPO_COMPLIANCE"
+    assert f"job:{job_id}" in submitted[0]["refs"] and submitted[0]["subjects"] == []
+    chunks = [e for e in entries if e["requestId"].startswith(f"job-{job_id}-")]
+    assert len(chunks) == 3  # nine enterprises, four to a chunk
+    assert sorted(s for c in chunks for s in c["subjects"]) == sorted(usccs)
+    for c in chunks:
+        assert c["caller"] == "xzsp" and c["outcome"] == "ALLOWED" and f"job:{job_id}" in c["refs"]
+        assert {s["source"] for s in c["sources"]} >= {"scjg_registry"} or c["sources"]
+        assert len([r for r in c["refs"] if r.startswith("report:")]) == len(c["subjects"])
+
+
+def test_a_department_that_is_down_for_a_while_leaves_nothing_incomplete(
+        app: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    tax = next(name for name, c in clean_sandbox.config["sources"].items()
+               if c.get("domain") == "tax" and c.get("check") == "IPO_COMPLIANCE")
+    clean_sandbox.fault(tax, "down")
+    usccs = [e["uscc"] for e in samples(clean_sandbox)[:6]]
+    job_id = submit(app, usccs)
+    time.sleep(1.0)  # several retries fail meanwhile
+    running = status(app, job_id)
+    assert running["status"] == "RUNNING" and running["done"] == 0
+    clean_sandbox.fault(tax, "ok")
+    job = wait(app, job_id)
+    assert job["status"] == "DONE" and job["done"] == len(usccs)
+    assert "INCOMPLETE" not in {v["verdict"] for v in job["verdicts"]}
+    assert {s["failed"] for s in job["sources"]} == {0}
+
+
+def test_after_the_job_deadline_an_unanswered_check_stays_incomplete(
+        clean_sandbox: SandboxProcess, tmp_path: Any) -> None:
+    short = JobSettings(deadline_s=1.0, pacing=FAST.pacing)
+    harness = HubHarness(clean_sandbox, tmp_path, jobs=short)
+    try:
+        tax = next(name for name, c in clean_sandbox.config["sources"].items()
+                   if c.get("domain") == "tax" and c.get("check") == "IPO_COMPLIANCE")
+        clean_sandbox.fault(tax, "down")
+        usccs = [e["uscc"] for e in samples(clean_sandbox)[:2]]
+        job_id = submit(harness, usccs)
+        job = wait(harness, job_id, timeout=30)
+        assert job["status"] == "DONE"
+        assert job["done"] == len(usccs)
+        assert {v["verdict"] for v in job["verdicts"]} <= {"INCOMPLETE", "FINDINGS"}
+        assert [s["failed"] for s in job["sources"] if s["source"] == tax] == [len(usccs)]
+        assert {s["failed"] for s in job["sources"] if s["source"] != tax} == {0}
+    finally:
+        harness.close()
+
+
+def test_a_cancelled_job_starts_nothing_more(app: HubHarness,
+                                             clean_sandbox: SandboxProcess) -> None:
+    tax = next(name for name, c in clean_sandbox.config["sources"].items()
+               if c.get("domain") == "tax" and c.get("check") == "IPO_COMPLIANCE")
+    clean_sandbox.fault(tax, "slow:300")
+    usccs = [e["uscc"] for e in samples(clean_sandbox)[:16]]
+    job_id = submit(app, usccs)
+    body = app.post(CANCEL, {"id": job_id}).json()
+    assert body["data"]["cancelCheckJob"]["status"] == "CANCELLED"
+    time.sleep(1.5)  # chunks in flight at the cancel finish
+    done = status(app, job_id)["done"]
+    time.sleep(1.0)
+    after = status(app, job_id)
+    assert after["status"] == "CANCELLED" and after["done"] == done < len(usccs)
+    again = app.post(CANCEL, {"id": job_id}).json()["data"]["cancelCheckJob"]
+    assert again["status"] == "CANCELLED"  # idempotent
+
+
+def test_post_jobs_takes_a_csv_refuses_bad_lines_unless_skipped(
+        app: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    usccs = [e["uscc"] for e in samples(clean_sandbox)[:3]]
+    text = f"统一社会信用代码\n{usccs[0]}\n\n{usccs[1].lower()}\nBAD-CODE\n{usccs[0]}\n{usccs[2]}\n"
+    headers = {"Authorization": f"Bearer {app.api_keys['xzsp']}", "Content-Type": "text/csv"}
+    refused = app.client.post("/jobs?kind=IPO_COMPLIANCE&filename=list.csv",
+                              content=text.encode(), headers=headers)
+    assert refused.status_code == 400
+    error = refused.json()["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["badLines"] == [
+        {"line": 5, "text": "BAD-CODE", "reason": error["extensions"]["badLines"][0]["reason"]}]
+    assert "第 5 行" in error["message"]
+    accepted = app.client.post("/jobs?kind=ipo&filename=list.csv&skipInvalid=true",
+                               content=text.encode(), headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    answer = accepted.json()
+    assert answer["total"] == 3 and answer["duplicates"] == 1 and answer["header"]
+    assert [b["line"] for b in answer["skipped"]] == [5]
+    job = wait(app, answer["jobId"])
+    assert job["done"] == 3
+    rows = list(csv.reader(io.StringIO(get(app, f"/jobs/{answer['jobId']}/results.csv")
+                                       .content.decode("utf-8-sig"))))
+    assert [r[1] for r in rows[1:4]] == usccs and rows[4][1] == "BAD-CODE"
+    assert rows[4][3] == "无效代码（未核查）"
+
+
+def test_post_jobs_refuses_a_50_mb_file_and_bad_parameters(app: HubHarness) -> None:
+    headers = {"Authorization": f"Bearer {app.api_keys['xzsp']}", "Content-Type": "text/csv"}
+    big = app.client.post("/jobs?kind=IPO_COMPLIANCE", content=b"x" * (50 * 1024 * 1024),
+                          headers=headers)
+    assert big.status_code == 413 and "大于上限 8 MB" in big.json()["errors"][0]["message"]
+    kind = app.client.post("/jobs?kind=LISTING", content=b"x", headers=headers)
+    assert kind.status_code == 400 and "kind" in kind.json()["errors"][0]["message"]
+    anonymous = app.client.post("/jobs?kind=ipo", content=b"x")
+    assert anonymous.status_code == 401
+    court = app.client.post("/jobs?kind=ipo", content=b"x", headers={
+        **headers, "Authorization": f"Bearer {app.api_keys['court']}"})
+    assert court.status_code == 400  # the list is read first: one valid line is needed
+    listed = app.client.post("/jobs?kind=ipo", content=CODE.encode(), headers={
+        **headers, "Authorization": f"Bearer {app.api_keys['court']}"})
+    assert listed.status_code == 403  # the court does not run IPO checks
+    assert listed.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
