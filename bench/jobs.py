@@ -12,7 +12,7 @@ Figures (under `job.*` in bench/results/latest.json):
   on the job; on this shared machine a steadier figure than wall time).
 - `job.interactive_p99_ms` during the job and `job.interactive_idle_p99_ms` without it (same
   load: `CLIENTS` clients, one IPO complianceCheck after another), and their ratio (target ≤
-  1.5).
+  1.5); `job.interactive_refused` counts the interactive checks shed or failed [idle, during].
 """
 
 from __future__ import annotations
@@ -55,26 +55,31 @@ def schedule_floor(configs: list[SourceConfig], n: int, *, reserve: int = 0
 
 
 async def _interactive(client: Client, usccs: list[str], stop: asyncio.Event,
-                       latencies: list[float]) -> None:
+                       latencies: list[float], refused: list[int]) -> None:
     i = 0
     while not stop.is_set():
         status, body, seconds = await client.post(CHECK % "IPO_COMPLIANCE",
                                                   {"u": usccs[i % len(usccs)]})
         if status == 200 and "errors" not in body:
             latencies.append(seconds * 1000)
+        else:
+            refused.append(status)  # shed (503) or failed: counted, and tried again
+            await asyncio.sleep(0.05)
         i += 1
 
 
 async def _load(client: Client, usccs: list[str], seconds: float | None,
-                stop: asyncio.Event) -> list[float]:
+                stop: asyncio.Event) -> tuple[list[float], list[int]]:
+    """Latencies (ms) of the interactive checks answered, and the statuses of those refused."""
     latencies: list[float] = []
-    tasks = [asyncio.create_task(_interactive(client, usccs[k::CLIENTS], stop, latencies))
-             for k in range(CLIENTS)]
+    refused: list[int] = []
+    tasks = [asyncio.create_task(_interactive(client, usccs[k::CLIENTS], stop, latencies,
+                                              refused)) for k in range(CLIENTS)]
     if seconds is not None:
         await asyncio.sleep(seconds)
         stop.set()
     await asyncio.gather(*tasks)
-    return latencies
+    return latencies, refused
 
 
 async def jobs(sandbox: SandboxProc, usccs: list[str], interactive: list[str],
@@ -90,7 +95,7 @@ async def jobs(sandbox: SandboxProc, usccs: list[str], interactive: list[str],
     try:
         for u in interactive[:5]:  # warm up
             await client.post(CHECK % "IPO_COMPLIANCE", {"u": u})
-        idle = await _load(client, interactive, idle_s, asyncio.Event())
+        idle, idle_refused = await _load(client, interactive, idle_s, asyncio.Event())
         base = hub.url.removesuffix("/graphql")
         body = ("\n".join(usccs) + "\n").encode()
         cpu_before = hub.cpu_seconds()
@@ -105,17 +110,21 @@ async def jobs(sandbox: SandboxProc, usccs: list[str], interactive: list[str],
         job_id = answer["jobId"]
         stop = asyncio.Event()
         during = asyncio.create_task(_load(client, interactive, None, stop))
+        job: dict[str, Any] = {}
         peak = 0.0
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.25)
             peak = max(peak, hub.rss_mb()[0])
-            _, state, _ = await client.post(STATUS, {"id": job_id})
+            code, state, _ = await client.post(STATUS, {"id": job_id})
+            if not (state.get("data") or {}).get("checkJob"):
+                print(f"  checkJob answered {code}: {state}", flush=True)
+                continue
             job = state["data"]["checkJob"]
             if job["status"] not in ("QUEUED", "RUNNING"):
                 break
         wall = time.perf_counter() - started
         stop.set()
-        busy = await during
+        busy, busy_refused = await during
         verdicts = {v["verdict"]: v["count"] for v in job["verdicts"]}
         idle_p99, busy_p99 = pct(idle, 99), pct(busy, 99)
         figures.update({
@@ -129,7 +138,8 @@ async def jobs(sandbox: SandboxProc, usccs: list[str], interactive: list[str],
             "job.interactive_p50_ms": round(pct(busy, 50), 1),
             "job.interactive_p99_ms": round(busy_p99, 1),
             "job.interactive_p99_ratio": round(busy_p99 / idle_p99, 3),
-            "job.interactive_checks": [len(idle), len(busy)]})
+            "job.interactive_checks": [len(idle), len(busy)],
+            "job.interactive_refused": [len(idle_refused), len(busy_refused)]})
     finally:
         await client.close()
         hub.stop()

@@ -80,7 +80,7 @@ class JobWorker:
                 log.error("job worker step failed: %s", exc, exc_info=exc)
                 busy = False
             if not busy:
-                await asyncio.sleep(self.pacing.idle_s)
+                await self.store.woken(self.pacing.idle_s)
 
     async def step(self) -> bool:
         """Claim and run one chunk; False when there was nothing to do."""

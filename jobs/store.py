@@ -15,6 +15,7 @@ lease: items of a worker that died (kill -9) are claimed again once their lease 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -151,6 +152,20 @@ class JobStore:
     def __init__(self, engine: AsyncEngine, tables: JobTables) -> None:
         self.engine = engine
         self.t = tables
+        self._woken = asyncio.Event()
+
+    def committed(self) -> None:
+        """A job was submitted in this process: wake its workers now, not at their next look."""
+        self._woken.set()
+
+    async def woken(self, timeout: float) -> bool:
+        """Wait until a job is submitted here (True) or `timeout` seconds pass (False)."""
+        try:
+            await asyncio.wait_for(self._woken.wait(), timeout)
+        except TimeoutError:
+            return False
+        self._woken.clear()
+        return True
 
     # -- writes committed with an audit entry --------------------------------------------------
 

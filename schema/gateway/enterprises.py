@@ -159,6 +159,8 @@ class EnterpriseData(GatewayBase):
             *(self._open_objections(u) for u in confirmed)), strict=True))
         reports = []
         for g, row, number in zip(subjects, loads, numbers, strict=True):
+            if not file:  # a job's chunk: let interactive requests in between its reports
+                await asyncio.sleep(0)
             answers = [None if load is None else self._enterprise_outcome(await load)
                        for load in row] if g.confirmed else []
             reports.append(assemble(

@@ -112,6 +112,7 @@ class Jobs(EnterpriseData, GatewayBase):
             sources=tuple(dict.fromkeys((s.name, s.department) for s in asked)))
         for statement in self._store().submission(job):
             self._record.effect(statement)
+        self._record.on_commit(self._store().committed)
         self._record.ref(f"job:{job.id}")
         self._record.ref(f"count:{len(job.usccs)}")
         if case:
