@@ -57,7 +57,7 @@ class PriorityCap:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self._give(background)  # granted as it was cancelled: hand the slot on
-            else:
+            elif waiter in queue:  # (a slot handed out meanwhile skipped it already)
                 queue.remove(waiter)
             raise
 

@@ -65,3 +65,21 @@ async def test_a_cancelled_waiter_gives_its_place_up() -> None:
 def test_a_cap_needs_a_slot() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         PriorityCap(0)
+
+
+async def test_a_waiter_cancelled_while_a_slot_frees_is_skipped_and_forgotten() -> None:
+    cap, order, hold = PriorityCap(1), [], asyncio.Event()
+    holder = asyncio.create_task(_hold(cap, False, hold, order, "a"))
+    await asyncio.sleep(0)
+    late = asyncio.Event()
+    late.set()
+    waiter = asyncio.create_task(_hold(cap, False, late, order, "b"))
+    after = asyncio.create_task(_hold(cap, False, late, order, "c"))
+    await asyncio.sleep(0)
+    hold.set()  # the holder is woken first and frees the slot ...
+    waiter.cancel()  # ... before the cancelled waiter's task runs again
+    await holder
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    await after
+    assert cap.in_use == 0 and order == ["a", "c"]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import orjson
@@ -23,6 +25,7 @@ from jobs.manifest import verify_report_in_job
 from jobs.pacing import Pacing
 from signing.keys import load_public_keys
 from tests.hub_harness import HubHarness
+from tests.identifier_oracle import unknown_uscc
 from tests.sandbox_process import SandboxProcess
 
 SUBMIT = """mutation($usccs: [USCC!]!, $case: String) {
@@ -267,3 +270,47 @@ def test_post_jobs_refuses_a_50_mb_file_and_bad_parameters(app: HubHarness) -> N
         **headers, "Authorization": f"Bearer {app.api_keys['court']}"})
     assert listed.status_code == 403  # the court does not run IPO checks
     assert listed.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_one_key_per_call_source_gets_the_time_a_chunk_needs(
+        clean_sandbox: SandboxProcess, tmp_path: Any) -> None:
+    """科技局 answers one key per call; with two connections (a job may use one) and 0.3 s a
+    call, twenty enterprises take about 7 s — longer than a query's deadline for them (0.5 s
+    a round of two, 5 s) — and still every one is answered at the first attempt."""
+    single = "kjj_penalties"
+    assert clean_sandbox.config["sources"][single]["transport"] == "rest-single"
+    slow = JobSettings(deadline_s=120, pacing=Pacing(chunk=20, chunks_in_flight=1, idle_s=0.05,
+                                                     retry_base_s=30, retry_cap_s=30))
+    harness = HubHarness(clean_sandbox, tmp_path, jobs=slow,
+                         sources={single: {"concurrency": 2, "timeout_s": 0.5}})
+    try:
+        clean_sandbox.fault(single, "slow:300")
+        usccs = [e["uscc"] for e in clean_sandbox.samples["enterprises"]][:20]
+        job_id = submit(harness, usccs)
+        job = wait(harness, job_id, timeout=60)
+        assert job["status"] == "DONE" and job["done"] == 20
+        assert [s["failed"] for s in job["sources"] if s["source"] == single] == [0]
+        with closing(sqlite3.connect(harness.settings.store_url.removeprefix(
+                "sqlite+aiosqlite:///"))) as db:
+            attempts = {a for (a,) in db.execute(
+                "SELECT attempts FROM check_job_results WHERE job_id = ?", (job_id,))}
+        assert attempts == {1}
+    finally:
+        clean_sandbox.fault(single, "ok")
+        harness.close()
+
+
+def test_complianceChecks_over_its_limit_points_to_a_job(app: HubHarness) -> None:
+    usccs = [unknown_uscc("410700", n) for n in range(1, 1002)]
+    body = app.post("""query($u: [USCC!]!) { complianceChecks(kind: IPO_COMPLIANCE, usccs: $u) {
+      verdict } }""", {"u": usccs}).json()
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "submitCheckJob" in body["errors"][0]["message"]
+
+
+def test_metrics_count_finished_enterprises_by_verdict(app: HubHarness,
+                                                       clean_sandbox: SandboxProcess) -> None:
+    job_id = submit(app, [samples(clean_sandbox)[0]["uscc"]])
+    assert wait(app, job_id)["status"] == "DONE"
+    text = app.client.get("/metrics").text
+    assert 'hub_job_items_total{verdict="' in text
