@@ -157,7 +157,7 @@ class JobsEndpoint:
             gateway = Gateway(self.services, caller, meta.purpose, now, request_id=request_id,
                               operator=meta.operator, case=meta.case)
             try:
-                job = gateway.submit_job("submitCheckJob", kind, listed.usccs, since=since,
+                job = await gateway.submit_job("submitCheckJob", kind, listed.usccs, since=since,
                                          until=until, case_no=case_no, skipped=listed.bad,
                                          deadline=dt.timedelta(
                                              seconds=self.settings.jobs.deadline_s))

@@ -2,7 +2,8 @@
 
 Submitting a job and completing a chunk are written as statements that the caller commits
 together with their audit entry (`submission`, `completion`): a job exists only with its
-submission on the record, and a chunk's results and reports exist only with the chunk's entry.
+submission on the record (its items are stored just before, and are work only once the job
+is), and a chunk's results and reports exist only with the chunk's entry.
 A result row's primary key (job, seq) refuses a second result for one enterprise, so a chunk
 finished twice (a worker that outlived its lease) is refused as a whole: nothing is done twice.
 
@@ -169,8 +170,24 @@ class JobStore:
 
     # -- writes committed with an audit entry --------------------------------------------------
 
+    async def add_items(self, job: NewJob) -> None:
+        """Store the job's items ahead of the job itself: they are work only once the job's
+        row commits with its audit entry (`submission`), which keeps a 100,000-row insert out
+        of the audit log's transaction. Items of a job whose submission failed are never
+        claimed (a claim joins the job)."""
+        t = self.t
+        rows = [{"job_id": job.id, "seq": i, "uscc": u, "state": "PENDING", "attempts": 0,
+                 "not_before": _u(job.created_at)} for i, u in enumerate(job.usccs)]
+        try:
+            async with self.engine.begin() as conn:
+                for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+                    await conn.execute(insert(t.items), rows[start:start + _ROWS_PER_STATEMENT])
+        except (SQLAlchemyError, OSError) as exc:
+            raise JobsUnavailable(f"the job's list could not be stored ({exc})") from exc
+
     def submission(self, job: NewJob) -> list[Executable]:
-        """The statements that create `job` (commit them with its audit entry)."""
+        """The statements that create `job` once its items are stored (commit them with its
+        audit entry)."""
         t = self.t
         statements: list[Executable] = [insert(t.jobs).values(
             id=job.id, caller=job.caller, kind=job.kind, purpose=job.purpose,
@@ -178,10 +195,6 @@ class JobStore:
             status="QUEUED", total=len(job.usccs),
             skipped=orjson.dumps([b.as_json() for b in job.skipped]).decode(),
             created_at=_u(job.created_at), deadline_at=_u(job.deadline_at))]
-        rows = [{"job_id": job.id, "seq": i, "uscc": u, "state": "PENDING", "attempts": 0,
-                 "not_before": _u(job.created_at)} for i, u in enumerate(job.usccs)]
-        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-            statements.append(insert(t.items).values(rows[start:start + _ROWS_PER_STATEMENT]))
         if job.sources:
             statements.append(insert(t.sources).values([
                 {"job_id": job.id, "source": s, "department": d, "answered": 0, "failed": 0}

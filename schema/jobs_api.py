@@ -98,7 +98,7 @@ _CASE = "the case / application number (办件编号) the job serves; default X-
 class JobMutations:
     @strawberry.mutation(description="Submit up to 100,000 enterprises as a durable batch check "
                                      "job (lead departments); follow it with checkJob.")
-    def submit_check_job(
+    async def submit_check_job(
             self, info: Info[RequestContext, None], kind: CheckKind, usccs: list[USCC],
             case_no: Annotated[str | None, strawberry.argument(description=_CASE)] = None,
             since: dt.date | None = None, until: dt.date | None = None) -> CheckJob:
@@ -111,7 +111,7 @@ class JobMutations:
             raise BadUserInput("caseNo: at most 128 characters")
         ctx = info.context
         unique = list(dict.fromkeys(str(u) for u in usccs))
-        job = ctx.gateway.submit_job(path_of(info), kind, unique, since=since, until=until,
+        job = await ctx.gateway.submit_job(path_of(info), kind, unique, since=since, until=until,
                                      case_no=case_no,
                                      deadline=dt.timedelta(seconds=ctx.job_deadline_s))
         return CheckJob(

@@ -86,7 +86,7 @@ class Jobs(EnterpriseData, GatewayBase):
 
     # -- the caller's side ---------------------------------------------------------------------
 
-    def submit_job(self, path: str, kind: CheckKind, usccs: Sequence[str], *,
+    async def submit_job(self, path: str, kind: CheckKind, usccs: Sequence[str], *,
                    since: dt.date | None, until: dt.date | None, case_no: str | None,
                    skipped: Sequence[BadLine] = (), deadline: dt.timedelta) -> NewJob:
         """Decide and create a job; it exists once the request's audit entry is committed."""
@@ -110,6 +110,7 @@ class Jobs(EnterpriseData, GatewayBase):
             since=since, until=until, usccs=tuple(usccs), skipped=tuple(skipped),
             created_at=self._now, deadline_at=self._now + deadline,
             sources=tuple(dict.fromkeys((s.name, s.department) for s in asked)))
+        await self._store().add_items(job)
         for statement in self._store().submission(job):
             self._record.effect(statement)
         self._record.on_commit(self._store().committed)
