@@ -127,16 +127,17 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                                 {**connectors, **extra},
                                 breaker_failures=settings.breaker_failures,
                                 breaker_reset_s=settings.breaker_reset_s)
-            services = Services(sources, settings.matters, keys, store.consents, audit,
-                                store.reports, reviews=store.reviews, issuers=settings.issuers,
-                                objections=flow, applications=store.applications,
-                                observer=telemetry, jobs=store.jobs)
-            schema = build_schema(sdl_for_all=settings.demo)
-            executor = Executor(schema, settings.limits, introspection=settings.demo)
-            graphiql = graphiql_page() if settings.demo else None
             quotas = {c.name: Quota(c.rate, c.burst) for c in settings.callers
                       if c.rate is not None and c.burst is not None}
             admission = Admission(settings.max_in_flight, quotas, buckets)
+            services = Services(sources, settings.matters, keys, store.consents, audit,
+                                store.reports, reviews=store.reviews, issuers=settings.issuers,
+                                objections=flow, applications=store.applications,
+                                observer=telemetry, jobs=store.jobs,
+                                background_turn=admission.background_turn)
+            schema = build_schema(sdl_for_all=settings.demo)
+            executor = Executor(schema, settings.limits, introspection=settings.demo)
+            graphiql = graphiql_page() if settings.demo else None
             trusted = TrustedDocuments(settings.trust_mode, store.engine, store.trusted)
             endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
                                        graphiql, admission, clock=now, telemetry=telemetry,

@@ -103,6 +103,9 @@ class Services:
     applications: ApplicationStore | None = None
     observer: Observer = field(default_factory=NullObserver)  # metrics and traces
     jobs: JobStore | None = None  # batch check jobs
+    # What a batch job's chunk awaits between its reports: the hub gives interactive requests
+    # their turn there (hub.admission.Admission.background_turn); by default it only yields.
+    background_turn: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,7 +160,8 @@ class EnterpriseData(GatewayBase):
         reports = []
         for g, row, number in zip(subjects, loads, numbers, strict=True):
             if not file:  # a job's chunk: let interactive requests in between its reports
-                await asyncio.sleep(0)
+                turn = self._services.background_turn
+                await (turn() if turn is not None else asyncio.sleep(0))
             answers = [None if load is None else self._enterprise_outcome(await load)
                        for load in row] if g.confirmed else []
             reports.append(assemble(
