@@ -35,7 +35,7 @@ from hub.config.settings import Settings, hash_key
 from hub.graphql_http import CHINA, AuditSink, callers_by_key
 from hub.headers import HeaderError, decode_text
 from hub.trail import RequestMeta, Trail, after_commit
-from jobs.errors import ListInvalid
+from jobs.errors import ListInvalid, ListTooLarge
 from jobs.listing import MAX_LIST_BYTES, read_list
 from jobs.results_file import Lang, csv_lines, xlsx_bytes
 from jobs.store import ResultRow
@@ -89,13 +89,13 @@ async def _body(request: Request) -> bytes:
     """The uploaded file, refused as soon as it is larger than a list may be."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_LIST_BYTES:
-        raise ListInvalid(_too_large(int(declared)))
+        raise ListTooLarge(_too_large(int(declared)))
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_LIST_BYTES:
-            raise ListInvalid(_too_large(size))
+            raise ListTooLarge(_too_large(size))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -168,7 +168,7 @@ class JobsEndpoint:
                 "duplicates": listed.duplicates, "header": listed.header,
                 "skipped": [b.as_json() for b in listed.bad]}}
         except ListInvalid as exc:
-            status = 413 if "MB" in exc.message and not exc.bad else 400
+            status = 413 if isinstance(exc, ListTooLarge) else 400
             body = _errors(exc.code, exc.message, badLines=[b.as_json() for b in exc.bad])
         except (HubError, AccessDenied) as exc:
             status, body = _STATUS.get(exc.code, 500), _errors(exc.code, exc.message)

@@ -2,6 +2,7 @@
 
     JobError
     ├── ListInvalid      (BAD_USER_INPUT)  an uploaded list cannot be read, or has bad lines
+    │   └── ListTooLarge                    larger than a list may be (HTTP 413)
     ├── JobUnknown       (NOT_FOUND)       no such job for this caller
     └── JobsUnavailable  (INTERNAL)        the store failed
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BadLine", "JobError", "JobUnknown", "JobsUnavailable", "ListInvalid"]
+__all__ = ["BadLine", "JobError", "JobUnknown", "JobsUnavailable", "ListInvalid", "ListTooLarge"]
 
 
 class JobError(Exception):
@@ -41,6 +42,10 @@ class ListInvalid(JobError):
     def __init__(self, message: str, bad: tuple[BadLine, ...] = ()) -> None:
         super().__init__(message)
         self.bad = bad
+
+
+class ListTooLarge(ListInvalid):
+    """The file is larger than any list may be; refused before it is read."""
 
 
 class JobUnknown(JobError):

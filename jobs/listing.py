@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from connectors.identifiers import InvalidIdentifier, normalise, verify_uscc
-from jobs.errors import BadLine, ListInvalid
+from jobs.errors import BadLine, ListInvalid, ListTooLarge
 
 __all__ = ["MAX_JOB_ITEMS", "MAX_LIST_BYTES", "ListFormat", "ParsedList", "list_format",
            "parse_codes", "read_list"]
@@ -69,7 +69,7 @@ def list_format(filename: str, data: bytes) -> ListFormat:
 def read_list(data: bytes, filename: str = "") -> ParsedList:
     """Read an uploaded list; raise `ListInvalid` if the file itself cannot be used."""
     if len(data) > MAX_LIST_BYTES:
-        raise ListInvalid(f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过上限 "
+        raise ListTooLarge(f"文件大小 {len(data) / 1024 / 1024:.1f} MB，超过上限 "
                           f"{MAX_LIST_BYTES // 1024 // 1024} MB；一个任务最多 "
                           f"{MAX_JOB_ITEMS:,} 家企业，请只保留信用代码一列或拆分名单")
     if list_format(filename, data) == "xlsx":

@@ -29,7 +29,7 @@ from jobs.store import ACTIVE, Claim, ItemResult, JobRow, JobStore, JobView, New
 from reports.store import StoredReport
 from schema.checks import FAILED, findings_of, plan
 from schema.errors import InternalError, NotFound
-from schema.gateway.base import CHINA, GatewayBase, log
+from schema.gateway.base import CHINA, log
 from schema.gateway.enterprises import EnterpriseData
 from schema.period import check_scope
 from schema.report import CheckReport, filed
@@ -64,7 +64,7 @@ def _findings(r: CheckReport) -> tuple[str, ...]:
     return tuple(o.domain.code for o in (r.registry, *r.outcomes) if findings_of(o))
 
 
-class Jobs(EnterpriseData, GatewayBase):
+class Jobs(EnterpriseData):
     """Batch check jobs: submit, read, cancel, results and proofs, and running a chunk."""
 
     def _store(self) -> JobStore:
@@ -72,23 +72,20 @@ class Jobs(EnterpriseData, GatewayBase):
             raise InternalError("this hub keeps no batch jobs")
         return self._services.jobs
 
-    def _mine(self, path: str, job_id: str) -> None:
-        self._record.ref(f"job:{job_id}")
-
     async def _owned(self, path: str, job_id: str) -> JobRow:
         try:
             job = await self._store().job(job_id, self._caller.name)
         except JobUnknown as exc:
             self._deny(path, NotFound(exc.message))
             raise NotFound(exc.message) from None
-        self._mine(path, job_id)
+        self._record.ref(f"job:{job_id}")
         return job
 
     # -- the caller's side ---------------------------------------------------------------------
 
     async def submit_job(self, path: str, kind: CheckKind, usccs: Sequence[str], *,
-                   since: dt.date | None, until: dt.date | None, case_no: str | None,
-                   skipped: Sequence[BadLine] = (), deadline: dt.timedelta) -> NewJob:
+                         since: dt.date | None, until: dt.date | None, case_no: str | None,
+                         skipped: Sequence[BadLine] = (), deadline: dt.timedelta) -> NewJob:
         """Decide and create a job; it exists once the request's audit entry is committed."""
         try:
             require_purpose(self._caller, self._purpose, kind.value, what=f"the {kind} check")
