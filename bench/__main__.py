@@ -37,6 +37,10 @@ TARGETS: list[tuple[str, float, str, str]] = [
     ("batch.1000.speedup", 15.0, ">=", "batch 1000: speed-up over per-item calls"),
     ("batch.kb_per_enterprise", 20.0, "<=", "batch memory per enterprise (KB)"),
     ("audit.on_off_ratio", 0.9, ">=", "throughput with auditing / without"),
+    ("job.wall_over_floor", 1.2, "<=", "10k job: wall / schedule floor"),
+    ("job.incomplete", 0.0, "<=", "10k job: INCOMPLETE enterprises"),
+    ("job.peak_rss_mb", 200.0, "<=", "10k job: hub peak RSS (MB)"),
+    ("job.interactive_p99_ratio", 1.5, "<=", "interactive p99 during job / without"),
 ]
 
 
@@ -160,6 +164,21 @@ async def run_fanout(quick: bool) -> dict[str, Any]:
     return figures
 
 
+async def run_jobs(quick: bool) -> dict[str, Any]:
+    """Only the batch job figures (`job.*`)."""
+    from bench.jobs import jobs
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    world = World()
+    sandbox = SandboxProc(workdir)
+    try:
+        n = 1000 if quick else 10_000
+        return await jobs(sandbox, world.usccs[:n], [e["uscc"] for e in sandbox.samples[
+            "enterprises"]], idle_s=5.0 if quick else 20.0)
+    finally:
+        sandbox.stop()
+
+
 def flatten(nested: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in nested.items():
@@ -177,10 +196,17 @@ def main() -> int:
     parser.add_argument("--fanout", action="store_true",
                         help="only the cpu, coalesce and clients scenarios, their figures "
                              "replacing those in --out")
+    parser.add_argument("--jobs", action="store_true",
+                        help="only the 10,000-enterprise batch job scenario, its job.* figures "
+                             "replacing those in --out")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
-    if args.fanout:
+    if args.jobs:
+        figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
+        figures = {k: v for k, v in figures.items() if not k.startswith("job.")}
+        figures.update(run_loop(run_jobs(args.quick)))
+    elif args.fanout:
         figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
         figures = {k: v for k, v in figures.items()
                    if not k.startswith(("cpu.", "coalesce.", "clients."))}

@@ -78,7 +78,7 @@ class HubProcess:
 
     def __init__(self, sandbox: SandboxProc, *, audit: bool = True,
                  overrides: dict[str, dict[str, object]] | None = None,
-                 max_in_flight: int = 64) -> None:
+                 max_in_flight: int = 64, sections: str = "") -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="hub-bench-"))
         subprocess.run([sys.executable, "-m", "hub", "keys", "init",
                         str(self.workdir / "keys")], check=True, capture_output=True)
@@ -94,7 +94,7 @@ class HubProcess:
                   f'max_in_flight = {max_in_flight}\n'
                   f'checkpoint_every = 1000\n\n'
                   f'[callers.xzsp]\nname = "bench"\nrole = "lead"\n'
-                  f'key_sha256 = "{hash_key(API_KEY)}"\n\n' + text)
+                  f'key_sha256 = "{hash_key(API_KEY)}"\n\n' + text + "\n" + sections)
         (self.workdir / "hub.toml").write_text(config)
         subprocess.run([sys.executable, "-m", "hub", "db", "upgrade", "--config",
                         str(self.workdir / "hub.toml")], check=True, capture_output=True)

@@ -3,8 +3,10 @@
 Everything about a source that does not change per call is built once (`RequestPlan`: the
 origin, the request line's fixed part, the fixed headers, the credential and its signing key;
 `parse.RecordMapper`: the field conversions), so a call only joins its keys, signs, sends, and
-parses straight into records. Each source has its own concurrency cap, and every call runs under
-one deadline, the fetch's, which covers queueing for the cap as well as the call. Redirects are
+parses straight into records. Each source has its own concurrency cap (interactive calls first,
+`connectors.priority`), and every call runs under one deadline, the fetch's, which covers
+queueing for the cap as well as the call — except a batch job's (background) calls, which queue
+as long as their turn takes and then get the source's timeout each. Redirects are
 never followed; answers are capped at `MAX_BODY_BYTES`. A failure's `detail` is read by clerks:
 it is in Chinese and names the department, never an exception class or a configuration key
 (those go to the hub's log for its operators).
@@ -39,6 +41,7 @@ from connectors.errors import (
 )
 from connectors.http import HttpClient, Response
 from connectors.parse import RecordMapper, parse_body
+from connectors.priority import BACKGROUND, PriorityCap
 from connectors.propagation import propagation_headers
 
 __all__ = ["FETCH_BUDGET_CAP_S", "MAX_BODY_BYTES", "RequestPlan", "RestConnector", "fetch_budget_s"]
@@ -135,7 +138,7 @@ class RestConnector:
         self._client = client
         self._clock = clock
         self._ids = call_ids or CallIds()
-        self._cap = asyncio.Semaphore(config.concurrency)
+        self._cap = PriorityCap(config.concurrency)
         self._size = 1 if config.transport == "rest-single" else config.max_batch
         self._origin = HttpClient.origin(config.url)
         self._plan = RequestPlan(config, secret)
@@ -149,7 +152,11 @@ class RestConnector:
         chunks = chunked(keys, self._size)
         if not chunks:
             return FetchResult()
-        budget = fetch_budget_s(self.config, len(chunks), self._budget_cap_s)
+        # A job's fetch (background) waits for its turn as long as it takes: each call still
+        # has the source's timeout once sent, but a one-key-per-call source is not given one
+        # deadline for a whole chunk's queue.
+        budget = math.inf if BACKGROUND.get() else fetch_budget_s(
+            self.config, len(chunks), self._budget_cap_s)
         deadline = asyncio.get_running_loop().time() + budget
         if len(chunks) == 1:
             answers, call = await self.call(chunks[0], deadline, self._ids.next())
@@ -175,7 +182,8 @@ class RestConnector:
         sent = False
         try:
             # One timeout, moved once: from the fetch's deadline to the call's own.
-            async with asyncio.timeout_at(deadline) as limit, self._cap:
+            async with asyncio.timeout_at(None if math.isinf(deadline) else deadline
+                                          ) as limit, self._cap:
                 loop_now = asyncio.get_running_loop().time()
                 limit.reschedule(min(deadline, loop_now + cfg.timeout_s))
                 _, head, body = self._plan.build(keys, int(self._clock() * 1000))

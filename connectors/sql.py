@@ -30,6 +30,7 @@ from connectors.base import Answer, Call, CallIds, FetchResult, check_age, chunk
 from connectors.config import SourceConfig
 from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
 from connectors.parse import RecordMapper, parse_timestamp
+from connectors.priority import PriorityCap
 
 __all__ = ["SqlConnector", "open_engine"]
 
@@ -62,7 +63,7 @@ class SqlConnector:
         self._clock = clock
         self._ids = call_ids or CallIds()
         self._mapper = RecordMapper(config)
-        self._cap = asyncio.Semaphore(config.concurrency)
+        self._cap = PriorityCap(config.concurrency)
         columns = [config.key_field, *dict.fromkeys(config.fields.values())]
         if config.as_of_column:
             columns.append(config.as_of_column)

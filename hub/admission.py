@@ -42,8 +42,10 @@ class LagLimit:
         self.low_s = low_s
         self.decrease = decrease
         self.binding = False
+        self.last_lag_s = 0.0
 
     def observe(self, lag_s: float) -> None:
+        self.last_lag_s = lag_s
         if lag_s > self.high_s:
             self.limit = max(float(self.floor), self.limit * self.decrease)
         elif lag_s < self.low_s and self.binding:
@@ -128,6 +130,17 @@ class Admission:
 
     def leave(self) -> None:
         self.in_flight -= 1
+
+    async def background_turn(self, step_s: float = 0.005, most: int = 4) -> None:
+        """Where background work (a batch job's chunk) waits between its pieces: while
+        interactive requests are in flight and the loop lags, 5 ms at a time, at most 20 ms;
+        otherwise it only yields. So the job slows down instead of the interactive requests
+        (whose lag would otherwise shrink the limit and shed them)."""
+        for _ in range(most):
+            if self.in_flight == 0 or self.limit.last_lag_s < self.limit.low_s:
+                break
+            await asyncio.sleep(step_s)
+        await asyncio.sleep(0)
 
     async def quota_wait(self, caller: str) -> float:
         """0 when the caller is within its quota, else the seconds until it is."""

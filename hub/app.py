@@ -4,8 +4,9 @@ Long-lived parts (keys, connectors, the stores, the schema and its executor) are
 the lifespan and closed with it. Every request's audit entry goes to the audit log; there is no
 switch that turns auditing off — a benchmark that measures its cost injects its own sink
 (`audit_sink`). Routes: `/graphql`, `/healthz`, `/readyz`, `/metrics`, `/.well-known/hub-keys`,
-`/reports/{reportNo}.pdf|.html` and `/verify`, and the auditor's console under `/console`
-(`hub.console`; audited through the same sink). Opening the store refuses
+`/reports/{reportNo}.pdf|.html` and `/verify`, the batch check jobs' `POST /jobs` and
+`/jobs/{id}/…` (`hub.jobs_http`; their chunks run in the background, `hub.job_worker`), and
+the auditor's console under `/console` (`hub.console`; audited through the same sink). Opening the store refuses
 a schema that is not at this hub's revision; on shutdown (after the server has drained
 in-flight requests) closing the audit log signs a final checkpoint. In demo mode GraphiQL's
 assets are served under `/graphiql`.
@@ -40,7 +41,9 @@ from hub.console.charts import chart_css
 from hub.console.pipeline import Console
 from hub.console.routes import console_mount
 from hub.graphiql import ASSETS_PATH, graphiql_assets, graphiql_page
-from hub.graphql_http import CHINA, AuditSink, GraphQLEndpoint
+from hub.graphql_http import CHINA, AuditSink, GraphQLEndpoint, callers_by_key
+from hub.job_worker import JobWorker
+from hub.jobs_http import JobsEndpoint
 from hub.quota_redis import RedisBuckets
 from hub.report.printer import Printer
 from hub.reports_http import ReportsEndpoint
@@ -68,6 +71,7 @@ class HubState:
     store: Store
     console: Console | None = None
     sweeper: ObjectionSweeper | None = None
+    jobs: JobsEndpoint | None = None
 
 
 def _real_now() -> dt.datetime:
@@ -102,6 +106,7 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
         desk_session = new_session()
         extra: dict[str, Connector] = {}
         sweeper: ObjectionSweeper | None = None
+        worker: JobWorker | None = None
         printer = Printer(settings.verify_base, settings.pdf_workers)
         telemetry = Telemetry(otlp_endpoint=settings.telemetry.otlp_endpoint,
                               tracer_provider=tracer_provider)
@@ -122,16 +127,17 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                                 {**connectors, **extra},
                                 breaker_failures=settings.breaker_failures,
                                 breaker_reset_s=settings.breaker_reset_s)
-            services = Services(sources, settings.matters, keys, store.consents, audit,
-                                store.reports, reviews=store.reviews, issuers=settings.issuers,
-                                objections=flow, applications=store.applications,
-                                observer=telemetry)
-            schema = build_schema(sdl_for_all=settings.demo)
-            executor = Executor(schema, settings.limits, introspection=settings.demo)
-            graphiql = graphiql_page() if settings.demo else None
             quotas = {c.name: Quota(c.rate, c.burst) for c in settings.callers
                       if c.rate is not None and c.burst is not None}
             admission = Admission(settings.max_in_flight, quotas, buckets)
+            services = Services(sources, settings.matters, keys, store.consents, audit,
+                                store.reports, reviews=store.reviews, issuers=settings.issuers,
+                                objections=flow, applications=store.applications,
+                                observer=telemetry, jobs=store.jobs,
+                                background_turn=admission.background_turn)
+            schema = build_schema(sdl_for_all=settings.demo)
+            executor = Executor(schema, settings.limits, introspection=settings.demo)
+            graphiql = graphiql_page() if settings.demo else None
             trusted = TrustedDocuments(settings.trust_mode, store.engine, store.trusted)
             endpoint = GraphQLEndpoint(settings, executor, services, audit_sink or audit,
                                        graphiql, admission, clock=now, telemetry=telemetry,
@@ -142,10 +148,18 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
             sweeper = ObjectionSweeper(flow, audit_sink or audit, settings.objections.sweep_s,
                                        now)
             sweeper.start()
+            worker = JobWorker(services, store.jobs, audit_sink or audit,
+                               {c.name: c for c in callers_by_key(settings).values()},
+                               settings.jobs.pacing, now, telemetry)
+            worker.start()
             reports = ReportsEndpoint(settings, services, audit_sink or audit, printer, now)
-            holder["state"] = HubState(keys, sources, endpoint, reports, store, console, sweeper)
+            jobs = JobsEndpoint(settings, services, audit_sink or audit, now)
+            holder["state"] = HubState(keys, sources, endpoint, reports, store, console, sweeper,
+                                       jobs)
             yield
         finally:
+            if worker is not None:
+                await worker.aclose()  # a chunk in flight is claimed again after its lease
             if sweeper is not None:
                 await sweeper.aclose()
             current = holder.pop("state", None)
@@ -173,6 +187,18 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
 
     async def verify(request: Request) -> Response:
         return await state().reports.verify(request)
+
+    def jobs() -> JobsEndpoint:
+        current = state().jobs
+        if current is None:
+            raise RuntimeError("the hub is not serving")
+        return current
+
+    async def submit_job(request: Request) -> Response:
+        return await jobs().submit(request)
+
+    async def job_file(request: Request) -> Response:
+        return await jobs().file(request)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -222,6 +248,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
         Route("/.well-known/hub-keys", hub_keys),
         Route("/reports/{file}", report),
         Route("/verify", verify),
+        Route("/jobs", submit_job, methods=["POST"]),
+        Route("/jobs/{job_id}/{file:path}", job_file),
     ]
     if settings.console.enabled:
         routes.append(console_mount(console))

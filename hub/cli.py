@@ -1,4 +1,4 @@
-"""The `hub` command line: demo, serve, sandbox, check, report, audit, keys and db.
+"""The `hub` command line: demo, serve, sandbox, check, job, report, audit, keys and db.
 
 Building the parser imports only the standard library: each subcommand's module declares its
 options at the top and imports what it runs (the web stack, the database drivers) inside the
@@ -16,6 +16,7 @@ from hub.commands import (
     audit_cmd,
     check_cmd,
     db_cmd,
+    job_cmd,
     keys_cmd,
     operations_cmd,
     report_cmd,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.register(sub)
     sandbox_cmd.register(sub)
     check_cmd.register(sub)
+    job_cmd.register(sub)
     report_cmd.register(sub)
     keys_cmd.register(sub)
     audit_cmd.register(sub)

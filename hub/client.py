@@ -1,4 +1,5 @@
-"""A small GraphQL client for the command line (`hub check`): standard library HTTP only.
+"""A small GraphQL client for the command line (`hub check`, `hub job`): standard library HTTP
+only, GraphQL and the plain HTTP routes (`POST /jobs`, `GET /jobs/…`).
 
 Finds the hub by explicit URL and key, else `HUB_URL` / `HUB_API_KEY`, else the running demo's
 `demo.json` under `--home` with `--as CALLER`.
@@ -54,6 +55,26 @@ class HubClient:
         if not isinstance(doc, dict):
             raise ClientError("the hub's answer is not a JSON object")
         return doc
+
+
+    @property
+    def base_url(self) -> str:
+        """The hub's origin and root path: the GraphQL URL without `/graphql`."""
+        return self.url.removesuffix("/").removesuffix("/graphql")
+
+    def http(self, method: str, path: str, data: bytes | None = None,
+             headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+        """One plain HTTP request to the hub (`path` under its root): status and body."""
+        request = urllib.request.Request(self.base_url + path, data=data, method=method,
+                                         headers={"Authorization": f"Bearer {self.api_key}",
+                                                  **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
+                return int(resp.status), bytes(resp.read())
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), bytes(exc.read())
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            raise ClientError(f"cannot reach the hub at {self.base_url}: {exc}") from None
 
 
 def find_hub(url: str | None, api_key: str | None, home: Path, caller: str) -> HubClient:

@@ -278,6 +278,7 @@ class GraphQLEndpoint:
         context = RequestContext(
             request_id=request_id, caller=caller, gateway=gateway, now=now,
             max_batch=self.settings.limits.max_batch, matters=self.settings.matters,
+            job_deadline_s=self.settings.jobs.deadline_s,
             caller_names={c.name: c.display for c in self.settings.callers})
         result = await self.executor.execute(prepared, variables, operation_name, context)
         errors = [format_error(e, request_id) for e in result.errors or ()]

@@ -6,7 +6,8 @@ store is at this hub's head revision (`verify_schema`). The migrations live in
 `hub/migrations/versions/`, one file per revision.
 
 `target_metadata()` is every table the hub defines (audit, consents, objections,
-applications, issued reports, the console's flag reviews and sessions, trusted documents); Alembic's autogenerate
+applications, issued reports, the console's flag reviews and sessions, trusted documents, batch check
+jobs); Alembic's autogenerate
 compares it with a database, and a test keeps the migrations and the table definitions equal on
 both databases. A package that adds tables registers them there and adds a revision
 (`HUB_STORE_URL=… alembic revision --autogenerate -m "…"` with alembic.ini at the repository
@@ -90,6 +91,7 @@ def target_metadata() -> MetaData:
     from consent.store import consents_table
     from hub.console.sessions import sessions_table
     from hub.trusted import trusted_documents_table
+    from jobs.tables import job_tables
     from objection.store import objection_tables
     from reports.store import report_numbers_table, reports_table
 
@@ -104,6 +106,7 @@ def target_metadata() -> MetaData:
     reports_table(metadata)
     report_numbers_table(metadata)
     trusted_documents_table(metadata)
+    job_tables(metadata)
     return metadata
 
 

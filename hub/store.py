@@ -1,5 +1,5 @@
 """The hub's own store (consents, issued reports, objections, applications, the console's
-sessions and flag reviews; the audit log has its own engines): one SQLAlchemy async engine,
+sessions and flag reviews, batch check jobs; the audit log has its own engines): one SQLAlchemy async engine,
 SQLite or PostgreSQL.
 
 SQLite runs in WAL mode with a busy timeout, so readers never block the audit writer and
@@ -24,6 +24,8 @@ from consent.store import ConsentStore, consents_table
 from hub.console.sessions import SessionStore, sessions_table
 from hub.migrate import verify_schema
 from hub.trusted import trusted_documents_table
+from jobs.store import JobStore
+from jobs.tables import job_tables
 from objection.store import ObjectionStore, objection_tables
 from reports.store import DEFAULT_RETENTION, ReportStore, report_numbers_table, reports_table
 
@@ -41,6 +43,7 @@ class Store:
     applications: ApplicationStore
     reports: ReportStore
     trusted: Table  # registered documents (hub.trusted)
+    jobs: JobStore
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,6 +79,7 @@ async def open_store(url: str, *, report_prefix: str = "XXHC",
     applications = applications_table(metadata)
     reports, numbers = reports_table(metadata), report_numbers_table(metadata)
     trusted = trusted_documents_table(metadata)
+    jobs = JobStore(engine, job_tables(metadata))
     try:
         register = ReportStore(engine, reports, numbers, prefix=report_prefix,
                                retention=report_retention)
@@ -85,7 +89,7 @@ async def open_store(url: str, *, report_prefix: str = "XXHC",
         raise
     return Store(engine, metadata, ConsentStore(engine, consents), ReviewStore(engine, reviews),
                  SessionStore(engine, sessions), ObjectionStore(engine, objections),
-                 ApplicationStore(engine, applications), register, trusted)
+                 ApplicationStore(engine, applications), register, trusted, jobs)
 
 
 async def verify_store(url: str) -> None:

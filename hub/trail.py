@@ -58,7 +58,7 @@ class Trail:
         released = list(facts.released)
         return AuditRecord(
             time=self.time, request_id=self.request_id, caller=self.caller,
-            query_hash=self.query_hash, operator=meta.operator, case=meta.case,
+            query_hash=self.query_hash, operator=meta.operator, case=meta.case or facts.case,
             purpose=meta.purpose, legal_basis=matter.legal_basis if matter else None,
             consent_ids=sorted(set(meta.consents) | set(facts.consents)),
             subjects=list(facts.subjects),

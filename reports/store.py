@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.expression import Executable
 
 from reports.codes import PREFIX, format_report_no
 
@@ -125,16 +126,16 @@ class ReportStore:
             raise RegisterUnavailable(f"no report number could be allocated ({exc})") from exc
         return [format_report_no(self.prefix, year, n) for n in range(last - count + 1, last + 1)]
 
+    def filing(self, reports: Sequence[StoredReport]) -> Executable:
+        """The statement that files `reports`, for a caller that commits it in a transaction
+        of its own (a batch job commits a chunk's reports with its results and audit entry)."""
+        return self.reports.insert().values(_rows(reports))
+
     async def add(self, reports: Sequence[StoredReport], now: dt.datetime) -> None:
         """File signed reports (one transaction); expired ones are purged now and then."""
         if not reports:
             return
-        rows = [{
-            "report_no": r.report_no, "report_id": r.report_id, "kind": r.kind, "uscc": r.uscc,
-            "subject_name": r.subject_name, "verdict": r.verdict,
-            "checked_at": r.checked_at.astimezone(dt.UTC), "caller": r.caller,
-            "key_id": r.key_id, "signature": r.signature, "document": r.document.decode(),
-            "expires_at": r.expires_at.astimezone(dt.UTC)} for r in reports]
+        rows = _rows(reports)
         try:
             async with self.engine.begin() as conn:
                 await conn.execute(self.reports.insert(), rows)
@@ -173,6 +174,15 @@ class ReportStore:
         except (SQLAlchemyError, OSError) as exc:
             raise RegisterUnavailable(f"expired reports could not be purged ({exc})") from exc
         return int(result.rowcount or 0)
+
+
+def _rows(reports: Sequence[StoredReport]) -> list[dict[str, Any]]:
+    return [{
+        "report_no": r.report_no, "report_id": r.report_id, "kind": r.kind, "uscc": r.uscc,
+        "subject_name": r.subject_name, "verdict": r.verdict,
+        "checked_at": r.checked_at.astimezone(dt.UTC), "caller": r.caller,
+        "key_id": r.key_id, "signature": r.signature, "document": r.document.decode(),
+        "expires_at": r.expires_at.astimezone(dt.UTC)} for r in reports]
 
 
 def _stored(row: Row[Any]) -> StoredReport:

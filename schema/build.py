@@ -23,6 +23,7 @@ from schema.applications import ApplicationMutations, ApplicationQueries
 from schema.consents import Mutation
 from schema.context import RequestContext
 from schema.errors import BadUserInput, CodedError, HubError
+from schema.jobs_api import JobMutations, JobQueries
 from schema.licences import LicenceQueries
 from schema.objections import ObjectionMutations, ObjectionQueries
 from schema.person import PERSON_RECORD_TYPES
@@ -77,7 +78,8 @@ def build_schema(*, sdl_for_all: bool = False) -> strawberry.federation.Schema:
     """The hub's schema; `sdl_for_all` (demo mode) lets any caller read `_service { sdl }`."""
 
     @strawberry.type
-    class FederatedQuery(Query, LicenceQueries, ObjectionQueries, ApplicationQueries):
+    class FederatedQuery(Query, LicenceQueries, ObjectionQueries, ApplicationQueries,
+                         JobQueries):
         @strawberry.field(name="_service")
         def service(self, info: Info[RequestContext, None]) -> _Service:
             if not sdl_for_all and info.context.caller.role != "gateway":
@@ -96,7 +98,8 @@ def build_schema(*, sdl_for_all: bool = False) -> strawberry.federation.Schema:
 
     return HubSchema(
         query=FederatedQuery,
-        mutation=merge_types("Mutation", (Mutation, ObjectionMutations, ApplicationMutations)),
+        mutation=merge_types("Mutation", (Mutation, ObjectionMutations, ApplicationMutations,
+                                                JobMutations)),
         types=[Enterprise, *ENTERPRISE_RECORD_TYPES.values(), *PERSON_RECORD_TYPES.values()],
         config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALAR_MAP),
     )

@@ -27,6 +27,7 @@ class RequestContext:
     gateway: Gateway
     now: dt.datetime
     max_batch: int = 1000
+    job_deadline_s: float = 3600.0  # how long a submitted job retries departments
     matters: Mapping[str, Matter] = field(default_factory=dict)
     caller_names: Mapping[str, str] = field(default_factory=dict)
 

@@ -32,6 +32,7 @@ class Facts:
     effects: tuple[Any, ...] = ()  # store changes to commit with the audit entry
     refs: tuple[str, ...] = ()  # what the request issued: "report:<no>", "objection:<id>"
     application: str | None = None  # an application the request opened
+    case: str | None = None  # a case number named in the operation (e.g. a job's caseNo)
     committed: tuple[Callable[[], None], ...] = ()  # to run once the entry is committed
 
 
@@ -48,6 +49,7 @@ class Recorder:
         self._effects: list[Any] = []
         self._refs: dict[str, None] = {}
         self._application: str | None = None
+        self._case: str | None = None
         self._committed: list[Callable[[], None]] = []
 
     def subject(self, subject: str) -> None:
@@ -67,6 +69,9 @@ class Recorder:
 
     def opened(self, application: str) -> None:
         self._application = application
+
+    def case(self, case: str) -> None:
+        self._case = case
 
     def ref(self, ref: str) -> None:
         self._refs[ref] = None
@@ -89,4 +94,5 @@ class Recorder:
             consents=tuple(sorted(self._consents | set(consents_taken))),
             subject_categories={s: tuple(sorted(c)) for s, c in self._categories.items()},
             effects=tuple(self._effects), refs=tuple(self._refs),
-            application=self._application, committed=tuple(self._committed))
+            application=self._application, case=self._case,
+            committed=tuple(self._committed))

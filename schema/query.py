@@ -60,7 +60,8 @@ class Query:
 
     @strawberry.field(description="Up to 1000 enterprises: the registry is asked for the whole "
                                   "batch in one go, then each other source once per batch for "
-                                  "the enterprises it confirmed.")
+                                  "the enterprises it confirmed. For longer lists, or when "
+                                  "none may be left INCOMPLETE, submit a job (submitCheckJob).")
     async def compliance_checks(
             self, info: Info[RequestContext, None], kind: CheckKind, usccs: list[USCC],
             since: Annotated[dt.date | None, strawberry.argument(description=_SINCE)] = None,
@@ -70,7 +71,9 @@ class Query:
         limit = info.context.max_batch
         if len(usccs) > limit:
             raise BadUserInput(f"usccs: at most {limit} enterprises per query, got "
-                               f"{len(usccs)}; split the list")
+                               f"{len(usccs)}; submit a list this long as a batch check job "
+                               "(submitCheckJob, POST /jobs or hub check --file), which "
+                               "takes up to 100,000 and finishes every enterprise")
         if not usccs:
             raise BadUserInput("usccs: give at least one USCC")
         return await _checks(info, kind, [str(u) for u in usccs], since, until, base_date)

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("hub", "schema", "connectors", "consent", "audit", "signing", "reports", "sandbox",
-            "matters", "licence", "objection", "application", "workdays")
+            "matters", "licence", "objection", "application", "workdays", "jobs")
 RECORDS = {"licence", "objection", "application"}  # the hub's own kinds of record
 WEB = {"strawberry", "starlette", "graphql", "uvicorn"}
 # What each package may not import, from the project and from the web stack.
@@ -47,7 +47,14 @@ FORBIDDEN = {
     # The working-day calendar serves objections and the console alike: it imports nothing.
     "workdays": {"hub", "schema", "connectors", "consent", "audit", "signing", "sandbox",
                  "matters", "reports", "sqlalchemy"} | RECORDS | WEB,
+    # Batch jobs: a store, list reading and the manifest; run by the gateway and the hub's
+    # worker, never the other way round.
+    "jobs": {"hub", "schema", "consent", "sandbox", "matters", "connectors.registry",
+             "connectors.rest", "connectors.sql", "reports"} | RECORDS | WEB,
 }
+# Nothing below the gateway knows about jobs.
+for _package in set(FORBIDDEN) - {"schema", "jobs"}:
+    FORBIDDEN[_package] = FORBIDDEN[_package] | {"jobs"}
 GATEWAY = ROOT / "schema" / "gateway"  # the package; one module per kind of data
 LOADER = GATEWAY / "base.py"  # the only module that loads from sources
 

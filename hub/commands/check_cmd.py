@@ -8,7 +8,8 @@ report, `--pdf` prints the 核查结果告知书. `--since`, `--until` and `--ba
 the 受理日; `--case` and `--operator` travel as percent-encoded UTF-8 headers.
 
 Exit status: 0 CLEAN, 10 FINDINGS, 11 INCOMPLETE, 12 SUBJECT_UNKNOWN; 1 the hub refused or
-failed the check; 2 bad input or no hub to ask.
+failed the check; 2 bad input or no hub to ask. `--file LIST` checks a list as a batch job
+(`hub.commands.job_cmd`), exiting with its worst verdict.
 """
 
 from __future__ import annotations
@@ -55,8 +56,16 @@ def register(sub: Any) -> None:
                        "CLEAN, 10 FINDINGS, 11 INCOMPLETE, 12 SUBJECT_UNKNOWN, 1-2 errors.")
     p.add_argument("kind", choices=sorted(KINDS),
                    help="ipo: IPO compliance (17 domains); bankruptcy: bankruptcy information")
-    p.add_argument("uscc", help="the enterprise's unified social credit code (18 characters)")
-    p.add_argument("--out", type=Path, help="write the signed report (JSON) here")
+    p.add_argument("uscc", nargs="?",
+                   help="the enterprise's unified social credit code (18 characters)")
+    p.add_argument("--file", type=Path,
+                   help="check a list instead (CSV or XLSX, one USCC a row): submitted as a "
+                   "batch job, followed with a progress bar; Ctrl-C leaves the job running")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="with --file: leave invalid lines out (and list them) instead of "
+                   "refusing the list")
+    p.add_argument("--out", type=Path, help="write the signed report (JSON) here; with "
+                   "--file, the results (.xlsx or .csv)")
     p.add_argument("--pdf", type=Path, help="print the 核查结果告知书 (PDF) here")
     p.add_argument("--lang", choices=("zh", "en"), default=None,
                    help="language of the table (default: zh when LANG starts with zh)")
@@ -91,6 +100,17 @@ def run_check(args: argparse.Namespace) -> int:
     from hub.client import ClientError, find_hub
 
     lang: Lang = args.lang or default_lang()
+    if args.file is not None:
+        if args.uscc is not None or args.pdf is not None or args.base_date is not None:
+            print("hub check: --file checks a list; give no USCC, --pdf or --base-date with it",
+                  file=sys.stderr)
+            return 2
+        from hub.commands.job_cmd import run_file
+
+        return run_file(args)
+    if args.uscc is None:
+        print("hub check: give a USCC, or --file LIST for a list", file=sys.stderr)
+        return 2
     try:
         uscc = verify_uscc(args.uscc)
     except InvalidIdentifier as exc:

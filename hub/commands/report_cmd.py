@@ -1,6 +1,7 @@
 """`hub report verify|pdf|html report.json`: check a signed report offline, or print its 告知书.
 
-`verify` checks the signature with nothing but the hub's public key. `pdf` and `html` render the
+`verify` checks the signature with nothing but the hub's public key, and with `--proof` that
+the report is part of a batch check job (its inclusion proof in the job's signed manifest). `pdf` and `html` render the
 核查结果告知书 (A4, Chinese) of a report that verifies; `--unverified` renders one whose key is
 not at hand, and says so on the terminal.
 """
@@ -16,7 +17,8 @@ from typing import Any
 from hub.report.view import ReportInvalid as ReportUnreadable
 from hub.report.view import ReportView
 
-__all__ = ["ReportInvalid", "register", "run_print", "run_verify", "verify_report_file"]
+__all__ = ["ReportInvalid", "register", "run_print", "run_verify", "verify_proof_file",
+           "verify_report_file"]
 
 
 def register(sub: Any) -> None:
@@ -26,6 +28,10 @@ def register(sub: Any) -> None:
                               description="Check a signed report (hub check --out) with only "
                               "the hub's public keys; one changed byte fails it.")
     verify.add_argument("file", type=Path, help="the signed report (JSON) to verify")
+    verify.add_argument("--proof", type=Path, default=None,
+                        help="also check that the report is part of a batch check job: its "
+                        "inclusion proof (GET /jobs/ID/proofs/REPORT_NO.json), which carries "
+                        "the job's signed manifest")
     verify.add_argument("--keys", type=Path, default=None,
                         help="the hub's public keys (hub-keys.json, as served at "
                         "/.well-known/hub-keys); default <home>/keys/hub-keys.json")
@@ -78,10 +84,32 @@ def verify_report_file(path: Path, keys_path: Path) -> dict[str, Any]:
     return report
 
 
+def verify_proof_file(report: dict[str, Any], path: Path, keys_path: Path) -> dict[str, Any]:
+    """Return the job manifest the report is proven part of, or raise `ReportInvalid`."""
+    import orjson
+
+    from jobs.manifest import ProofInvalid, verify_report_in_job
+    from signing.keys import KeysError, SignatureInvalid, load_public_keys
+
+    try:
+        proof = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise ReportInvalid(f"{path}: no such file") from None
+    except orjson.JSONDecodeError:
+        raise ReportInvalid(f"{path} is not JSON (was it changed?)") from None
+    if not isinstance(proof, dict):
+        raise ReportInvalid(f"{path} is not an inclusion proof")
+    try:
+        return verify_report_in_job(report, proof, load_public_keys(keys_path))
+    except (ProofInvalid, SignatureInvalid, KeysError) as exc:
+        raise ReportInvalid(f"{path}: {exc}") from None
+
+
 def run_verify(args: argparse.Namespace) -> int:
     keys = args.keys or args.home / "keys" / "hub-keys.json"
     try:
         report = verify_report_file(args.file, keys)
+        manifest = None if args.proof is None else verify_proof_file(report, args.proof, keys)
     except ReportInvalid as exc:
         print(f"INVALID: {exc}", file=sys.stderr)
         return 1
@@ -91,6 +119,10 @@ def run_verify(args: argparse.Namespace) -> int:
     print(f"valid: report {report.get('reportNo') or report.get('reportId')} "
           f"({report.get('kind')} of {subject.get('uscc')}{name}, verdict "
           f"{report.get('verdict')}, checked at {report.get('checkedAt')})")
+    if manifest is not None:
+        print(f"valid: part of job {manifest.get('jobId')} (report "
+              f"{report.get('reportNo')} of {manifest.get('reports')}, signed tree root "
+              f"{manifest.get('treeRoot')})")
     return 0
 
 

@@ -23,6 +23,7 @@ from consent.catalogue import DEFAULT_MATTERS, Matter
 from consent.enforcement import Role
 from hub.config.console import ConsoleSettings, parse_console
 from hub.config.errors import ConfigError
+from hub.config.jobs import JobSettings, parse_jobs
 from hub.config.licences import parse_licences
 from hub.config.matters import parse_matters
 from hub.config.objections import ObjectionSettings, parse_objections
@@ -89,6 +90,7 @@ class Settings:
     licences: LibraryConfig | None = None  # the licence library ([licences])
     issuers: Mapping[str, TrustedIssuer] = field(default_factory=dict)
     objections: ObjectionSettings = field(default_factory=ObjectionSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
     log: LogSettings = field(default_factory=LogSettings)
     telemetry: TelemetrySettings = field(default_factory=lambda: TelemetrySettings())
     # Documents by hash (hub.trusted): None is the default, "apq" in demo mode, "off" else.
@@ -316,7 +318,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     sections = ("hub", "log", "limits", "callers", "matters", "sources", "console", "licences",
-                "objections", "reports", "telemetry")
+                "objections", "reports", "telemetry", "jobs")
     unknown = sorted(set(raw) - set(sections))
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown section (known: {', '.join(sections)})")
@@ -351,6 +353,7 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         parse_objections(raw.get("objections"), base))
     return Settings(
         licences=licences, issuers=issuers, objections=objections, console=console,
+        jobs=parse_jobs(raw.get("jobs")),
         sources=parse_sources(raw.get("sources")), callers=callers,
         matters=parse_matters(raw.get("matters"), frozenset(c.name for c in callers)),
         keys_dir=keys_dir,

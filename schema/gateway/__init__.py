@@ -31,7 +31,8 @@ reads the gateway's state.
 
 The package has one module per kind of data, each a part of `Gateway`: `base` (the request's
 state and record, and loading: the only module in the hub that calls a connector or builds a
-dataloader), `people`, `enterprises` (with the checks and filed reports), `records` (consents
+dataloader), `people`, `enterprises` (with the checks and filed reports), `jobs` (batch check jobs,
+their chunks, results and proofs), `records` (consents
 and the audit log), `applications`, `licences` and `objections`.
 """
 
@@ -47,14 +48,17 @@ from schema.gateway.base import (
     Services,
 )
 from schema.gateway.enterprises import EnterpriseData
+from schema.gateway.jobs import ChunkDone, Jobs
 from schema.gateway.licences import Licences
 from schema.gateway.objections import Objections
 from schema.gateway.people import PersonData
 from schema.gateway.records import RecordsAccess
 
-__all__ = ["DATA_OBJECTION", "ENTERPRISE_PURPOSES", "GUARDIAN_FIELDS", "Fetched", "Gateway",
+__all__ = ["DATA_OBJECTION", "ENTERPRISE_PURPOSES", "GUARDIAN_FIELDS", "ChunkDone", "Fetched",
+           "Gateway",
            "ObjectionDraft", "Services"]
 
 
-class Gateway(PersonData, EnterpriseData, RecordsAccess, Applications, Licences, Objections):
+class Gateway(PersonData, Jobs, EnterpriseData, RecordsAccess, Applications, Licences,
+              Objections):
     """One request's gateway: every kind of subject data, one method each (see the package)."""

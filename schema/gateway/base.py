@@ -34,6 +34,7 @@ from consent.errors import (
 )
 from consent.pseudonym import pseudonym, pseudonyms
 from consent.store import ConsentStore
+from jobs.store import JobStore
 from licence.issuers import TrustedIssuer
 from objection.flow import ObjectionFlow
 from objection.model import Objection
@@ -101,6 +102,10 @@ class Services:
     objections: ObjectionFlow | None = None
     applications: ApplicationStore | None = None
     observer: Observer = field(default_factory=NullObserver)  # metrics and traces
+    jobs: JobStore | None = None  # batch check jobs
+    # What a batch job's chunk awaits between its reports: the hub gives interactive requests
+    # their turn there (hub.admission.Admission.background_turn); by default it only yields.
+    background_turn: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

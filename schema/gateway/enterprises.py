@@ -129,8 +129,10 @@ class EnterpriseData(GatewayBase):
         return self._checks(path, kind, list(usccs), scope, registry, gates)
 
     async def _checks(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
-                      registry: SourceConfig | None, gates: list[Awaitable[Outcome]]
-                      ) -> list[CheckReport]:
+                      registry: SourceConfig | None, gates: list[Awaitable[Outcome]], *,
+                      file: bool = True) -> list[CheckReport]:
+        """The signed reports, filed unless `file` is false (a job files them itself, with
+        the chunk's results and audit entry)."""
         sources = self._services.sources
         said = [self._enterprise_outcome(a) for a in await asyncio.gather(*gates)] \
             if gates else [None] * len(usccs)
@@ -157,6 +159,9 @@ class EnterpriseData(GatewayBase):
             *(self._open_objections(u) for u in confirmed)), strict=True))
         reports = []
         for g, row, number in zip(subjects, loads, numbers, strict=True):
+            if not file:  # a job's chunk: let interactive requests in between its reports
+                turn = self._services.background_turn
+                await (turn() if turn is not None else asyncio.sleep(0))
             answers = [None if load is None else self._enterprise_outcome(await load)
                        for load in row] if g.confirmed else []
             reports.append(assemble(
@@ -165,10 +170,12 @@ class EnterpriseData(GatewayBase):
                 requester=self._requester, now=now,
                 disputes=disputes_by_item(objected.get(g.subject.uscc, [])),
                 application=self.application_id()))
-        with self._register("the reports could not be filed; no report was issued"):
-            await register.add([filed(r, register.expiry(r.checked_at)) for r in reports], now)
+        if file:
+            with self._register("the reports could not be filed; no report was issued"):
+                await register.add([filed(r, register.expiry(r.checked_at)) for r in reports],
+                                   now)
         self._record.released(path)
-        for r in reports:  # what the request issued (an objection names one of these)
+        for r in reports if file else ():  # what the request issued (objections name them)
             self._record.ref(f"report:{r.report_no}")
             self._record.ref(f"report:{r.report_id}")
         return reports

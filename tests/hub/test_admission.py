@@ -16,7 +16,7 @@ import pytest
 
 from audit.log import AuditLog
 from audit.search import SearchFilter
-from hub.admission import LagLimit, LocalBuckets, Quota, ShedLedger
+from hub.admission import Admission, LagLimit, LocalBuckets, Quota, ShedLedger
 from tests.hub_harness import CHECK, HubHarness
 from tests.sandbox_process import SandboxProcess
 
@@ -183,3 +183,23 @@ def test_a_406_is_audited(tight: HubHarness) -> None:
                        caller="auditor", purpose=None).json()
     nodes = [e["node"] for e in found["data"]["auditEntries"]["edges"]]
     assert {"requestId": "not-acceptable-1", "denied": [": BAD_USER_INPUT"]} in nodes
+
+
+async def test_background_work_waits_while_interactive_requests_are_in_flight_and_the_loop_lags(
+        ) -> None:
+    """A batch job's turn (`background_turn`) waits (5 ms at a time, 20 ms at most) while
+    requests are in flight and the last tick was late; otherwise it does not sleep."""
+    admission = Admission(8, {})
+    loop = asyncio.get_running_loop()
+    admission.in_flight = 1
+    admission.limit.observe(0.050)  # a late tick: the loop lags
+    started = loop.time()
+    await admission.background_turn()
+    assert loop.time() - started >= 0.019
+    for in_flight, lag in ((0, 0.050), (1, 0.0)):  # nothing in flight, or a loop that keeps up
+        admission.in_flight = in_flight
+        admission.limit.observe(lag)
+        turn = asyncio.create_task(admission.background_turn())
+        for _ in range(3):  # a few passes of the loop: a sleeping turn would not be done
+            await asyncio.sleep(0)
+        assert turn.done()

@@ -28,8 +28,9 @@ from tests.sandbox_process import SandboxProcess
 TABLES = {"audit_meta", "audit_entries", "audit_subjects", "audit_consents",
           "audit_applications", "audit_checkpoints", "audit_reviews", "consents",
           "console_sessions", "objections", "objection_events", "applications", "reports",
-          "report_numbers", "trusted_documents"}
-HEAD = "0002"  # the newest revision under hub/migrations/versions
+          "report_numbers", "trusted_documents", "check_jobs", "check_job_items",
+          "check_job_results", "check_job_sources"}
+HEAD = "0003"  # the newest revision under hub/migrations/versions
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
