@@ -27,7 +27,7 @@ def register(sub: Any) -> None:
                      help="a .graphql file to register")
     add.add_argument("--cli", action="store_true",
                      help="also register the operations this hub's own command line sends "
-                     "(hub check), so that it works against a hub in 'only' mode")
+                     "(hub check, hub job), so that it works against a hub in 'only' mode")
     store_arguments(add)
     add.set_defaults(run=run_add)
     listing = verbs.add_parser("list", help="the registered documents: hash, names, when")
@@ -46,8 +46,10 @@ def _names(document: Any) -> str:
 def cli_documents() -> dict[str, str]:
     """The documents the command line sends, by a name to show for their origin."""
     from hub.commands.check_cmd import CHECK_QUERY
+    from hub.commands.job_cmd import CANCEL_QUERY, JOB_QUERY
 
-    return {"hub check": CHECK_QUERY}
+    return {"hub check": CHECK_QUERY, "hub job status|wait": JOB_QUERY,
+            "hub job cancel": CANCEL_QUERY}
 
 
 def _checked(paths: list[Path], builtin: dict[str, str]
