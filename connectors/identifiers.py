@@ -50,7 +50,15 @@ _EARLIEST_BIRTH = dt.date(1800, 1, 1)  # GB 11643's own example is born in 1880
 
 
 class InvalidIdentifier(ValueError):
-    """An identifier failed normalisation or verification; the message says why."""
+    """An identifier failed normalisation or verification; the message says why, in English,
+    and `zh` says it in Chinese for the clerks who read it (lists, the command line)."""
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh or message
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else str(self)
 
 
 def normalise(unverified: str) -> str:
@@ -90,17 +98,19 @@ def verify_organisation_code(unverified: str) -> str:
     if len(code) != 9:
         raise InvalidIdentifier(
             f"an organisation code has 9 characters (8 and a check character), this one has "
-            f"{len(code)}"
+            f"{len(code)}", f"组织机构代码应为 9 位（8 位本体加 1 位校验码），此处为 {len(code)} 位"
         )
     if any(c not in _ORG_BODY for c in code[:8]) or code[8] not in "0123456789X":
         raise InvalidIdentifier(
-            "an organisation code is 8 digits or capital letters followed by a digit or X"
+            "an organisation code is 8 digits or capital letters followed by a digit or X",
+            "组织机构代码为 8 位数字或大写字母，后接 1 位数字或 X"
         )
     expected = organisation_check_character(code[:8])
     if code[8] != expected:
         raise InvalidIdentifier(
             f"the check character of this organisation code is wrong (expected {expected}); "
-            "check the code for a typing error"
+            "check the code for a typing error",
+            f"组织机构代码校验码不符（应为 {expected}），请核对是否录入有误"
         )
     return code
 
@@ -110,35 +120,42 @@ def verify_uscc(unverified: str) -> str:
     code = normalise(unverified)
     if len(code) != 18:
         raise InvalidIdentifier(
-            f"a unified social credit code has 18 characters, this one has {len(code)}"
+            f"a unified social credit code has 18 characters, this one has {len(code)}",
+            f"统一社会信用代码应为 18 位，此处为 {len(code)} 位"
         )
     bad = [c for c in code if c not in _USCC_ALPHABET]
     if bad:
         raise InvalidIdentifier(
-            f"character {bad[0]!r} is not allowed in a USCC (I, O, Z, S and V are never used)"
+            f"character {bad[0]!r} is not allowed in a USCC (I, O, Z, S and V are never used)",
+            f"统一社会信用代码中不能出现字符 {bad[0]!r}（不使用 I、O、Z、S、V）"
         )
     if code[0] not in _USCC_AUTHORITIES:
         raise InvalidIdentifier(
             f"{code[0]!r} is not a registration authority code (the first character of a "
-            f"USCC is one of {' '.join(_USCC_AUTHORITIES)})"
+            f"USCC is one of {' '.join(_USCC_AUTHORITIES)})",
+            f"{code[0]!r} 不是登记管理部门代码（统一社会信用代码第 1 位应为 "
+            f"{' '.join(_USCC_AUTHORITIES)} 之一）"
         )
     if code[1] not in "123456789":
         raise InvalidIdentifier("the second character of a USCC (the entity category) is a "
-                                "digit 1-9")
+                                "digit 1-9", "统一社会信用代码第 2 位（机构类别）应为数字 1-9")
     if not code[2:8].isdigit():
-        raise InvalidIdentifier("characters 3-8 of a USCC (the region code) must be digits")
+        raise InvalidIdentifier("characters 3-8 of a USCC (the region code) must be digits",
+                                "统一社会信用代码第 3-8 位（行政区划码）应为数字")
     expected = uscc_check_character(code[:17])
     if code[17] != expected:
         raise InvalidIdentifier(
             f"the check character of this USCC is wrong (expected {expected}); "
-            "check the code for a typing error"
+            "check the code for a typing error",
+            f"统一社会信用代码校验码不符（应为 {expected}），请核对是否录入有误"
         )
     try:
         verify_organisation_code(code[8:17])
     except InvalidIdentifier:
         raise InvalidIdentifier(
             "characters 9-17 of this USCC are not a valid organisation code (GB 11714); "
-            "check the code for a typing error"
+            "check the code for a typing error",
+            "统一社会信用代码第 9-17 位不是有效的组织机构代码（GB 11714），请核对是否录入有误"
         ) from None
     return code
 
@@ -148,26 +165,31 @@ def verify_resident_id(unverified: str, *, today: dt.date) -> str:
     number = normalise(unverified)
     if len(number) != 18:
         raise InvalidIdentifier(
-            f"a resident identity number has 18 characters, this one has {len(number)}"
+            f"a resident identity number has 18 characters, this one has {len(number)}",
+            f"公民身份号码应为 18 位，此处为 {len(number)} 位"
         )
     if not number[:17].isdigit() or not number[:17].isascii() or number[17] not in "0123456789X":
         raise InvalidIdentifier(
-            "a resident identity number is 17 digits followed by a digit or X"
+            "a resident identity number is 17 digits followed by a digit or X",
+            "公民身份号码为 17 位数字，后接 1 位数字或 X"
         )
     try:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidIdentifier(
-            "the birth date in this resident identity number is not a real date"
+            "the birth date in this resident identity number is not a real date",
+            "公民身份号码中的出生日期不是有效日期"
         ) from None
     if born > today or born < _EARLIEST_BIRTH:
         raise InvalidIdentifier(
-            "the birth date in this resident identity number is outside 1800..today"
+            "the birth date in this resident identity number is outside 1800..today",
+            "公民身份号码中的出生日期不在 1800 年至今天之间"
         )
     expected = resident_id_check_character(number[:17])
     if number[17] != expected:
         raise InvalidIdentifier(
             f"the check character of this resident identity number is wrong (expected "
-            f"{expected}); check the number for a typing error"
+            f"{expected}); check the number for a typing error",
+            f"公民身份号码校验码不符（应为 {expected}），请核对是否录入有误"
         )
     return number

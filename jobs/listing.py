@@ -147,7 +147,7 @@ def parse_codes(rows: Iterable[tuple[int, list[str]]]) -> ParsedList:
         try:
             code = verify_uscc(text)
         except InvalidIdentifier as exc:
-            bad.append(BadLine(line, text[:64], "空白" if not text else str(exc)))
+            bad.append(BadLine(line, text[:64], "空白" if not text else exc.zh))
             continue
         if code in usccs:
             duplicates += 1

@@ -114,7 +114,7 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         uscc = verify_uscc(args.uscc)
     except InvalidIdentifier as exc:
-        print(f"hub check: {exc}", file=sys.stderr)
+        print(f"hub check: {exc.text(lang)}", file=sys.stderr)
         return 2
     kind = KINDS[args.kind]
     headers = {"X-Hub-Purpose": kind}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
@@ -185,3 +186,20 @@ def test_organisation_codes_agree_with_the_oracle() -> None:
         wrong = next(c for c in "0123456789X" if c != good[8])
         with pytest.raises(InvalidIdentifier, match="check character"):
             verify_organisation_code(body + wrong)
+
+
+@pytest.mark.parametrize(("bad", "verify", "zh"), [
+    ("91110000600037341", verify_uscc, "应为 18 位，此处为 17 位"),
+    ("91110000600037341M", verify_uscc, "校验码不符（应为 L）"),
+    ("9111000060003734IL", verify_uscc, "不能出现字符 'I'"),
+    ("B1110000600037341L", verify_uscc, "不是登记管理部门代码"),
+    ("90110000600037341L", verify_uscc, "机构类别"),
+    ("9111A000600037341L", verify_uscc, "行政区划码"),
+    ("41070219900230123X", lambda v: verify_resident_id(v, today=TODAY), "不是有效日期"),
+    ("41070219900501123A", lambda v: verify_resident_id(v, today=TODAY), "17 位数字"),
+])
+def test_rejections_say_why_in_chinese_too(bad: str, verify: Any, zh: str) -> None:
+    with pytest.raises(InvalidIdentifier) as info:
+        verify(bad)
+    assert zh in info.value.text("zh") and info.value.text("en") == str(info.value)
+    assert zh not in str(info.value)

@@ -50,7 +50,7 @@ def test_invalid_codes_are_listed_with_their_line_and_reason_and_refuse_the_list
     text = f"{CODES[0]}\n{typo}\nnot-a-code\n{CODES[1]}\n"
     listed = read_list(text.encode(), "list.csv")
     assert [(b.line, b.text) for b in listed.bad] == [(2, typo), (3, "not-a-code")]
-    assert "check character" in listed.bad[0].reason and "18 characters" in listed.bad[1].reason
+    assert "校验码不符" in listed.bad[0].reason and "应为 18 位" in listed.bad[1].reason
     with pytest.raises(ListInvalid) as refused:
         listed.checked(skip_invalid=False)
     assert "第 2 行" in refused.value.message and "第 3 行" in refused.value.message
