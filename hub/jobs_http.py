@@ -223,11 +223,11 @@ class JobsEndpoint:
             disposition = {"Content-Disposition": f'attachment; filename="{job_id}-{name}"'}
             if name.endswith(".csv"):
                 rows = [row async for page in pages for row in page]
-                text = "".join(csv_lines([rows], job.skipped, lang))
+                text = "".join(csv_lines(job.kind, [rows], job.skipped, lang))
                 return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
                                 headers=disposition)
             rows = await _collect(pages)
-            content = await asyncio.to_thread(xlsx_bytes, rows, job.skipped, lang)
+            content = await asyncio.to_thread(xlsx_bytes, job.kind, rows, job.skipped, lang)
             return Response(content, media_type=XLSX, headers=disposition)
         if name == "manifest.json":
             view = await gateway.check_job(path, job_id)

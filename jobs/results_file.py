@@ -11,10 +11,11 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from connectors.catalogue import CheckKind, domains_of
 from jobs.errors import BadLine
 from jobs.store import ResultRow
 
-__all__ = ["HEADINGS", "Lang", "csv_lines", "verdict_text", "xlsx_bytes"]
+__all__ = ["HEADINGS", "Lang", "csv_lines", "domain_titles", "verdict_text", "xlsx_bytes"]
 
 Lang = Literal["zh", "en"]
 HEADINGS: dict[Lang, tuple[str, ...]] = {
@@ -40,10 +41,20 @@ def verdict_text(verdict: str, lang: Lang) -> str:
     return _VERDICTS[lang].get(verdict, verdict)
 
 
-def _row(r: ResultRow, lang: Lang) -> list[str | int]:
+def domain_titles(kind: str, lang: Lang) -> dict[str, str]:
+    """The check's domains by code, in words (codes the catalogue does not know stay codes)."""
+    try:
+        domains = domains_of(CheckKind(kind))
+    except ValueError:
+        return {}
+    return {d.code: d.title if lang == "zh" else d.english for d in domains}
+
+
+def _row(r: ResultRow, lang: Lang, titles: dict[str, str]) -> list[str | int]:
+    found = [titles.get(code, code) for code in r.findings]
     return [r.seq + 1, r.uscc, r.subject_name or "", verdict_text(r.verdict, lang),
-            "、".join(r.findings) if lang == "zh" else ", ".join(r.findings),
-            "、".join(r.failed) if lang == "zh" else ", ".join(r.failed), r.report_no]
+            "；".join(found) if lang == "zh" else ", ".join(found),
+            "；".join(r.failed) if lang == "zh" else ", ".join(r.failed), r.report_no]
 
 
 def _text(cells: Sequence[str | int]) -> str:
@@ -52,25 +63,28 @@ def _text(cells: Sequence[str | int]) -> str:
     return out.getvalue()
 
 
-def csv_lines(pages: Iterable[Sequence[ResultRow]], skipped: Sequence[BadLine], lang: Lang
-              ) -> Iterable[str]:
+def csv_lines(kind: str, pages: Iterable[Sequence[ResultRow]], skipped: Sequence[BadLine],
+              lang: Lang) -> Iterable[str]:
     """The CSV text, line by line (the first carries the byte-order mark)."""
+    titles = domain_titles(kind, lang)
     yield "\ufeff" + _text(HEADINGS[lang])
     for page in pages:
-        yield "".join(_text(_row(r, lang)) for r in page)
+        yield "".join(_text(_row(r, lang, titles)) for r in page)
     for b in skipped:
         yield _text(["", b.text, "", _INVALID[lang], "", b.reason, f"#{b.line}"])
 
 
-def xlsx_bytes(rows: Sequence[ResultRow], skipped: Sequence[BadLine], lang: Lang) -> bytes:
+def xlsx_bytes(kind: str, rows: Sequence[ResultRow], skipped: Sequence[BadLine], lang: Lang
+               ) -> bytes:
     """The XLSX workbook: the results, and the skipped lines on a second sheet if any."""
     from openpyxl import Workbook
 
+    titles = domain_titles(kind, lang)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("核查结果" if lang == "zh" else "Results")
     sheet.append(list(HEADINGS[lang]))
     for r in rows:
-        sheet.append(_row(r, lang))
+        sheet.append(_row(r, lang, titles))
     if skipped:
         bad = book.create_sheet("无效行" if lang == "zh" else "Invalid lines")
         bad.append(list(_SKIPPED[lang]))

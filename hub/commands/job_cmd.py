@@ -37,10 +37,12 @@ _TEXT = {
     "zh": {"submitted": "已提交核查任务 {id}：{total} 家企业", "skipped": "跳过 {n} 行无效代码",
            "duplicates": "去除 {n} 个重复代码", "all": "全部企业", "left": "剩余",
            "detached": "已停止跟踪；任务 {id} 仍在中枢运行。继续跟踪：hub job wait {id}",
-           "written": "结果已写入 {path}", "status": "任务 {id}：{status}，已完成 {done}/{total}",
+           "written": "结果已写入 {path}", "status": "任务 {id}：{status}，{done}/{total}",
            "verdicts": "核查结论", "CLEAN": "未发现问题", "FINDINGS": "发现问题",
            "INCOMPLETE": "核查不完整", "SUBJECT_UNKNOWN": "登记机关无此企业",
-           "bad": "第 {line} 行 {text!r}：{reason}"},
+           "bad": "第 {line} 行 {text!r}：{reason}",
+           "QUEUED": "排队中", "RUNNING": "进行中", "DONE": "已完成", "CANCELLED": "已取消",
+           "FAILED": "失败"},
     "en": {"submitted": "submitted check job {id}: {total} enterprises",
            "skipped": "skipped {n} invalid lines", "duplicates": "dropped {n} duplicate codes",
            "all": "all enterprises", "left": "left",
@@ -140,7 +142,8 @@ def _summary(job: dict[str, Any], lang: str) -> str:
     comma, semicolon, colon = ("，", "；", "：") if lang == "zh" else (", ", "; ", ": ")
     counts = comma.join(f"{_say(lang, v['verdict'])} {v['count']}" for v in job["verdicts"]
                         if v["verdict"] in _TEXT[lang])
-    head = _say(lang, "status", id=job["id"], status=job["status"], done=job["done"],
+    status = _TEXT[lang].get(job["status"], job["status"]) if lang == "zh" else job["status"]
+    head = _say(lang, "status", id=job["id"], status=status, done=job["done"],
                 total=job["total"])
     return f"{head}{semicolon}{_say(lang, 'verdicts')}{colon}{counts}" if counts else head
 

@@ -131,7 +131,7 @@ def test_ctrl_c_leaves_the_job_running_and_job_wait_picks_it_up(demo: Path,
         fault(demo, "sw_penalties", "ok")
     wait = hub_cmd("job", "wait", job_id, "--out", str(tmp_path / "r.xlsx"), "--home", str(demo))
     assert wait.returncode in (0, 10, 12), wait.stdout + wait.stderr
-    assert f"任务 {job_id}：DONE，已完成 12/12" in wait.stdout
+    assert f"任务 {job_id}：已完成，12/12" in wait.stdout
 
 
 def test_report_verify_accepts_a_report_with_its_proof(demo: Path, tmp_path: Path) -> None:
