@@ -69,7 +69,8 @@ def store_engine(url: str) -> AsyncEngine:
 
 
 async def open_store(url: str, *, report_prefix: str = "XXHC",
-                     report_retention: dt.timedelta = DEFAULT_RETENTION) -> Store:
+                     report_retention: dt.timedelta = DEFAULT_RETENTION,
+                     report_block: int = 1) -> Store:
     """Open the store at `url`; raise `SchemaOutOfDate` unless it is at this hub's revision."""
     engine = store_engine(url)
     metadata = MetaData()
@@ -82,7 +83,7 @@ async def open_store(url: str, *, report_prefix: str = "XXHC",
     jobs = JobStore(engine, job_tables(metadata))
     try:
         register = ReportStore(engine, reports, numbers, prefix=report_prefix,
-                               retention=report_retention)
+                               retention=report_retention, block=report_block)
         await verify_schema(engine)
     except BaseException:
         await engine.dispose()

@@ -3,9 +3,12 @@
 Numbers are unique across every process that shares the store: one transaction makes sure the
 year's row exists (`INSERT … ON CONFLICT DO NOTHING`) and advances it by the size of the batch
 (`UPDATE … RETURNING`), which the database serialises (the row lock on PostgreSQL, the write lock
-on SQLite). A batch of a thousand checks costs one allocation. Reports are kept until their
-retention ends (default three years) and then purged; an expired report is never served, even
-before the purge has run.
+on SQLite). Checks take their numbers from blocks reserved that way (`issue`, `reports.pool`):
+one allocation per block, and a batch of a thousand checks costs one allocation. A check's
+reports are filed with its audit entry, in that entry's transaction (`insertion`, an effect of
+the entry), so a report is on file exactly when the request that issued it is on the record.
+Reports are kept until their retention ends (default three years) and then purged; an expired
+report is never served, even before the purge has run.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    insert,
     select,
     update,
 )
@@ -33,9 +37,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.expression import Executable
 
 from reports.codes import PREFIX, format_report_no
+from reports.pool import NumberPool
 
 __all__ = ["DEFAULT_RETENTION", "RegisterUnavailable", "ReportStore", "StoredReport",
            "report_numbers_table", "reports_table"]
@@ -44,6 +50,8 @@ log = logging.getLogger("hub.reports")
 
 DEFAULT_RETENTION = dt.timedelta(days=1096)  # three years, a leap day included
 _PURGE_EVERY = dt.timedelta(hours=1)
+# 12 columns a row: 500 rows stay under SQLite's 32 766 bound parameters (and PostgreSQL's 65 535)
+_ROWS_PER_INSERT = 500
 
 
 class RegisterUnavailable(Exception):
@@ -99,7 +107,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 class ReportStore:
     def __init__(self, engine: AsyncEngine, reports: Table, numbers: Table, *,
-                 prefix: str = "XXHC", retention: dt.timedelta = DEFAULT_RETENTION) -> None:
+                 prefix: str = "XXHC", retention: dt.timedelta = DEFAULT_RETENTION,
+                 block: int = 1) -> None:
         if not PREFIX.match(prefix):
             raise ValueError(f"report number prefix {prefix!r} must be 2-8 capital letters")
         self.engine = engine
@@ -108,6 +117,12 @@ class ReportStore:
         self.prefix = prefix
         self.retention = retention
         self._purged: dt.datetime | None = None
+        self._pool = NumberPool(self.allocate, block)
+
+    async def issue(self, year: int, count: int) -> list[str]:
+        """`count` consecutive numbers of `year` for a check's reports, from this process's
+        reserved block (a fresh block when it runs short: `reports.pool`)."""
+        return await self._pool.take(year, count)
 
     async def allocate(self, year: int, count: int) -> list[str]:
         """`count` fresh report numbers of `year`, consecutive, never given out before."""
@@ -129,22 +144,33 @@ class ReportStore:
     def filing(self, reports: Sequence[StoredReport]) -> Executable:
         """The statement that files `reports`, for a caller that commits it in a transaction
         of its own (a batch job commits a chunk's reports with its results and audit entry)."""
-        return self.reports.insert().values(_rows(reports))
+        return self.reports.insert().values([_row(r) for r in reports])
+
+    def insertion(self, reports: Sequence[StoredReport]) -> list[Insert]:
+        """The statements that file `reports`, to run in another transaction (the audit
+        entry's): one multi-row INSERT per `_ROWS_PER_INSERT` reports."""
+        rows = [_row(r) for r in reports]
+        return [insert(self.reports).values(rows[i:i + _ROWS_PER_INSERT])
+                for i in range(0, len(rows), _ROWS_PER_INSERT)]
 
     async def add(self, reports: Sequence[StoredReport], now: dt.datetime) -> None:
         """File signed reports (one transaction); expired ones are purged now and then."""
         if not reports:
             return
-        rows = _rows(reports)
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(self.reports.insert(), rows)
+                await conn.execute(self.reports.insert(), [_row(r) for r in reports])
         except (SQLAlchemyError, OSError) as exc:
             raise RegisterUnavailable(f"the reports could not be filed ({exc})") from exc
+        await self.purge_due(now)
+
+    async def purge_due(self, now: dt.datetime) -> None:
+        """Purge expired reports if the last purge of this process is an hour old; a failure
+        is logged (purging can wait)."""
         if self._purged is None or now - self._purged >= _PURGE_EVERY:
             try:
                 await self.purge(now)
-            except RegisterUnavailable as exc:  # the reports are filed; purging can wait
+            except RegisterUnavailable as exc:
                 log.warning("purging expired reports failed: %s", exc)
 
     def expiry(self, checked_at: dt.datetime) -> dt.datetime:
@@ -176,13 +202,12 @@ class ReportStore:
         return int(result.rowcount or 0)
 
 
-def _rows(reports: Sequence[StoredReport]) -> list[dict[str, Any]]:
-    return [{
-        "report_no": r.report_no, "report_id": r.report_id, "kind": r.kind, "uscc": r.uscc,
-        "subject_name": r.subject_name, "verdict": r.verdict,
-        "checked_at": r.checked_at.astimezone(dt.UTC), "caller": r.caller,
-        "key_id": r.key_id, "signature": r.signature, "document": r.document.decode(),
-        "expires_at": r.expires_at.astimezone(dt.UTC)} for r in reports]
+def _row(r: StoredReport) -> dict[str, Any]:
+    return {"report_no": r.report_no, "report_id": r.report_id, "kind": r.kind, "uscc": r.uscc,
+            "subject_name": r.subject_name, "verdict": r.verdict,
+            "checked_at": r.checked_at.astimezone(dt.UTC), "caller": r.caller,
+            "key_id": r.key_id, "signature": r.signature, "document": r.document.decode(),
+            "expires_at": r.expires_at.astimezone(dt.UTC)}
 
 
 def _stored(row: Row[Any]) -> StoredReport:

@@ -153,7 +153,7 @@ class EnterpriseData(GatewayBase):
         register = self._services.reports
         now = self._now.astimezone(CHINA)
         with self._register("no report number could be allocated; no report was issued"):
-            numbers = await register.allocate(now.year, len(usccs))
+            numbers = await register.issue(now.year, len(usccs))
         confirmed = [g.subject.uscc for g in subjects if g.confirmed]
         objected = dict(zip(confirmed, await asyncio.gather(
             *(self._open_objections(u) for u in confirmed)), strict=True))
@@ -170,10 +170,11 @@ class EnterpriseData(GatewayBase):
                 requester=self._requester, now=now,
                 disputes=disputes_by_item(objected.get(g.subject.uscc, [])),
                 application=self.application_id()))
-        if file:
-            with self._register("the reports could not be filed; no report was issued"):
-                await register.add([filed(r, register.expiry(r.checked_at)) for r in reports],
-                                   now)
+        if file:  # in the audit entry's transaction: on file exactly when the request is on record
+            for statement in register.insertion([filed(r, register.expiry(r.checked_at))
+                                                 for r in reports]):
+                self._record.effect(statement)
+        await register.purge_due(now)
         self._record.released(path)
         for r in reports if file else ():  # what the request issued (objections name them)
             self._record.ref(f"report:{r.report_no}")
