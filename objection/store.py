@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connectors.lane import SyncLane
 from objection.model import OPEN_STATES, Event, EventKind, Objection, State, Status, Target
 
 __all__ = ["ObjectionFilter", "ObjectionStore", "objection_tables"]
@@ -118,9 +119,11 @@ def _objection(row: Row[Any]) -> Objection:
 
 
 class ObjectionStore:
-    def __init__(self, engine: AsyncEngine, tables: tuple[Table, Table]) -> None:
+    def __init__(self, engine: AsyncEngine, tables: tuple[Table, Table], *,
+                 lane: SyncLane | None = None) -> None:
         self.engine = engine
         self.table, self.events_table = tables
+        self._lane = lane  # every check reads the open objections: one hop on SQLite
 
     def insertion(self, objection: Objection, fingerprint: str) -> tuple[Insert, Insert]:
         """The statements that store a new objection and its RECEIVED event (run where the
@@ -178,10 +181,13 @@ class ObjectionStore:
         t = self.table
         if not subjects:
             return {}
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(select(t).where(
-                t.c.subject.in_(sorted(set(subjects))), t.c.state.in_(OPEN_STATES))
-                .order_by(t.c.raised_at))).all()
+        query = select(t).where(t.c.subject.in_(sorted(set(subjects))),
+                                t.c.state.in_(OPEN_STATES)).order_by(t.c.raised_at)
+        if self._lane is not None:
+            rows = await self._lane.run(lambda conn: conn.execute(query).all())
+        else:
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
         out: dict[str, list[Objection]] = {}
         for row in rows:
             objection = _objection(row)

@@ -26,7 +26,6 @@ from consent.errors import (
 )
 from reports.codes import CODE_LENGTH, is_report_no, verification_code
 from reports.store import RegisterUnavailable, StoredReport
-from schema.checks import plan
 from schema.errors import InternalError, NotFound, SourceFailed
 from schema.gateway.base import (
     CHINA,
@@ -138,7 +137,7 @@ class EnterpriseData(GatewayBase):
             if gates else [None] * len(usccs)
         subjects = [gate(u, registry, a, self._requester) for u, a in zip(usccs, said,
                                                                             strict=True)]
-        items = plan(sources.configs, kind)
+        items = sources.plan(kind)
         order = sorted(range(len(items)), key=lambda i: sources.expected_ms(items[i].source),
                        reverse=True)
         loads: list[list[Awaitable[Outcome] | None]] = []
