@@ -264,8 +264,11 @@ class AuditWriter:
             return record
         try:
             with conn.begin_nested():
-                for statement in record.effects:
-                    conn.execute(statement)
+                for effect in record.effects:
+                    if isinstance(effect, tuple):  # (statement, rows): one executemany
+                        conn.execute(*effect)
+                    else:
+                        conn.execute(effect)
         except SQLAlchemyError as exc:
             log.error("request %s: its store change failed: %s", record.request_id, exc)
             pending.failed = True

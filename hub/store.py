@@ -88,7 +88,7 @@ async def open_store(url: str, *, report_prefix: str = "XXHC",
                     name="store-lane")
     try:
         register = ReportStore(engine, reports, numbers, prefix=report_prefix,
-                               retention=report_retention, block=report_block)
+                               retention=report_retention, block=report_block, lane=lane)
         await verify_schema(engine)
     except BaseException:
         lane.close()

@@ -90,6 +90,7 @@ class Telemetry:
                                  ["verdict"], registry=reg)
         self.tracer = self._tracer(otlp_endpoint, service, tracer_provider)
         self.tracing = tracer_provider is not None or bool(otlp_endpoint)
+        self._call_series: dict[tuple[str, str], Any] = {}  # labels() takes a lock each time
 
     @staticmethod
     def _tracer(endpoint: str | None, service: str, provider: Any) -> Any:
@@ -121,8 +122,13 @@ class Telemetry:
         return self.span("source.fetch", {"hub.source": source, "hub.keys": keys})
 
     def calls(self, calls: Sequence[Call]) -> None:
+        series = self._call_series
         for call in calls:
-            self.source_calls.labels(call.source, call.status).observe(call.latency_ms / 1000)
+            key = (call.source, call.status)
+            child = series.get(key)
+            if child is None:
+                child = series[key] = self.source_calls.labels(*key)
+            child.observe(call.latency_ms / 1000)
             if call.status != "OK":
                 log.warning("source failed", extra={"source": call.source,
                                                     "status": call.status,

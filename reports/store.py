@@ -5,7 +5,7 @@ year's row exists (`INSERT … ON CONFLICT DO NOTHING`) and advances it by the s
 (`UPDATE … RETURNING`), which the database serialises (the row lock on PostgreSQL, the write lock
 on SQLite). Checks take their numbers from blocks reserved that way (`issue`, `reports.pool`):
 one allocation per block, and a batch of a thousand checks costs one allocation. A check's
-reports are filed with its audit entry, in that entry's transaction (`insertion`, an effect of
+reports are filed with its audit entry, in that entry's transaction (`filing`, an effect of
 the entry), so a report is on file exactly when the request that issued it is on the record.
 Reports are kept until their retention ends (default three years) and then purged; an expired
 report is never served, even before the purge has run.
@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Integer,
     MetaData,
@@ -38,20 +39,26 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.expression import Executable
 
 from reports.codes import PREFIX, format_report_no
 from reports.pool import NumberPool
 
-__all__ = ["DEFAULT_RETENTION", "RegisterUnavailable", "ReportStore", "StoredReport",
+__all__ = ["DEFAULT_RETENTION", "Lane", "RegisterUnavailable", "ReportStore", "StoredReport",
            "report_numbers_table", "reports_table"]
 
 log = logging.getLogger("hub.reports")
 
 DEFAULT_RETENTION = dt.timedelta(days=1096)  # three years, a leap day included
 _PURGE_EVERY = dt.timedelta(hours=1)
-# 12 columns a row: 500 rows stay under SQLite's 32 766 bound parameters (and PostgreSQL's 65 535)
-_ROWS_PER_INSERT = 500
+
+
+T = TypeVar("T")
+
+
+class Lane(Protocol):
+    """Runs a synchronous unit of work on a connection of the store (`connectors.lane`)."""
+
+    def run(self, fn: Callable[[Connection], T]) -> Awaitable[T]: ...
 
 
 class RegisterUnavailable(Exception):
@@ -108,7 +115,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
 class ReportStore:
     def __init__(self, engine: AsyncEngine, reports: Table, numbers: Table, *,
                  prefix: str = "XXHC", retention: dt.timedelta = DEFAULT_RETENTION,
-                 block: int = 1) -> None:
+                 block: int = 1, lane: Lane | None = None) -> None:
         if not PREFIX.match(prefix):
             raise ValueError(f"report number prefix {prefix!r} must be 2-8 capital letters")
         self.engine = engine
@@ -117,7 +124,9 @@ class ReportStore:
         self.prefix = prefix
         self.retention = retention
         self._purged: dt.datetime | None = None
+        self._lane = lane  # a block's reservation: one thread hop on SQLite
         self._pool = NumberPool(self.allocate, block)
+        self._insert = insert(reports)  # one statement: compiled once, cached
 
     async def issue(self, year: int, count: int) -> list[str]:
         """`count` consecutive numbers of `year` for a check's reports, from this process's
@@ -130,28 +139,31 @@ class ReportStore:
             return []
         t = self.numbers
         insert = sqlite_insert if self.engine.dialect.name == "sqlite" else pg_insert
+
+        def reserve(conn: Connection) -> int:
+            with conn.begin():
+                conn.execute(insert(t).values(year=year, issued=0)
+                             .on_conflict_do_nothing(index_elements=["year"]))
+                return int(conn.execute(update(t).where(t.c.year == year)
+                                        .values(issued=t.c.issued + count)
+                                        .returning(t.c.issued)).scalar_one())
+
         try:
-            async with self.engine.begin() as conn:
-                await conn.execute(insert(t).values(year=year, issued=0)
-                                   .on_conflict_do_nothing(index_elements=["year"]))
-                last = (await conn.execute(update(t).where(t.c.year == year)
-                                           .values(issued=t.c.issued + count)
-                                           .returning(t.c.issued))).scalar_one()
+            if self._lane is not None:
+                last = await self._lane.run(reserve)
+            else:
+                async with self.engine.connect() as conn:
+                    last = await conn.run_sync(reserve)
         except (SQLAlchemyError, OSError) as exc:
             raise RegisterUnavailable(f"no report number could be allocated ({exc})") from exc
         return [format_report_no(self.prefix, year, n) for n in range(last - count + 1, last + 1)]
 
-    def filing(self, reports: Sequence[StoredReport]) -> Executable:
-        """The statement that files `reports`, for a caller that commits it in a transaction
-        of its own (a batch job commits a chunk's reports with its results and audit entry)."""
-        return self.reports.insert().values([_row(r) for r in reports])
-
-    def insertion(self, reports: Sequence[StoredReport]) -> list[Insert]:
-        """The statements that file `reports`, to run in another transaction (the audit
-        entry's): one multi-row INSERT per `_ROWS_PER_INSERT` reports."""
-        rows = [_row(r) for r in reports]
-        return [insert(self.reports).values(rows[i:i + _ROWS_PER_INSERT])
-                for i in range(0, len(rows), _ROWS_PER_INSERT)]
+    def filing(self, reports: Sequence[StoredReport]
+               ) -> tuple[Insert, list[dict[str, Any]]]:
+        """The INSERT that files `reports` and its rows, to run as one executemany in another
+        transaction: the audit entry's (a check's reports; a batch job's chunk, with its
+        results), whose writer takes (statement, rows) effects."""
+        return self._insert, [_row(r) for r in reports]
 
     async def add(self, reports: Sequence[StoredReport], now: dt.datetime) -> None:
         """File signed reports (one transaction); expired ones are purged now and then."""
@@ -159,7 +171,7 @@ class ReportStore:
             return
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(self.reports.insert(), [_row(r) for r in reports])
+                await conn.execute(*self.filing(reports))
         except (SQLAlchemyError, OSError) as exc:
             raise RegisterUnavailable(f"the reports could not be filed ({exc})") from exc
         await self.purge_due(now)

@@ -170,9 +170,8 @@ class EnterpriseData(GatewayBase):
                 disputes=disputes_by_item(objected.get(g.subject.uscc, [])),
                 application=self.application_id()))
         if file:  # in the audit entry's transaction: on file exactly when the request is on record
-            for statement in register.insertion([filed(r, register.expiry(r.checked_at))
-                                                 for r in reports]):
-                self._record.effect(statement)
+            self._record.effect(register.filing([filed(r, register.expiry(r.checked_at))
+                                                 for r in reports]))
         await register.purge_due(now)
         self._record.released(path)
         for r in reports if file else ():  # what the request issued (objections name them)
