@@ -105,9 +105,10 @@ class AuditRecord:
     requests: int | None = None  # set: an aggregate of that many requests refused alike
     application: str | None = None  # the application (X-Hub-Application) it served
     refs: list[str] = field(default_factory=list)  # what it issued: "report:<no>", "objection:<id>"
-    # Changes the operation makes to the hub's own store (a consent granted or revoked), as
-    # SQLAlchemy statements: committed in the same transaction as this entry, or not at all.
-    # Not part of the entry's body.
+    # Changes the operation makes to the hub's own store (a consent granted or revoked, the
+    # reports of a check), as SQLAlchemy statements or (statement, rows) pairs run as one
+    # executemany: committed in the same transaction as this entry, or not at all. Not part of
+    # the entry's body.
     effects: tuple[Any, ...] = ()
 
     def withheld(self) -> AuditRecord:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, text
@@ -241,8 +241,7 @@ class AuditWriter:
     def _append(self, conn: Connection, batch: Sequence[_Pending]) -> list[tuple[int, str]]:
         t = self.tables
         self._lock(conn)
-        records = [self._apply(conn, p, r) for p, r in zip(batch, self._claim(batch),
-                                                           strict=True)]
+        records = self._apply_all(conn, batch, self._claim(batch))
         linked = link(records, *(self._head(conn) or (0, GENESIS)))
         conn.execute(insert(t.entries), [e.row() for e in linked.entries])
         if linked.subjects:
@@ -256,6 +255,22 @@ class AuditWriter:
             self._checkpoint(conn, size, head, force=False)
         return [(e.seq, e.entry_hash) for e in linked.entries]
 
+    def _apply_all(self, conn: Connection, batch: Sequence[_Pending],
+                   records: list[AuditRecord]) -> list[AuditRecord]:
+        """Make the records' changes to the store in this transaction. First all at once (one
+        savepoint; the same executemany of consecutive records merged: a batch of checks files
+        its reports in one statement); if that fails, record by record, so that only the
+        records whose changes fail are written FAILED."""
+        changing = [r for r in records if r.effects]
+        if len(changing) > 1:
+            try:
+                with conn.begin_nested():
+                    _execute(conn, [e for r in changing for e in r.effects])
+                return records
+            except SQLAlchemyError:
+                pass  # rolled back to the savepoint: now one by one
+        return [self._apply(conn, p, r) for p, r in zip(batch, records, strict=True)]
+
     def _apply(self, conn: Connection, pending: _Pending, record: AuditRecord) -> AuditRecord:
         """Make the record's changes to the store in this transaction (a savepoint each). If
         they fail, nothing of them is kept, the entry says FAILED and its caller is told the
@@ -264,8 +279,7 @@ class AuditWriter:
             return record
         try:
             with conn.begin_nested():
-                for statement in record.effects:
-                    conn.execute(statement)
+                _execute(conn, record.effects)
         except SQLAlchemyError as exc:
             log.error("request %s: its store change failed: %s", record.request_id, exc)
             pending.failed = True
@@ -344,3 +358,21 @@ class AuditWriter:
         cp = await self._transaction(run)
         await self._witness()
         return cp
+
+
+def _execute(conn: Connection, effects: Sequence[Any]) -> None:
+    """Run store changes in order: a statement, or a (statement, rows) executemany, where the
+    rows of consecutive ones with the same statement go in one executemany."""
+    pending: Any = None
+    rows: list[Any] = []
+    for effect in [*effects, None]:
+        if isinstance(effect, tuple) and effect[0] is pending:
+            rows += effect[1]
+            continue
+        if pending is not None:
+            conn.execute(pending, rows)
+            pending, rows = None, []
+        if isinstance(effect, tuple):
+            pending, rows = effect[0], list(effect[1])
+        elif effect is not None:
+            conn.execute(effect)

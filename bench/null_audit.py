@@ -1,7 +1,8 @@
 """`python -m bench.null_audit CONFIG`: the hub with a null audit sink, for `audit.on_off_ratio`.
 
 The hub has no switch that turns auditing off; the benchmark measures the audit log's cost by
-injecting a sink that writes nothing (`create_app(settings, audit_sink=...)`).
+injecting a sink that writes nothing (`create_app(settings, audit_sink=...)`). Since a check's
+reports are filed in its entry's transaction (the entry's effects), this hub files none either.
 """
 
 from __future__ import annotations

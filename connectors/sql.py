@@ -8,6 +8,9 @@ row (`absent = "not_found"`). Each answer carries its data time, the oldest push
 Identifiers come from validated configuration and keys are bound parameters, so no value ever
 reaches the SQL text. Connections are pooled; for SQLite a fetch first checks that the file is
 still there (the department may take it away), and waits on locks no longer than the timeout.
+A call's queries run as one synchronous function in a `SyncLane`: on PostgreSQL inside the
+async connection, on SQLite whole on one of the connector's own threads (one thread hop per
+call instead of aiosqlite's one per statement, cursor and rollback).
 A failure's `detail` is read by clerks: in Chinese, naming the department, never the view, a
 driver's exception class or its message (those go to the hub's log).
 """
@@ -22,13 +25,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, make_url, text
+from sqlalchemy import Connection, TextClause, bindparam, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from connectors.base import Answer, Call, CallIds, FetchResult, check_age, chunked
 from connectors.config import SourceConfig
 from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
+from connectors.lane import SyncLane
 from connectors.parse import RecordMapper, parse_timestamp
 from connectors.priority import PriorityCap
 
@@ -64,6 +68,8 @@ class SqlConnector:
         self._ids = call_ids or CallIds()
         self._mapper = RecordMapper(config)
         self._cap = PriorityCap(config.concurrency)
+        self._lane = SyncLane(engine, threads=config.concurrency, timeout_s=config.timeout_s,
+                              name=f"sql-{config.name}")
         columns = [config.key_field, *dict.fromkeys(config.fields.values())]
         if config.as_of_column:
             columns.append(config.as_of_column)
@@ -101,7 +107,17 @@ class SqlConnector:
         return result
 
     async def aclose(self) -> None:
+        self._lane.close()
         await self.engine.dispose()
+
+    def _select(self, conn: Connection, keys: list[str]
+                ) -> tuple[list[Any], dict[str, Any] | None]:
+        """The data rows for `keys` and, with a roster, the held keys with their push time."""
+        held = None
+        if self._roster is not None:
+            held = {r[0]: (r[1] if len(r) > 1 else None) for r in
+                    conn.execute(self._roster, {"keys": keys}).all()}
+        return list(conn.execute(self._query, {"keys": keys}).all()), held
 
     async def call(self, keys: list[str], deadline: float, call_id: str
                    ) -> tuple[dict[str, Answer], Call]:
@@ -111,14 +127,10 @@ class SqlConnector:
         try:
             async with asyncio.timeout_at(deadline), self._cap:
                 if self._file is not None and not self._file.exists():
+                    self._lane.reset()
                     await self.engine.dispose()
                     raise SourceUnavailable(f"{cfg.department}的前置库无法打开（数据库文件不存在）")
-                async with self.engine.connect() as conn:
-                    held = None
-                    if self._roster is not None:
-                        held = {r[0]: (r[1] if len(r) > 1 else None) for r in
-                                (await conn.execute(self._roster, {"keys": keys})).all()}
-                    rows = (await conn.execute(self._query, {"keys": keys})).all()
+                rows, held = await self._lane.run(lambda conn: self._select(conn, keys))
             answers = self._answers(keys, [dict(zip(self._columns, r, strict=True))
                                            for r in rows], held, started)
             return answers, Call(cfg.name, "OK", _ms(started), len(keys), call_id)

@@ -94,7 +94,8 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
         keys = KeyRing.load(settings.keys_dir)
         store = await open_store(settings.store_url, report_prefix=settings.report_prefix,
                                  report_retention=dt.timedelta(
-                                     days=settings.report_retention_days))
+                                     days=settings.report_retention_days),
+                                 report_block=settings.report_number_block)
         audit = await AuditLog.open(settings.store_url, keys,
                                     checkpoint_every=settings.checkpoint_every,
                                     checkpoint_seconds=settings.checkpoint_seconds,

@@ -113,8 +113,8 @@ class GraphQLEndpoint:
         self.telemetry.in_flight.inc()
         bound = REQUEST_ID.set(request_id)  # department calls carry it (X-Request-Id)
         try:
-            with self.telemetry.tracer.start_as_current_span(
-                    "graphql.request", attributes={"hub.request_id": request_id}) as span:
+            with self.telemetry.span("graphql.request",
+                                     {"hub.request_id": request_id}) as span:
                 response, trail, record = await self._admitted(request, request_id, media)
                 span.set_attributes({"hub.caller": trail.caller or "",
                                      "hub.operation": trail.operation,
@@ -192,7 +192,7 @@ class GraphQLEndpoint:
     async def _append(self, record: AuditRecord) -> None:
         telemetry = self.telemetry
         started = time.perf_counter()
-        with telemetry.tracer.start_as_current_span("audit.append"):
+        with telemetry.span("audit.append"):
             try:
                 await self.audit.append(record)
             except AuditUnavailable:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from application.store import ApplicationStore, applications_table
 from audit.reviews import ReviewStore, reviews_table
 from audit.store import sqlite_pragmas
+from connectors.lane import SyncLane
 from consent.store import ConsentStore, consents_table
 from hub.console.sessions import SessionStore, sessions_table
 from hub.migrate import verify_schema
@@ -44,12 +45,14 @@ class Store:
     reports: ReportStore
     trusted: Table  # registered documents (hub.trusted)
     jobs: JobStore
+    lane: SyncLane  # reads every check makes, one thread hop each on SQLite
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     async def close(self) -> None:
+        self.lane.close()
         await self.engine.dispose()
 
 
@@ -69,7 +72,8 @@ def store_engine(url: str) -> AsyncEngine:
 
 
 async def open_store(url: str, *, report_prefix: str = "XXHC",
-                     report_retention: dt.timedelta = DEFAULT_RETENTION) -> Store:
+                     report_retention: dt.timedelta = DEFAULT_RETENTION,
+                     report_block: int = 1) -> Store:
     """Open the store at `url`; raise `SchemaOutOfDate` unless it is at this hub's revision."""
     engine = store_engine(url)
     metadata = MetaData()
@@ -80,16 +84,19 @@ async def open_store(url: str, *, report_prefix: str = "XXHC",
     reports, numbers = reports_table(metadata), report_numbers_table(metadata)
     trusted = trusted_documents_table(metadata)
     jobs = JobStore(engine, job_tables(metadata))
+    lane = SyncLane(engine, threads=2, timeout_s=30.0, on_connect=_sqlite_pragmas,
+                    name="store-lane")
     try:
         register = ReportStore(engine, reports, numbers, prefix=report_prefix,
-                               retention=report_retention)
+                               retention=report_retention, block=report_block, lane=lane)
         await verify_schema(engine)
     except BaseException:
+        lane.close()
         await engine.dispose()
         raise
     return Store(engine, metadata, ConsentStore(engine, consents), ReviewStore(engine, reviews),
-                 SessionStore(engine, sessions), ObjectionStore(engine, objections),
-                 ApplicationStore(engine, applications), register, trusted, jobs)
+                 SessionStore(engine, sessions), ObjectionStore(engine, objections, lane=lane),
+                 ApplicationStore(engine, applications), register, trusted, jobs, lane)
 
 
 async def verify_store(url: str) -> None:

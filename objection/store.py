@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -38,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connectors.lane import SyncLane
 from objection.model import OPEN_STATES, Event, EventKind, Objection, State, Status, Target
 
 __all__ = ["ObjectionFilter", "ObjectionStore", "objection_tables"]
@@ -118,9 +120,15 @@ def _objection(row: Row[Any]) -> Objection:
 
 
 class ObjectionStore:
-    def __init__(self, engine: AsyncEngine, tables: tuple[Table, Table]) -> None:
+    def __init__(self, engine: AsyncEngine, tables: tuple[Table, Table], *,
+                 lane: SyncLane | None = None) -> None:
         self.engine = engine
         self.table, self.events_table = tables
+        self._lane = lane  # every check reads the open objections: one hop on SQLite
+        t = self.table
+        self._open_about = select(t).where(
+            t.c.subject.in_(bindparam("subjects", expanding=True)),
+            t.c.state.in_(OPEN_STATES)).order_by(t.c.raised_at)  # built once, compiled once
 
     def insertion(self, objection: Objection, fingerprint: str) -> tuple[Insert, Insert]:
         """The statements that store a new objection and its RECEIVED event (run where the
@@ -175,13 +183,14 @@ class ObjectionStore:
 
     async def open_about(self, subjects: Sequence[str]) -> dict[str, list[Objection]]:
         """The open objections about each of `subjects` (one query for the lot)."""
-        t = self.table
         if not subjects:
             return {}
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(select(t).where(
-                t.c.subject.in_(sorted(set(subjects))), t.c.state.in_(OPEN_STATES))
-                .order_by(t.c.raised_at))).all()
+        query, wanted = self._open_about, {"subjects": sorted(set(subjects))}
+        if self._lane is not None:
+            rows = await self._lane.run(lambda conn: conn.execute(query, wanted).all())
+        else:
+            async with self.engine.connect() as conn:
+                rows = (await conn.execute(query, wanted)).all()
         out: dict[str, list[Objection]] = {}
         for row in rows:
             objection = _objection(row)

@@ -3,21 +3,25 @@
 Numbers are unique across every process that shares the store: one transaction makes sure the
 year's row exists (`INSERT … ON CONFLICT DO NOTHING`) and advances it by the size of the batch
 (`UPDATE … RETURNING`), which the database serialises (the row lock on PostgreSQL, the write lock
-on SQLite). A batch of a thousand checks costs one allocation. Reports are kept until their
-retention ends (default three years) and then purged; an expired report is never served, even
-before the purge has run.
+on SQLite). Checks take their numbers from blocks reserved that way (`issue`, `reports.pool`):
+one allocation per block, and a batch of a thousand checks costs one allocation. A check's
+reports are filed with its audit entry, in that entry's transaction (`filing`, an effect of
+the entry), so a report is on file exactly when the request that issued it is on the record.
+Reports are kept until their retention ends (default three years) and then purged; an expired
+report is never served, even before the purge has run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Integer,
     MetaData,
@@ -26,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    insert,
     select,
     update,
 )
@@ -33,17 +38,27 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.dml import Insert
 
 from reports.codes import PREFIX, format_report_no
+from reports.pool import NumberPool
 
-__all__ = ["DEFAULT_RETENTION", "RegisterUnavailable", "ReportStore", "StoredReport",
+__all__ = ["DEFAULT_RETENTION", "Lane", "RegisterUnavailable", "ReportStore", "StoredReport",
            "report_numbers_table", "reports_table"]
 
 log = logging.getLogger("hub.reports")
 
 DEFAULT_RETENTION = dt.timedelta(days=1096)  # three years, a leap day included
 _PURGE_EVERY = dt.timedelta(hours=1)
+
+
+T = TypeVar("T")
+
+
+class Lane(Protocol):
+    """Runs a synchronous unit of work on a connection of the store (`connectors.lane`)."""
+
+    def run(self, fn: Callable[[Connection], T]) -> Awaitable[T]: ...
 
 
 class RegisterUnavailable(Exception):
@@ -99,7 +114,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 class ReportStore:
     def __init__(self, engine: AsyncEngine, reports: Table, numbers: Table, *,
-                 prefix: str = "XXHC", retention: dt.timedelta = DEFAULT_RETENTION) -> None:
+                 prefix: str = "XXHC", retention: dt.timedelta = DEFAULT_RETENTION,
+                 block: int = 1, lane: Lane | None = None) -> None:
         if not PREFIX.match(prefix):
             raise ValueError(f"report number prefix {prefix!r} must be 2-8 capital letters")
         self.engine = engine
@@ -108,6 +124,14 @@ class ReportStore:
         self.prefix = prefix
         self.retention = retention
         self._purged: dt.datetime | None = None
+        self._lane = lane  # a block's reservation: one thread hop on SQLite
+        self._pool = NumberPool(self.allocate, block)
+        self._insert = insert(reports)  # one statement: compiled once, cached
+
+    async def issue(self, year: int, count: int) -> list[str]:
+        """`count` consecutive numbers of `year` for a check's reports, from this process's
+        reserved block (a fresh block when it runs short: `reports.pool`)."""
+        return await self._pool.take(year, count)
 
     async def allocate(self, year: int, count: int) -> list[str]:
         """`count` fresh report numbers of `year`, consecutive, never given out before."""
@@ -115,36 +139,50 @@ class ReportStore:
             return []
         t = self.numbers
         insert = sqlite_insert if self.engine.dialect.name == "sqlite" else pg_insert
+
+        def reserve(conn: Connection) -> int:
+            with conn.begin():
+                conn.execute(insert(t).values(year=year, issued=0)
+                             .on_conflict_do_nothing(index_elements=["year"]))
+                return int(conn.execute(update(t).where(t.c.year == year)
+                                        .values(issued=t.c.issued + count)
+                                        .returning(t.c.issued)).scalar_one())
+
         try:
-            async with self.engine.begin() as conn:
-                await conn.execute(insert(t).values(year=year, issued=0)
-                                   .on_conflict_do_nothing(index_elements=["year"]))
-                last = (await conn.execute(update(t).where(t.c.year == year)
-                                           .values(issued=t.c.issued + count)
-                                           .returning(t.c.issued))).scalar_one()
+            if self._lane is not None:
+                last = await self._lane.run(reserve)
+            else:
+                async with self.engine.connect() as conn:
+                    last = await conn.run_sync(reserve)
         except (SQLAlchemyError, OSError) as exc:
             raise RegisterUnavailable(f"no report number could be allocated ({exc})") from exc
         return [format_report_no(self.prefix, year, n) for n in range(last - count + 1, last + 1)]
 
-    def filing(self, reports: Sequence[StoredReport]) -> Executable:
-        """The statement that files `reports`, for a caller that commits it in a transaction
-        of its own (a batch job commits a chunk's reports with its results and audit entry)."""
-        return self.reports.insert().values(_rows(reports))
+    def filing(self, reports: Sequence[StoredReport]
+               ) -> tuple[Insert, list[dict[str, Any]]]:
+        """The INSERT that files `reports` and its rows, to run as one executemany in another
+        transaction: the audit entry's (a check's reports; a batch job's chunk, with its
+        results), whose writer takes (statement, rows) effects."""
+        return self._insert, [_row(r) for r in reports]
 
     async def add(self, reports: Sequence[StoredReport], now: dt.datetime) -> None:
         """File signed reports (one transaction); expired ones are purged now and then."""
         if not reports:
             return
-        rows = _rows(reports)
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(self.reports.insert(), rows)
+                await conn.execute(*self.filing(reports))
         except (SQLAlchemyError, OSError) as exc:
             raise RegisterUnavailable(f"the reports could not be filed ({exc})") from exc
+        await self.purge_due(now)
+
+    async def purge_due(self, now: dt.datetime) -> None:
+        """Purge expired reports if the last purge of this process is an hour old; a failure
+        is logged (purging can wait)."""
         if self._purged is None or now - self._purged >= _PURGE_EVERY:
             try:
                 await self.purge(now)
-            except RegisterUnavailable as exc:  # the reports are filed; purging can wait
+            except RegisterUnavailable as exc:
                 log.warning("purging expired reports failed: %s", exc)
 
     def expiry(self, checked_at: dt.datetime) -> dt.datetime:
@@ -176,13 +214,12 @@ class ReportStore:
         return int(result.rowcount or 0)
 
 
-def _rows(reports: Sequence[StoredReport]) -> list[dict[str, Any]]:
-    return [{
-        "report_no": r.report_no, "report_id": r.report_id, "kind": r.kind, "uscc": r.uscc,
-        "subject_name": r.subject_name, "verdict": r.verdict,
-        "checked_at": r.checked_at.astimezone(dt.UTC), "caller": r.caller,
-        "key_id": r.key_id, "signature": r.signature, "document": r.document.decode(),
-        "expires_at": r.expires_at.astimezone(dt.UTC)} for r in reports]
+def _row(r: StoredReport) -> dict[str, Any]:
+    return {"report_no": r.report_no, "report_id": r.report_id, "kind": r.kind, "uscc": r.uscc,
+            "subject_name": r.subject_name, "verdict": r.verdict,
+            "checked_at": r.checked_at.astimezone(dt.UTC), "caller": r.caller,
+            "key_id": r.key_id, "signature": r.signature, "document": r.document.decode(),
+            "expires_at": r.expires_at.astimezone(dt.UTC)}
 
 
 def _stored(row: Row[Any]) -> StoredReport:

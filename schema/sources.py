@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from connectors.base import AnswerStatus, Call, Connector
+from connectors.catalogue import CheckKind
 from connectors.config import SourceConfig
 from schema.breaker import Breaker
+from schema.checks import PlanItem, plan
 
 __all__ = ["SourceSet", "SourceState"]
 
@@ -49,11 +51,19 @@ class SourceSet:
     states: dict[str, SourceState] = field(default_factory=dict)
     breaker_failures: int = 5
     breaker_reset_s: float = 10.0
+    _plans: dict[CheckKind, tuple[PlanItem, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in self.configs:
             self.states.setdefault(name, SourceState(
                 breaker=Breaker(self.breaker_failures, self.breaker_reset_s)))
+
+    def plan(self, kind: CheckKind) -> tuple[PlanItem, ...]:
+        """The domains of a `kind` check with their sources (made once: configs are fixed)."""
+        items = self._plans.get(kind)
+        if items is None:
+            items = self._plans[kind] = tuple(plan(self.configs, kind))
+        return items
 
     def person_source(self, category: str) -> SourceConfig | None:
         return next((c for c in self.configs.values()

@@ -28,15 +28,31 @@ class CanonicalError(ValueError):
     """The value cannot be put in canonical form; the message says where."""
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})  # always canonical-ready, by exact type
+
+
 def _valid(value: Any) -> bool:
-    """Whether a value is canonical-ready; cheap, since every signed document passes here."""
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _valid(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_valid(v) for v in value)
+    """Whether a value is canonical-ready. Every signed document passes here, so the common
+    case — a plain scalar, checked by its exact type — costs no call (subclasses such as a
+    `StrEnum` take the slower `isinstance` path)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is dict or isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) is str and type(item) in _SCALARS:
+                continue
+            if not isinstance(key, str) or not _valid(item):
+                return False
+        return True
+    if kind is list or isinstance(value, list):
+        for item in value:
+            if type(item) not in _SCALARS and not _valid(item):
+                return False
+        return True
     if isinstance(value, float):
         return math.isfinite(value)
-    return value is None or isinstance(value, str | int | bool)
+    return isinstance(value, str | int | bool)
 
 
 def _where(value: Any, path: str) -> str:

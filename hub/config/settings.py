@@ -83,6 +83,7 @@ class Settings:
     breaker_reset_s: float = 10.0  # how long an open circuit waits before a probe
     report_prefix: str = "XXHC"  # report numbers XXHC-2026-000123
     report_retention_days: int = 1096  # how long filed reports are kept (three years)
+    report_number_block: int = 20  # report numbers a process reserves at a time (reports.pool)
     public_url: str | None = None  # where /verify is reached (the QR code); else host:port
     pdf_workers: int = 1  # processes that print 告知书 PDFs
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -203,7 +204,7 @@ def _limits(raw: Mapping[str, Any]) -> Limits:
 
 def _reports(raw: Mapping[str, Any]) -> dict[str, Any]:
     table = _table(raw, "reports")
-    known = ("prefix", "retention_days", "public_url", "pdf_workers")
+    known = ("prefix", "retention_days", "public_url", "pdf_workers", "number_block")
     unknown = sorted(set(table) - set(known))
     if unknown:
         raise ConfigError(f"reports.{unknown[0]}: unknown key (known: {', '.join(known)})")
@@ -220,7 +221,9 @@ def _reports(raw: Mapping[str, Any]) -> dict[str, Any]:
             "report_retention_days": _int("reports.retention_days",
                                           table.get("retention_days", 1096), 1, 36_600),
             "public_url": public,
-            "pdf_workers": _int("reports.pdf_workers", table.get("pdf_workers", 1), 1, 64)}
+            "pdf_workers": _int("reports.pdf_workers", table.get("pdf_workers", 1), 1, 64),
+            "report_number_block": _int("reports.number_block", table.get("number_block", 20),
+                                        1, 100_000)}
 
 
 def _store(value: str, environ: Mapping[str, str]) -> str:

@@ -17,7 +17,8 @@ data time.
 
 A check asks the market registry first, for the whole batch in one load, and only then the
 other departments, for the subjects the registry confirmed (`schema.report`); its reports are
-numbered and filed in the report register before they are returned, and read again through
+numbered from the report register and filed with the request's audit entry, in its
+transaction, before they are returned; they are read again through
 `filed_report` and `verify_report`. Consent management and audit reads go through the gateway
 too (`grant_consent`, `revoke_consent`, `audit_search`, `audit_verification`, `access_log`, and
 for the auditor's console `audit_entry`, `audit_status`, `audit_export`, `audit_consents` and

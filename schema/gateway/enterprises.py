@@ -26,7 +26,6 @@ from consent.errors import (
 )
 from reports.codes import CODE_LENGTH, is_report_no, verification_code
 from reports.store import RegisterUnavailable, StoredReport
-from schema.checks import plan
 from schema.errors import InternalError, NotFound, SourceFailed
 from schema.gateway.base import (
     CHINA,
@@ -138,7 +137,7 @@ class EnterpriseData(GatewayBase):
             if gates else [None] * len(usccs)
         subjects = [gate(u, registry, a, self._requester) for u, a in zip(usccs, said,
                                                                             strict=True)]
-        items = plan(sources.configs, kind)
+        items = sources.plan(kind)
         order = sorted(range(len(items)), key=lambda i: sources.expected_ms(items[i].source),
                        reverse=True)
         loads: list[list[Awaitable[Outcome] | None]] = []
@@ -153,7 +152,7 @@ class EnterpriseData(GatewayBase):
         register = self._services.reports
         now = self._now.astimezone(CHINA)
         with self._register("no report number could be allocated; no report was issued"):
-            numbers = await register.allocate(now.year, len(usccs))
+            numbers = await register.issue(now.year, len(usccs))
         confirmed = [g.subject.uscc for g in subjects if g.confirmed]
         objected = dict(zip(confirmed, await asyncio.gather(
             *(self._open_objections(u) for u in confirmed)), strict=True))
@@ -170,10 +169,10 @@ class EnterpriseData(GatewayBase):
                 requester=self._requester, now=now,
                 disputes=disputes_by_item(objected.get(g.subject.uscc, [])),
                 application=self.application_id()))
-        if file:
-            with self._register("the reports could not be filed; no report was issued"):
-                await register.add([filed(r, register.expiry(r.checked_at)) for r in reports],
-                                   now)
+        if file:  # in the audit entry's transaction: on file exactly when the request is on record
+            self._record.effect(register.filing([filed(r, register.expiry(r.checked_at))
+                                                 for r in reports]))
+        await register.purge_due(now)
         self._record.released(path)
         for r in reports if file else ():  # what the request issued (objections name them)
             self._record.ref(f"report:{r.report_no}")

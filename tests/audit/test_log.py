@@ -16,10 +16,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import MetaData, delete, insert, select, text, update
 
 from audit.entry import AuditRecord, entry_hash
+from audit.errors import AuditUnavailable
 from audit.log import AuditLog, verify_log
+from reports.store import report_numbers_table
 from signing.canonical import canonical
 from signing.keys import KeyRing, init_keys
 from tests.pg import fresh_database, postgres_url_or_skip
@@ -223,3 +225,26 @@ async def test_an_unwritable_store_fails_the_append(log: AuditLog, url: str) -> 
     with pytest.raises(AuditUnavailable):
         await log.append(record(50))
     assert await log.size() == 3
+
+
+async def test_store_changes_of_one_batch_commit_together_but_fail_alone(log: AuditLog) -> None:
+    """Records appended at once go in one transaction, their changes first all together; when
+    one record's change fails, only that record is FAILED and its caller told, and every other
+    record's change is kept."""
+    numbers = report_numbers_table(MetaData())
+    stmt = insert(numbers)
+
+    def changing(i: int, year: int) -> AuditRecord:
+        return record(i, effects=((stmt, [{"year": year, "issued": i}]),))
+
+    got = await asyncio.gather(log.append(changing(1, 2031)), log.append(changing(2, 2032)),
+                               log.append(changing(3, 2031)),  # the year is there already
+                               log.append(changing(4, 2033)), return_exceptions=True)
+    assert [isinstance(g, AuditUnavailable) for g in got] == [False, False, True, False]
+    async with log.reader.connect() as conn:
+        kept = dict((await conn.execute(select(numbers.c.year, numbers.c.issued))).all())
+        e = log.tables.entries
+        outcomes = dict((await conn.execute(select(e.c.request_id, e.c.outcome))).all())
+    assert kept == {2031: 1, 2032: 2, 2033: 4}
+    assert outcomes == {"r1": "ALLOWED", "r2": "ALLOWED", "r3": "FAILED", "r4": "ALLOWED"}
+    assert [g[0] for g in got if isinstance(g, tuple)] == [1, 2, 4]  # r3's entry is seq 3

@@ -255,3 +255,53 @@ def test_a_chinese_case_number_is_kept_and_searchable(app: HubHarness,
     assert report["case"] == longest
     (entry,) = entries(app, longest)
     assert entry["case"] == longest and entry["caller"] == "court"
+
+
+def filed_numbers(app: HubHarness) -> set[str]:
+    """The report numbers on file, read straight from the store."""
+    engine = create_engine(app.settings.store_url.replace("+aiosqlite", ""))
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT report_no FROM reports"))}
+    finally:
+        engine.dispose()
+
+
+def test_a_report_is_filed_with_its_audit_entry_or_not_at_all(
+        app: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    """With the audit store unwritable a check answers AUDIT_UNAVAILABLE and files no report;
+    the number it took is never issued again; once writable, the next report is on file."""
+    uscc = clean_sandbox.enterprise("clean")
+    last = check(app, uscc)["reportNo"]
+    before = filed_numbers(app)
+    with app.audit_unwritable():
+        r = app.post(CHECK, {"kind": "BANKRUPTCY", "uscc": uscc}, caller="court",
+                     purpose="BANKRUPTCY").json()
+    assert r["data"] is None and r["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+    assert filed_numbers(app) == before
+    number = check(app, uscc)["reportNo"]
+    assert filed_numbers(app) == before | {number} and number not in before
+    assert int(number[-6:]) == int(last[-6:]) + 2  # the withheld check's number is a gap
+
+
+def test_a_report_the_store_refuses_is_not_issued(app: HubHarness,
+                                                  clean_sandbox: SandboxProcess) -> None:
+    """If the register refuses the report (here a trigger), the check answers
+    AUDIT_UNAVAILABLE, its entry says FAILED and nothing is on file."""
+    uscc = clean_sandbox.enterprise("clean")
+    before = filed_numbers(app)
+    engine = create_engine(app.settings.store_url.replace("+aiosqlite", ""))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TRIGGER no_reports BEFORE INSERT ON reports "
+                              "BEGIN SELECT RAISE(ABORT, 'full'); END"))
+        r = app.post(CHECK, {"kind": "BANKRUPTCY", "uscc": uscc}, caller="court",
+                     purpose="BANKRUPTCY", headers={"X-Hub-Case": "RPT-REFUSED"}).json()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER no_reports"))
+        engine.dispose()
+    assert r["data"] is None and r["errors"][0]["extensions"]["code"] == "AUDIT_UNAVAILABLE"
+    assert filed_numbers(app) == before
+    (entry,) = entries(app, "RPT-REFUSED")
+    assert entry["outcome"] == "FAILED" and entry["released"] == []

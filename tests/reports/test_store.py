@@ -99,6 +99,64 @@ def test_numbers_are_unique_across_processes(store_url: str, tmp_path: Path) -> 
     assert sorted(numbers) == [f"XXHC-2026-{n:06d}" for n in range(1, 301)]
 
 
+_BLOCK_WORKER = """
+import asyncio, sys
+from hub.store import open_store
+
+async def main(url):
+    store = await open_store(url, report_block=7)
+    try:
+        for i in range(40):
+            for number in await store.reports.issue(2026, 1 + i % 3):
+                print(number)
+    finally:
+        await store.close()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def test_numbers_issued_from_blocks_are_unique_across_processes(store_url: str) -> None:
+    """Three hub processes issuing from blocks of 7 at once never issue one number twice, and
+    the register's counter covers every number issued (what the blocks left over is a gap)."""
+    asyncio.run(_create(store_url))
+    procs = [subprocess.Popen([sys.executable, "-c", _BLOCK_WORKER, store_url], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    numbers = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        numbers += out.split()
+    assert len(numbers) == 3 * 79 and len(set(numbers)) == len(numbers)
+    issued = asyncio.run(_counter(store_url, 2026))
+    # No request needs more than a block, so every reservation was one whole block of 7.
+    assert issued % 7 == 0 and max(int(n[-6:]) for n in numbers) <= issued
+
+
+async def _counter(url: str, year: int) -> int:
+    store = await open_store(url)
+    try:
+        (last,) = await store.reports.allocate(year, 1)
+        return int(last[-6:]) - 1
+    finally:
+        await store.close()
+
+
+async def test_a_process_issues_consecutive_numbers_from_its_block(store_url: str) -> None:
+    store = await open_store(store_url, report_block=10)
+    other = await open_store(store_url, report_block=10)
+    try:
+        assert await store.reports.issue(2026, 2) == ["XXHC-2026-000001", "XXHC-2026-000002"]
+        assert await other.reports.issue(2026, 1) == ["XXHC-2026-000011"]
+        assert await store.reports.issue(2026, 1) == ["XXHC-2026-000003"]
+        assert await store.reports.issue(2026, 30) == [f"XXHC-2026-{n:06d}" for n in
+                                                        range(21, 51)]
+    finally:
+        await store.close()
+        await other.close()
+
+
 async def _create(url: str) -> None:
     store = await open_store(url)
     await store.close()

@@ -19,7 +19,22 @@ def test_fixed_vector() -> None:
     ({"a": {1: "x"}}, "$.a: object keys must be strings"),
     ({"a": {1, 2}}, "$.a: set is not a JSON value"),
     ({"a": b"bytes"}, "$.a: bytes is not a JSON value"),
+    ({"a": [1, (2, 3)]}, "$.a[1]: tuple is not a JSON value"),
+    ({"a": {"b": [{"c": float("-inf")}]}}, "$.a.b[0].c: NaN and infinities"),
 ])
 def test_values_without_a_canonical_form(doc: object, says: str) -> None:
     with pytest.raises(CanonicalError, match=f"^{says}".replace("[", r"\[").replace("$", r"\$")):
         canonical(doc)
+
+
+def test_subclasses_of_json_types_are_taken_as_those_types() -> None:
+    """A `StrEnum` value or a dict subclass is canonical as the plain value it is."""
+    import enum
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+
+    class Ordered(dict):  # type: ignore[type-arg]
+        pass
+
+    assert canonical(Ordered(b=Colour.RED, a=[True, 1])) == b'{"a":[true,1],"b":"red"}'

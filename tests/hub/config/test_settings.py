@@ -67,6 +67,13 @@ def test_values_given_are_taken(tmp_path: Path) -> None:
     assert (settings.checkpoint_every, settings.checkpoint_seconds) == (100, 2.5)
 
 
+def test_report_numbers_are_reserved_in_blocks_of_twenty_unless_configured(tmp_path: Path
+                                                                           ) -> None:
+    assert load_settings(write(tmp_path, CALLER + SOURCE), environ={}).report_number_block == 20
+    text = "[reports]\nnumber_block = 1\n" + CALLER + SOURCE
+    assert load_settings(write(tmp_path, text), environ={}).report_number_block == 1
+
+
 @pytest.mark.parametrize(("text", "says"), [
     ("[hub\n", "not valid TOML"),
     ("[astrology]\n" + CALLER + SOURCE, "astrology: unknown section"),
@@ -82,6 +89,11 @@ def test_values_given_are_taken(tmp_path: Path) -> None:
                                                      "from 1"),
     ("[limits]\nmax_depth = 1\n" + CALLER + SOURCE, "limits.max_depth: must be a whole number "
                                                     "from 2 to 100"),
+    ("[reports]\nnumber_block = 0\n" + CALLER + SOURCE, "reports.number_block: must be a whole "
+                                                       "number from 1 to 100000"),
+    ("[reports]\nnumber_block = 2.5\n" + CALLER + SOURCE, "reports.number_block: must be a whole "
+                                                         "number"),
+    ("[reports]\nblock = 5\n" + CALLER + SOURCE, "reports.block: unknown key (known: prefix, "),
     ("[limits]\nmax_width = 1\n" + CALLER + SOURCE, "limits.max_width: unknown key (known: "
                                                     "max_depth"),
     (SOURCE, "callers: declare at least one [callers.NAME] table"),

@@ -1,0 +1,72 @@
+"""The sync lane: a unit of synchronous database work in one hop, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from connectors.lane import SyncLane
+from tests.pg import fresh_database, postgres_url_or_skip
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "lane.sqlite"
+        with closing(sqlite3.connect(path)) as db, db:
+            db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
+            db.execute("INSERT INTO t VALUES ('a', 1), ('b', 2)")
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    with fresh_database(postgres_url_or_skip()) as pg:
+        yield pg
+
+
+async def test_a_unit_of_work_runs_whole_and_ends_with_its_connection(url: str) -> None:
+    engine = create_async_engine(url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES ('a', 1), ('b', 2)"))
+    lane = SyncLane(engine, threads=2, timeout_s=5.0)
+    seen: list[str] = []
+
+    def read(conn: Connection) -> list[tuple[str, int]]:
+        seen.append(threading.current_thread().name)
+        return [tuple(r) for r in conn.execute(text("SELECT k, v FROM t ORDER BY k")).all()]
+
+    def write_uncommitted(conn: Connection) -> None:
+        conn.execute(text("INSERT INTO t VALUES ('c', 3)"))
+
+    try:
+        assert await lane.run(read) == [("a", 1), ("b", 2)]
+        await lane.run(write_uncommitted)  # not committed: rolled back with the connection
+        assert await lane.run(read) == [("a", 1), ("b", 2)]
+        lane.reset()  # pooled connections closed; the next unit opens a fresh one
+        assert await lane.run(read) == [("a", 1), ("b", 2)]
+    finally:
+        lane.close()
+        await engine.dispose()
+    main = threading.main_thread().name
+    if engine.dialect.name == "sqlite":  # its own threads, one hop per unit
+        assert all(name.startswith("sync-lane") for name in seen)
+    else:  # asyncpg needs no thread: the work runs on the loop's own (through run_sync)
+        assert seen == [main] * 3
+
+
+async def test_an_in_memory_sqlite_database_stays_on_the_async_engine() -> None:
+    """A `:memory:` database is one per connection: a second engine would see another one."""
+    engine = create_async_engine("sqlite+aiosqlite:///:memory:")
+    lane = SyncLane(engine, threads=1, timeout_s=1.0)
+    try:
+        assert await lane.run(lambda conn: conn.execute(text("SELECT 41 + 1")).scalar()) == 42
+    finally:
+        lane.close()
+        await engine.dispose()
