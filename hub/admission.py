@@ -75,7 +75,10 @@ class LagLimit:
         self.memory_s = memory_s
         self.cpu_share = 0.0
         self.binding = False  # refused at the limit since the last tick
-        self.last_lag_s = 0.0  # the last tick's (`Admission.background_turn` reads it)
+        # The last tick's lag as the loop's own clock saw it (`Admission.background_turn`
+        # reads it; uvloop's clock moves in whole milliseconds and is read at the start of a
+        # loop pass, so it shows less lag than `lag_s`: the batch job's pacing was tuned on it).
+        self.last_lag_s = 0.0
         self.headroom = True  # the last latency window was near the baseline
         self._window: list[float] = []
         self._window_start: float | None = None
@@ -86,9 +89,11 @@ class LagLimit:
         """The lowest window median remembered, or None before the first window."""
         return min((m for _, m in self._medians), default=None)
 
-    def observe(self, lag_s: float, cpu_share: float = 0.0) -> None:
-        """One tick of the loop's lag and its thread's CPU demand."""
-        self.last_lag_s = lag_s
+    def observe(self, lag_s: float, cpu_share: float = 0.0,
+                loop_lag_s: float | None = None) -> None:
+        """One tick of the loop's lag and its thread's CPU demand (`loop_lag_s`: the lag on
+        the loop's clock, when it differs)."""
+        self.last_lag_s = lag_s if loop_lag_s is None else loop_lag_s
         self.cpu_share += self.smoothing * (cpu_share - self.cpu_share)
         if lag_s > self.high_s or self.cpu_share >= self.busy:
             self.limit = max(float(self.floor), self.limit * self.decrease)
@@ -242,15 +247,17 @@ class Admission:
         return await self.buckets.take(caller, quota, time.time())
 
     async def _tick(self, every_s: float = 0.02) -> None:
-        # time.perf_counter, not loop.time(): uvloop's clock moves in whole milliseconds.
+        # time.perf_counter for the limit: uvloop's clock moves in whole milliseconds.
+        loop = asyncio.get_running_loop()
         demand = ThreadDemand()  # this coroutine runs on the loop's thread
         try:
             while True:
-                start, wanted = time.perf_counter(), demand()
+                start, wanted, loop_start = time.perf_counter(), demand(), loop.time()
                 await asyncio.sleep(every_s)
                 wall = time.perf_counter() - start
                 share = (demand() - wanted) / wall if wall > 0 else 0.0
-                self.limit.observe(max(0.0, wall - every_s), min(1.0, share))
+                self.limit.observe(max(0.0, wall - every_s), min(1.0, share),
+                                   max(0.0, loop.time() - loop_start - every_s))
         finally:
             demand.close()
 

@@ -331,3 +331,13 @@ def test_the_served_app_freezes_its_start_up_objects_out_of_the_collector(
     assert gc.get_freeze_count() == 0
     with TestClient(create_app(harness.settings)):  # tests and embedders: left alone
         assert gc.get_freeze_count() == 0
+
+
+def test_background_work_reads_the_lag_on_the_loops_own_clock() -> None:
+    """The limit follows the lag timed with perf_counter; the batch job's turn keeps reading
+    it as the loop's clock shows it (whole milliseconds, as its pacing was tuned on)."""
+    limit = LagLimit(64, floor=2)
+    limit.observe(0.012, 0.0, loop_lag_s=0.002)
+    assert limit.last_lag_s == 0.002 and limit.limit == 48  # the limit saw 12 ms
+    limit.observe(0.004)
+    assert limit.last_lag_s == 0.004 and limit.limit == 48
