@@ -44,22 +44,24 @@ class LagLimit:
     - the latency of the requests it admitted (`done`): once a window of them is complete
       (at least `window_n` requests over at least `window_s`), its median over `tolerance` x
       the baseline, the lowest window median of the last `memory_s` (so a lasting change in
-      what requests cost becomes the baseline within that time): more in flight only queues
-      work, in the hub or at the departments.
+      what requests cost becomes the baseline within that time), but only while the loop's
+      thread wants the CPU at least `contended` of the time: then more in flight only queues
+      work in the hub. With CPU to spare a slower median is the departments' own latency,
+      which a smaller limit would not shorten.
 
     It grows by one per tick while it is binding (requests were refused at it since the last
     tick), the loop keeps up (lag under `low_s`), has CPU to spare and the last latency window
     had headroom (its median at most `grow_below` x the baseline; between that and
     `tolerance` the limit holds). So it is meant to settle at the concurrency that just keeps
     the hub and its departments busy: a handful when the departments answer at once (it does),
-    many more when they are slow (with latencies that vary widely between requests the latency
-    rule can hold it at its floor instead: bench/README.md, "a regression left open").
+    many more when they are slow.
     """
 
     def __init__(self, ceiling: int, *, floor: int = 2, initial: int | None = None,
                  high_s: float = 0.010, low_s: float = 0.003, decrease: float = 0.75,
                  busy: float = 0.9, smoothing: float = 0.5, tolerance: float = 2.0,
-                 grow_below: float = 1.25, window_n: int = 16, window_s: float = 0.1, memory_s: float = 30.0) -> None:
+                 grow_below: float = 1.25, contended: float = 0.6, window_n: int = 16,
+                 window_s: float = 0.1, memory_s: float = 30.0) -> None:
         self.ceiling = ceiling
         self.floor = min(floor, ceiling)
         self.limit = float(min(ceiling, initial if initial is not None else ceiling))
@@ -70,6 +72,7 @@ class LagLimit:
         self.smoothing = smoothing
         self.tolerance = tolerance
         self.grow_below = grow_below
+        self.contended = contended
         self.window_n = window_n
         self.window_s = window_s
         self.memory_s = memory_s
@@ -115,8 +118,12 @@ class LagLimit:
             self._medians.popleft()
         self._medians.append((now, median))
         baseline = min(m for _, m in self._medians)
-        self.headroom = median <= self.grow_below * baseline
-        if median > self.tolerance * baseline:
+        # Latency counts only while the loop's thread is busy (`contended`): then a slower
+        # median is requests queueing in the hub. With CPU to spare it is the departments
+        # taking longer, which fewer requests in flight would not cure, only starve.
+        contended = self.cpu_share >= self.contended
+        self.headroom = not contended or median <= self.grow_below * baseline
+        if contended and median > self.tolerance * baseline:
             self.limit = max(float(self.floor), self.limit * self.decrease)
 
     def admits(self, in_flight: int) -> bool:

@@ -90,7 +90,7 @@ def test_the_limit_follows_the_latency_of_what_it_admitted() -> None:
     holds; a lasting change in what requests cost becomes the baseline once the old one is
     forgotten."""
     limit = LagLimit(64, floor=2, tolerance=2.0, grow_below=1.25, window_n=4, window_s=0.1,
-                     memory_s=10.0)
+                     memory_s=10.0, contended=0.0)  # latency always counts here
     limit.observe(0.0)
     for k in range(3):
         limit.done(0.020, 1.0 + k)  # three requests over 2 s: not yet a window (4 needed)
@@ -118,6 +118,26 @@ def test_the_limit_follows_the_latency_of_what_it_admitted() -> None:
     limit.admits(10**6)
     limit.observe(0.0)
     assert limit.limit == 49 * 0.75 ** 5 + 1
+
+
+def test_slower_departments_do_not_shrink_a_limit_with_cpu_to_spare() -> None:
+    """Latency that grows while the loop's thread is mostly idle is the departments' own: the
+    limit keeps growing (shrinking it would only starve the hub). The same latency while the
+    thread is busy is queueing in the hub: the limit shrinks."""
+    limit = LagLimit(64, floor=2, initial=8, window_n=4, window_s=0.1, contended=0.6)
+    limit.observe(0.0, 0.2)  # idle: smoothed share 0.1
+    _window(limit, 0.020, at=1.0)
+    for k in range(5):
+        _window(limit, 0.400 + 0.1 * k, at=2.0 + k)  # departments got 20-25x slower
+        assert limit.headroom
+        limit.admits(10**6)
+        limit.observe(0.0, 0.2)
+    assert limit.limit == 8 + 5  # grew once per tick, never shrank
+    for _ in range(3):
+        limit.observe(0.0, 0.8)  # the loop's thread gets busy: share 0.1 -> 0.71
+    assert 0.6 <= limit.cpu_share < 0.9 and limit.limit == 13
+    _window(limit, 0.900, at=8.0)
+    assert limit.limit == 13 * 0.75 and not limit.headroom
 
 
 def test_thread_demand_counts_time_on_the_cpu_and_waiting_for_it(tmp_path: Path) -> None:
@@ -306,6 +326,7 @@ async def test_admission_feeds_the_limit_the_latency_of_each_admitted_request() 
             now[0] = 100.0 + k * 0.01
             admission.leave(0.020)  # a window of 20 ms requests: the baseline
         assert admission.in_flight == 0 and admission.limit.baseline_s == 0.020
+        admission.limit.cpu_share = 0.8  # the loop's thread is busy: latency is queueing
         for _ in range(n + 1):
             assert admission.enter()
         for k in range(n):
