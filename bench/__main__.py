@@ -17,6 +17,7 @@ import orjson
 from bench import scenarios
 from bench.clients import compare_clients
 from bench.fanout import coalesce
+from bench.overload import overload
 from bench.procs import HubProcess, SandboxProc
 from hub.commands.sandbox_cmd import run_loop
 from sandbox.data import World
@@ -41,7 +42,26 @@ TARGETS: list[tuple[str, float, str, str]] = [
     ("job.incomplete", 0.0, "<=", "10k job: INCOMPLETE enterprises"),
     ("job.peak_rss_mb", 200.0, "<=", "10k job: hub peak RSS (MB)"),
     ("job.interactive_p99_ratio", 1.5, "<=", "interactive p99 during job / without"),
+    ("overload.excess_shed_fast_share", 0.95, ">=", "4x capacity: excess shed within 50 ms"),
+    ("overload.accepted_p99_ratio", 2.0, "<=", "4x capacity: accepted p99 / unloaded p99"),
+    ("overload.accepted_p99_ratio_strict", 2.0, "<=", "  the same / the lower of two unloaded"),
+    ("overload.hub_p99_ratio_strict", 2.0, "<=", "  as the hub measured it (its log)"),
+    ("overload.other_errors", 0.0, "<=", "4x capacity: errors of other kinds"),
+    ("overload.audit_exact", 1.0, ">=", "audit: entries + aggregate counts == requests"),
 ]
+
+
+OVERLOAD_KEYS = ("overload.capacity_per_s", "overload.target_per_s", "overload.offered_per_s",
+                 "overload.send_late_p99_ms", "overload.offered", "overload.accepted",
+                 "overload.shed", "overload.excess", "overload.shed_fast",
+                 "overload.refused_fast_share",
+                 "overload.shed_p50_ms", "overload.shed_p99_ms", "overload.unloaded_p99_ms",
+                 "overload.unloaded_after_p99_ms", "overload.hub_unloaded_p99_ms",
+                 "overload.hub_after_p99_ms", "overload.hub_accepted_p99_ms",
+                 "overload.accepted_p50_ms", "overload.accepted_p99_ms", "overload.settled_p99_ms",
+                 "overload.error_kinds",
+                 "overload.requests_sent", "overload.audit_requests",
+                 "overload.audit_aggregates", "overload.audit_exact")
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +97,8 @@ def table(figures: dict[str, Any]) -> str:
                 "clients.floor_streams_us_per_call", "clients.hub_connector_us_per_call",
                 "throughput.max_checks_per_s", "throughput.collapsed",
                 "faults.p50_ms", "faults.max_ms", "faults.others_unaffected",
-                "audit.on_checks_per_s", "audit.off_checks_per_s"):
+                "audit.on_checks_per_s", "audit.off_checks_per_s",
+                *OVERLOAD_KEYS):
         lines.append(f"{key:48} {figures.get(key)!s:>12}")
     for n in (1, 10, 100, 1000):
         if f"batch.{n}.wall_s" in figures:
@@ -132,7 +153,8 @@ async def run(quick: bool) -> dict[str, Any]:
         (probe,) = [c for c in scenarios.ipo_configs(sandbox) if c.name == CLIENT_PROBE]
         figures.update(await compare_clients(probe, usccs[0], 2000 if quick else 8000))
         sandbox.latency(True)
-        print(f"  coalescing and clients done in {time.perf_counter() - started:.0f} s",
+        figures.update(await overload(sandbox, usccs, seconds=5.0 if quick else 20.0))
+        print(f"  coalescing, clients and overload done in {time.perf_counter() - started:.0f} s",
               flush=True)
     finally:
         sandbox.stop()
@@ -179,6 +201,18 @@ async def run_jobs(quick: bool) -> dict[str, Any]:
         sandbox.stop()
 
 
+async def run_overload(seconds: float) -> dict[str, Any]:
+    """Only the overload scenario (issue 15), against its own hub."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    usccs = World().usccs[:1000]
+    sandbox = SandboxProc(workdir)
+    try:
+        return {"overload_when": dt.datetime.now(dt.UTC).isoformat(),
+                **await overload(sandbox, usccs, seconds=seconds)}
+    finally:
+        sandbox.stop()
+
+
 def flatten(nested: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in nested.items():
@@ -199,10 +233,17 @@ def main() -> int:
     parser.add_argument("--jobs", action="store_true",
                         help="only the 10,000-enterprise batch job scenario, its job.* figures "
                              "replacing those in --out")
+    parser.add_argument("--overload", action="store_true",
+                        help="only the overload scenario (4x capacity; 20 s, 5 s with "
+                             "--quick), its figures replacing those in --out")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     started = time.perf_counter()
-    if args.jobs:
+    if args.overload:
+        figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
+        figures = {k: v for k, v in figures.items() if not k.startswith("overload.")}
+        figures.update(run_loop(run_overload(5.0 if args.quick else 20.0)))
+    elif args.jobs:
         figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
         figures = {k: v for k, v in figures.items() if not k.startswith("job.")}
         figures.update(run_loop(run_jobs(args.quick)))

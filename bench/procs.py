@@ -78,7 +78,8 @@ class HubProcess:
 
     def __init__(self, sandbox: SandboxProc, *, audit: bool = True,
                  overrides: dict[str, dict[str, object]] | None = None,
-                 max_in_flight: int = 64, sections: str = "") -> None:
+                 max_in_flight: int = 64, sections: str = "",
+                 log_path: Path | None = None) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="hub-bench-"))
         subprocess.run([sys.executable, "-m", "hub", "keys", "init",
                         str(self.workdir / "keys")], check=True, capture_output=True)
@@ -100,9 +101,11 @@ class HubProcess:
                         str(self.workdir / "hub.toml")], check=True, capture_output=True)
         # Without auditing: the same app with a null audit sink injected (bench.null_audit).
         command = (["-m", "hub", "serve", "--config"] if audit else ["-m", "bench.null_audit"])
+        # The hub logs JSON lines to stderr when it is not a terminal (one per request).
+        self._log = open(log_path, "wb") if log_path is not None else None
         self.proc = subprocess.Popen(
             [sys.executable, *command, str(self.workdir / "hub.toml")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=self._log or subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}/graphql"
         deadline = time.monotonic() + 60
         while True:
@@ -131,6 +134,8 @@ class HubProcess:
             self.proc.wait(20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        if self._log is not None:
+            self._log.close()
 
 
 def _drop_key(text: str, source: str, key: str) -> str:

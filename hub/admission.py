@@ -4,10 +4,12 @@ A request is counted from the moment the endpoint sees it (before its body is re
 audit entry is committed. Two limits apply before any other work:
 
 - the concurrency limit: past it the answer is 503 RATE_LIMITED with `Retry-After`. The limit
-  adapts to the event loop's lag (the time a ready task waits for the CPU): when the loop falls
-  behind, requests already admitted would only wait longer and shed ones could not be refused
-  quickly, so the limit shrinks multiplicatively; while the loop keeps up and the limit is
-  binding, it grows by one. `[hub] max_in_flight` caps it.
+  adapts (`LagLimit`) to how busy the event loop's thread is and to how long admitted requests
+  take: when the loop falls behind (its lag), its thread wants the CPU nearly all the time, or
+  requests take twice as long as they did, more requests in flight would not finish more per
+  second, only make each one wait longer and make shed ones slower to refuse, so the limit
+  shrinks multiplicatively; while none of that holds and the limit is binding, it grows by one
+  per tick. `[hub] max_in_flight` caps it.
 - per-caller quotas (a token bucket per caller, `[callers.NAME] rate` and `burst`): past them
   the answer is 429 RATE_LIMITED. With several hub processes or instances the buckets live in
   Redis (`[limits] redis_url`), otherwise in the process.
@@ -19,44 +21,142 @@ count (`ShedLedger`), so a flood cannot turn the audit log into the bottleneck.
 from __future__ import annotations
 
 import asyncio
+import collections
+import statistics
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Protocol
 
-__all__ = ["Admission", "LagLimit", "LocalBuckets", "Quota", "QuotaStore", "ShedLedger"]
+__all__ = ["Admission", "LagLimit", "LocalBuckets", "Quota", "QuotaStore", "ShedLedger",
+           "ThreadDemand"]
 
 
 class LagLimit:
-    """A concurrency limit that follows the event loop's lag (AIMD).
+    """A concurrency limit that follows the event loop and the requests' latency (AIMD).
 
-    `observe(lag_s)` is fed by a ticker; `binding` says whether requests were refused at the
-    limit since the last tick (only then is growing it useful)."""
+    Three signals shrink it multiplicatively (`decrease`):
+
+    - the loop's lag (`observe`, every tick) over `high_s`;
+    - the loop thread's demand for the CPU (`observe`: the share of the tick it ran or waited
+      to run, smoothed with weight `smoothing` for the newest tick) at or over `busy`: more
+      requests in flight would not finish more per second, only wait longer;
+    - the latency of the requests it admitted (`done`): once a window of them is complete
+      (at least `window_n` requests over at least `window_s`), its median over `tolerance` x
+      the baseline, the lowest window median of the last `memory_s` (so a lasting change in
+      what requests cost becomes the baseline within that time), but only while the loop's
+      thread wants the CPU at least `contended` of the time: then more in flight only queues
+      work in the hub. With CPU to spare a slower median is the departments' own latency,
+      which a smaller limit would not shorten.
+
+    It grows by one per tick while it is binding (requests were refused at it since the last
+    tick), the loop keeps up (lag under `low_s`), has CPU to spare and the last latency window
+    had headroom (its median at most `grow_below` x the baseline; between that and
+    `tolerance` the limit holds). So it is meant to settle at the concurrency that just keeps
+    the hub and its departments busy: a handful when the departments answer at once (it does),
+    many more when they are slow.
+    """
 
     def __init__(self, ceiling: int, *, floor: int = 2, initial: int | None = None,
-                 high_s: float = 0.010, low_s: float = 0.003, decrease: float = 0.75) -> None:
+                 high_s: float = 0.010, low_s: float = 0.003, decrease: float = 0.75,
+                 busy: float = 0.9, smoothing: float = 0.5, tolerance: float = 2.0,
+                 grow_below: float = 1.25, contended: float = 0.6, window_n: int = 16,
+                 window_s: float = 0.1, memory_s: float = 30.0) -> None:
         self.ceiling = ceiling
         self.floor = min(floor, ceiling)
         self.limit = float(min(ceiling, initial if initial is not None else ceiling))
         self.high_s = high_s
         self.low_s = low_s
         self.decrease = decrease
-        self.binding = False
+        self.busy = busy
+        self.smoothing = smoothing
+        self.tolerance = tolerance
+        self.grow_below = grow_below
+        self.contended = contended
+        self.window_n = window_n
+        self.window_s = window_s
+        self.memory_s = memory_s
+        self.cpu_share = 0.0
+        self.binding = False  # refused at the limit since the last tick
+        # The last tick's lag as the loop's own clock saw it (`Admission.background_turn`
+        # reads it; uvloop's clock moves in whole milliseconds and is read at the start of a
+        # loop pass, so it shows less lag than `lag_s`: the batch job's pacing was tuned on it).
         self.last_lag_s = 0.0
+        self.headroom = True  # the last latency window was near the baseline
+        self._window: list[float] = []
+        self._window_start: float | None = None
+        self._medians: collections.deque[tuple[float, float]] = collections.deque()
 
-    def observe(self, lag_s: float) -> None:
-        self.last_lag_s = lag_s
-        if lag_s > self.high_s:
+    @property
+    def baseline_s(self) -> float | None:
+        """The lowest window median remembered, or None before the first window."""
+        return min((m for _, m in self._medians), default=None)
+
+    def observe(self, lag_s: float, cpu_share: float = 0.0,
+                loop_lag_s: float | None = None) -> None:
+        """One tick of the loop's lag and its thread's CPU demand (`loop_lag_s`: the lag on
+        the loop's clock, when it differs)."""
+        self.last_lag_s = lag_s if loop_lag_s is None else loop_lag_s
+        self.cpu_share += self.smoothing * (cpu_share - self.cpu_share)
+        if lag_s > self.high_s or self.cpu_share >= self.busy:
             self.limit = max(float(self.floor), self.limit * self.decrease)
-        elif lag_s < self.low_s and self.binding:
+        elif lag_s < self.low_s and self.binding and self.headroom:
             self.limit = min(float(self.ceiling), self.limit + 1)
         self.binding = False
+
+    def done(self, seconds: float, now: float) -> None:
+        """An admitted request finished after `seconds`; `now` is a monotonic clock."""
+        if self._window_start is None:
+            self._window_start = now
+        self._window.append(seconds)
+        if len(self._window) < self.window_n or now - self._window_start < self.window_s:
+            return
+        median = statistics.median(self._window)
+        self._window.clear()
+        self._window_start = None  # the next request to finish opens the next window
+        while self._medians and self._medians[0][0] < now - self.memory_s:
+            self._medians.popleft()
+        self._medians.append((now, median))
+        baseline = min(m for _, m in self._medians)
+        # Latency counts only while the loop's thread is busy (`contended`): then a slower
+        # median is requests queueing in the hub. With CPU to spare it is the departments
+        # taking longer, which fewer requests in flight would not cure, only starve.
+        contended = self.cpu_share >= self.contended
+        self.headroom = not contended or median <= self.grow_below * baseline
+        if contended and median > self.tolerance * baseline:
+            self.limit = max(float(self.floor), self.limit * self.decrease)
 
     def admits(self, in_flight: int) -> bool:
         if in_flight < int(self.limit):
             return True
         self.binding = True
         return False
+
+
+class ThreadDemand:
+    """Seconds the calling thread has wanted the CPU: on it, or runnable and waiting for it.
+
+    On Linux from `/proc/thread-self/schedstat` (time on the CPU, time waiting on a run
+    queue), so a loop starved by other processes on a shared machine still reads as busy;
+    elsewhere its CPU time only. Call it from the thread it measures."""
+
+    def __init__(self, path: str = "/proc/thread-self/schedstat") -> None:
+        try:
+            self._file: IO[bytes] | None = open(path, "rb", buffering=0)
+            self()
+        except (OSError, ValueError, IndexError):
+            self._file = None
+
+    def __call__(self) -> float:
+        if self._file is None:
+            return time.thread_time()
+        self._file.seek(0)
+        running_ns, waiting_ns = self._file.read(128).split()[:2]
+        return (int(running_ns) + int(waiting_ns)) / 1e9
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +228,12 @@ class Admission:
         self.in_flight += 1
         return True
 
-    def leave(self) -> None:
+    def leave(self, seconds: float | None = None) -> None:
+        """One admitted request is done (its audit entry committed), `seconds` after it was
+        admitted (None: do not count it in the latency the limit follows)."""
         self.in_flight -= 1
+        if seconds is not None:
+            self.limit.done(seconds, self.clock())
 
     async def background_turn(self, step_s: float = 0.005, most: int = 4) -> None:
         """Where background work (a batch job's chunk) waits between its pieces: while
@@ -150,11 +254,19 @@ class Admission:
         return await self.buckets.take(caller, quota, time.time())
 
     async def _tick(self, every_s: float = 0.02) -> None:
+        # time.perf_counter for the limit: uvloop's clock moves in whole milliseconds.
         loop = asyncio.get_running_loop()
-        while True:
-            start = loop.time()
-            await asyncio.sleep(every_s)
-            self.limit.observe(max(0.0, loop.time() - start - every_s))
+        demand = ThreadDemand()  # this coroutine runs on the loop's thread
+        try:
+            while True:
+                start, wanted, loop_start = time.perf_counter(), demand(), loop.time()
+                await asyncio.sleep(every_s)
+                wall = time.perf_counter() - start
+                share = (demand() - wanted) / wall if wall > 0 else 0.0
+                self.limit.observe(max(0.0, wall - every_s), min(1.0, share),
+                                   max(0.0, loop.time() - loop_start - every_s))
+        finally:
+            demand.close()
 
     async def aclose(self) -> None:
         if self._ticker is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hmac
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -80,12 +81,16 @@ def _real_now() -> dt.datetime:
 
 def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                clock: Callable[[], dt.datetime] | None = None,
-               tracer_provider: Any = None) -> Starlette:
+               tracer_provider: Any = None, freeze_gc: bool = False) -> Starlette:
     """The hub. `audit_sink` replaces the audit log as the writer of request entries (the
     benchmark measures the log's cost that way); the log is still opened for reading. `clock`
     is the hub's time (requests, deadlines; tests move it), by default the real one.
     `tracer_provider` (OpenTelemetry) receives the hub's spans instead of the OTLP exporter
-    of `[telemetry]` (tests use an in-memory one)."""
+    of `[telemetry]` (tests use an in-memory one). `freeze_gc` (the served process,
+    `hub.asgi`): once started, everything built so far (the schema, the connectors, the
+    modules) moves out of the garbage collector's sight (`gc.freeze`), so that its full
+    collections, which otherwise walk all of it and stop every request for 60-180 ms every
+    second or two under load, only walk what requests left behind; undone at shutdown."""
     holder: dict[str, HubState] = {}
     now = clock or _real_now
 
@@ -157,8 +162,13 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
             jobs = JobsEndpoint(settings, services, audit_sink or audit, now)
             holder["state"] = HubState(keys, sources, endpoint, reports, store, console, sweeper,
                                        jobs)
+            if freeze_gc:
+                gc.collect()
+                gc.freeze()
             yield
         finally:
+            if freeze_gc:
+                gc.unfreeze()
             if worker is not None:
                 await worker.aclose()  # a chunk in flight is claimed again after its lease
             if sweeper is not None:

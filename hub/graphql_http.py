@@ -122,7 +122,8 @@ class GraphQLEndpoint:
                                      "hub.outcome": record.outcome})
         finally:
             REQUEST_ID.reset(bound)
-            self.admission.leave()  # only once the audit entry is committed
+            # Only once the audit entry is committed; the limit follows this latency.
+            self.admission.leave(time.perf_counter() - started)
             self.telemetry.in_flight.dec()
         self._observe(trail, record, response.status_code, time.perf_counter() - started)
         return response

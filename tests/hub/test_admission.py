@@ -4,6 +4,7 @@ the adaptive limit follows the event loop's lag."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sqlite3
 import threading
@@ -13,14 +14,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from audit.log import AuditLog
 from audit.search import SearchFilter
-from hub.admission import Admission, LagLimit, LocalBuckets, Quota, ShedLedger
+from hub.admission import Admission, LagLimit, LocalBuckets, Quota, ShedLedger, ThreadDemand
+from hub.app import create_app
 from tests.hub_harness import CHECK, HubHarness
 from tests.sandbox_process import SandboxProcess
 
 # -- the parts, as pure functions ---------------------------------------------------------------
+
+
+def _window(limit: LagLimit, seconds: float, at: float) -> None:
+    """One window of `window_n` completed requests of `seconds` each, the last at `at`, spread
+    over 1.5 x `window_s` (the first request opens a window; it closes once it holds
+    `window_n` requests and spans `window_s`)."""
+    n = limit.window_n
+    for k in range(n):
+        limit.done(seconds, at - 1.5 * limit.window_s * (n - 1 - k) / (n - 1))
 
 
 def test_the_limit_shrinks_when_the_loop_lags_and_grows_only_when_binding() -> None:
@@ -35,13 +47,111 @@ def test_the_limit_shrinks_when_the_loop_lags_and_grows_only_when_binding() -> N
     assert limit.limit == 2  # not binding: no reason to grow
     assert not limit.admits(2)
     limit.observe(0.0)
-    assert limit.limit == 3
+    assert limit.limit == 3  # binding, calm: one more per tick
+    limit.observe(0.0)
+    assert limit.limit == 3  # binding was reset by the tick
+    assert not limit.admits(3)
     limit.observe(0.005)  # between the thresholds: hold
     assert limit.limit == 3
     for _ in range(100):
         limit.admits(10**6)
         limit.observe(0.0)
     assert limit.limit == 64  # never above the ceiling
+
+
+def test_the_limit_shrinks_while_the_loops_thread_wants_the_cpu_all_the_time() -> None:
+    """No lag (the work comes in small steps) but the loop's thread is on the CPU, or waiting
+    for it, nearly all the time: the smoothed share (weight 0.5 for the newest tick) crosses
+    0.9 within a few ticks."""
+    limit = LagLimit(64, floor=2)
+    limit.observe(0.0, 0.5)
+    assert limit.limit == 64 and limit.cpu_share == pytest.approx(0.25)
+    shares = []
+    for _ in range(6):
+        limit.observe(0.0, 1.0)
+        shares.append(limit.cpu_share)
+    # 1 - 0.75 * 0.5 ** n: 0.906 after 3 ticks; ticks 3 to 6 shrink it
+    assert shares[1] < 0.9 <= shares[2]
+    assert limit.limit == 64 * 0.75 ** 4
+    # A busy loop does not grow it, binding or not.
+    assert not limit.admits(10**6)
+    limit.observe(0.0, 0.95)
+    assert limit.limit == 64 * 0.75 ** 5
+    for _ in range(10):
+        limit.observe(0.0, 0.0)
+    assert limit.cpu_share < 0.9
+    assert not limit.admits(10**6)
+    limit.observe(0.0, 0.0)
+    assert limit.limit == 64 * 0.75 ** 5 + 1
+
+
+def test_the_limit_follows_the_latency_of_what_it_admitted() -> None:
+    """A window median over 2x the lowest remembered one shrinks the limit; over 1.25x it
+    holds; a lasting change in what requests cost becomes the baseline once the old one is
+    forgotten."""
+    limit = LagLimit(64, floor=2, tolerance=2.0, grow_below=1.25, window_n=4, window_s=0.1,
+                     memory_s=10.0, contended=0.0)  # latency always counts here
+    limit.observe(0.0)
+    for k in range(3):
+        limit.done(0.020, 1.0 + k)  # three requests over 2 s: not yet a window (4 needed)
+    assert limit.baseline_s is None
+    limit.done(0.020, 3.5)
+    assert limit.baseline_s == 0.020 and limit.limit == 64 and limit.headroom
+    _window(limit, 0.040, at=4.0)  # exactly 2x: within tolerance, but no headroom
+    assert limit.limit == 64 and not limit.headroom
+    limit.admits(10**6)
+    limit.observe(0.0)
+    assert limit.limit == 64  # holds
+    _window(limit, 0.041, at=5.0)
+    assert limit.limit == 48
+    for k, seconds in enumerate((0.500, 0.020, 0.020, 0.020)):
+        limit.done(seconds, 5.5 + k / 10)  # one slow request among fast ones: median 20 ms
+    assert limit.limit == 48 and limit.headroom
+    limit.admits(10**6)
+    limit.observe(0.0)
+    assert limit.limit == 49  # headroom again: it grows
+    for k in range(5):
+        _window(limit, 0.200, at=6.0 + k)  # everything costs more now
+    assert limit.limit == 49 * 0.75 ** 5
+    _window(limit, 0.200, at=16.0)  # the 20 ms windows are forgotten: the new normal
+    assert limit.baseline_s == 0.200 and limit.limit == 49 * 0.75 ** 5 and limit.headroom
+    limit.admits(10**6)
+    limit.observe(0.0)
+    assert limit.limit == 49 * 0.75 ** 5 + 1
+
+
+def test_slower_departments_do_not_shrink_a_limit_with_cpu_to_spare() -> None:
+    """Latency that grows while the loop's thread is mostly idle is the departments' own: the
+    limit keeps growing (shrinking it would only starve the hub). The same latency while the
+    thread is busy is queueing in the hub: the limit shrinks."""
+    limit = LagLimit(64, floor=2, initial=8, window_n=4, window_s=0.1, contended=0.6)
+    limit.observe(0.0, 0.2)  # idle: smoothed share 0.1
+    _window(limit, 0.020, at=1.0)
+    for k in range(5):
+        _window(limit, 0.400 + 0.1 * k, at=2.0 + k)  # departments got 20-25x slower
+        assert limit.headroom
+        limit.admits(10**6)
+        limit.observe(0.0, 0.2)
+    assert limit.limit == 8 + 5  # grew once per tick, never shrank
+    for _ in range(3):
+        limit.observe(0.0, 0.8)  # the loop's thread gets busy: share 0.1 -> 0.71
+    assert 0.6 <= limit.cpu_share < 0.9 and limit.limit == 13
+    _window(limit, 0.900, at=8.0)
+    assert limit.limit == 13 * 0.75 and not limit.headroom
+
+
+def test_thread_demand_counts_time_on_the_cpu_and_waiting_for_it(tmp_path: Path) -> None:
+    stat = tmp_path / "schedstat"
+    stat.write_text("1500000000 250000000 42\n")  # ns on the CPU, ns waiting on a run queue
+    demand = ThreadDemand(str(stat))
+    assert demand() == 1.75
+    stat.write_text("2000000000 1250000000 50\n")
+    assert demand() == 3.25
+    demand.close()
+    fallback = ThreadDemand(str(tmp_path / "missing"))  # not Linux: CPU time only
+    before = time.thread_time()
+    assert before <= fallback() <= time.thread_time()
+    fallback.close()
 
 
 async def test_local_buckets_allow_a_burst_then_pace() -> None:
@@ -203,3 +313,52 @@ async def test_background_work_waits_while_interactive_requests_are_in_flight_an
         for _ in range(3):  # a few passes of the loop: a sleeping turn would not be done
             await asyncio.sleep(0)
         assert turn.done()
+
+
+async def test_admission_feeds_the_limit_the_latency_of_each_admitted_request() -> None:
+    now = [100.0]
+    admission = Admission(32, {}, clock=lambda: now[0])
+    n = admission.limit.window_n
+    try:
+        for _ in range(n):
+            assert admission.enter()
+        for k in range(n):
+            now[0] = 100.0 + k * 0.01
+            admission.leave(0.020)  # a window of 20 ms requests: the baseline
+        assert admission.in_flight == 0 and admission.limit.baseline_s == 0.020
+        admission.limit.cpu_share = 0.8  # the loop's thread is busy: latency is queueing
+        for _ in range(n + 1):
+            assert admission.enter()
+        for k in range(n):
+            now[0] = 101.0 + k * 0.01
+            admission.leave(0.050)  # a window at 2.5x the baseline: the limit shrinks
+        admission.leave(None)  # not counted (nothing to learn from it)
+        assert admission.in_flight == 0 and admission.limit.limit == 24
+    finally:
+        await admission.aclose()
+
+
+def test_the_served_app_freezes_its_start_up_objects_out_of_the_collector(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """Full collections walked every object the hub built at start-up and stopped all
+    requests for 60-180 ms every second or two under load (bench --overload); the served app
+    (`hub.asgi`) freezes them once started and unfreezes them at shutdown."""
+    harness = HubHarness(sandbox, tmp_path)
+    harness.close()
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(harness.settings, freeze_gc=True)) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(harness.settings)):  # tests and embedders: left alone
+        assert gc.get_freeze_count() == 0
+
+
+def test_background_work_reads_the_lag_on_the_loops_own_clock() -> None:
+    """The limit follows the lag timed with perf_counter; the batch job's turn keeps reading
+    it as the loop's clock shows it (whole milliseconds, as its pacing was tuned on)."""
+    limit = LagLimit(64, floor=2)
+    limit.observe(0.012, 0.0, loop_lag_s=0.002)
+    assert limit.last_lag_s == 0.002 and limit.limit == 48  # the limit saw 12 ms
+    limit.observe(0.004)
+    assert limit.last_lag_s == 0.004 and limit.limit == 48
