@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hmac
 import logging
 import math
 import os
@@ -35,6 +34,7 @@ from consent.enforcement import Caller, load_presented
 from consent.errors import AccessDenied, Forbidden
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
+from hub.endpoint import authenticate, bearer
 from hub.headers import HeaderError, decode_text
 from hub.telemetry import Telemetry
 from hub.trail import RequestMeta, Trail, after_commit
@@ -205,7 +205,8 @@ class GraphQLEndpoint:
     # -- shed requests -------------------------------------------------------------------------
 
     def _shed(self, request: Request, code: str) -> None:
-        caller = self._callers.get(hash_key(_bearer(request))) if _bearer(request) else None
+        token = bearer(request)
+        caller = self._callers.get(hash_key(token)) if token else None
         self.admission.shed.add(caller.name if caller else None, code, time.time())
         if self._flusher is None:
             self._flusher = asyncio.get_running_loop().create_task(self._flush_shed(),
@@ -310,15 +311,11 @@ class GraphQLEndpoint:
         return uuid.uuid4().hex
 
     def _authenticate(self, request: Request) -> Caller:
-        token = _bearer(request)
-        if not token:
-            raise _Refusal(401, Unauthenticated(
-                "send Authorization: Bearer <api key> with every request"))
-        digest = hash_key(token)
-        for known, caller in self._callers.items():
-            if hmac.compare_digest(known, digest):
-                return caller
-        raise _Refusal(401, Unauthenticated("the API key is not known to this hub"))
+        try:
+            return authenticate(request, self._callers,
+                                "send Authorization: Bearer <api key> with every request")
+        except Unauthenticated as exc:
+            raise _Refusal(401, exc) from None
 
     async def _read(self, request: Request) -> tuple[str, dict[str, Any] | None, str | None]:
         limit = self.settings.limits.max_body_bytes
@@ -391,9 +388,6 @@ def callers_by_key(settings: Settings) -> dict[str, Caller]:
         for c in settings.callers}
 
 
-def _bearer(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _errors(error: HubError | AccessDenied) -> dict[str, Any]:

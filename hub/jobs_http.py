@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hmac
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -27,19 +26,19 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from audit.errors import AuditUnavailable
 from connectors.catalogue import CheckKind
 from consent.enforcement import Caller
 from consent.errors import AccessDenied
-from hub.config.settings import Settings, hash_key
+from hub.config.settings import Settings
+from hub.endpoint import audited, authenticate
 from hub.graphql_http import CHINA, AuditSink, callers_by_key
 from hub.headers import HeaderError, decode_text
-from hub.trail import RequestMeta, Trail, after_commit
+from hub.trail import RequestMeta, Trail
 from jobs.errors import ListInvalid, ListTooLarge
 from jobs.listing import MAX_LIST_BYTES, read_list
 from jobs.results_file import Lang, csv_lines, xlsx_bytes
 from jobs.store import ResultRow
-from schema.errors import BadUserInput, HubError, NotFound, Unauthenticated
+from schema.errors import BadUserInput, HubError, NotFound
 from schema.gateway import Gateway, Services
 
 __all__ = ["XLSX", "JobsEndpoint"]
@@ -115,24 +114,12 @@ class JobsEndpoint:
         self._callers = callers_by_key(settings)
 
     def _authenticate(self, request: Request) -> Caller:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip() if scheme.lower() == "bearer" else ""
-        if not token:
-            raise Unauthenticated("send Authorization: Bearer <api key>")
-        digest = hash_key(token)
-        for known, caller in self._callers.items():
-            if hmac.compare_digest(known, digest):
-                return caller
-        raise Unauthenticated("the API key is not known to this hub")
+        return authenticate(request, self._callers, "send Authorization: Bearer <api key>")
 
     async def _audited(self, trail: Trail, body: dict[str, Any], facts: Any
                        ) -> dict[str, Any] | None:
-        try:
-            await self.audit.append(trail.record(body, self.settings.matters, facts))
-        except AuditUnavailable as exc:
-            return _errors(exc.code, f"{exc}; nothing was done or released, try again later")
-        after_commit(facts)
-        return None
+        return await audited(self.audit, trail, body, self.settings.matters, facts,
+                             "nothing was done or released")
 
     # -- POST /jobs ----------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ Chinese page for a browser (`Accept: text/html`). Every answer is audited too.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import html
 import logging
 import uuid
@@ -27,17 +26,17 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from audit.errors import AuditUnavailable
 from consent.enforcement import Caller
 from consent.errors import AccessDenied
-from hub.config.settings import Settings, hash_key
+from hub.config.settings import Settings
+from hub.endpoint import audited, authenticate
 from hub.graphql_http import CHINA, AuditSink, callers_by_key
 from hub.headers import HeaderError, decode_text
 from hub.report.html import render_html
 from hub.report.printer import Printer
 from hub.report.view import ReportView
-from hub.trail import RequestMeta, Trail, after_commit
-from schema.errors import BadUserInput, HubError, NotFound, Unauthenticated
+from hub.trail import RequestMeta, Trail
+from schema.errors import BadUserInput, HubError, NotFound
 from schema.gateway import Gateway, Services
 from schema.report import ReportCheck
 
@@ -113,25 +112,13 @@ class ReportsEndpoint:
         return Response(content, media_type=media, headers=headers)
 
     def _authenticate(self, request: Request) -> Caller:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip() if scheme.lower() == "bearer" else ""
-        if not token:
-            raise Unauthenticated("send Authorization: Bearer <api key> to read a report")
-        digest = hash_key(token)
-        for known, caller in self._callers.items():
-            if hmac.compare_digest(known, digest):
-                return caller
-        raise Unauthenticated("the API key is not known to this hub")
+        return authenticate(request, self._callers,
+                            "send Authorization: Bearer <api key> to read a report")
 
     async def _audited(self, trail: Trail, body: dict[str, Any], facts: Any
                        ) -> dict[str, Any] | None:
-        """Append the audit entry; the answer to send instead when the log cannot be written."""
-        try:
-            await self.audit.append(trail.record(body, self.settings.matters, facts))
-        except AuditUnavailable as exc:
-            return _errors(exc.code, f"{exc}; nothing was released, try again later")
-        after_commit(facts)
-        return None
+        return await audited(self.audit, trail, body, self.settings.matters, facts,
+                             "nothing was released")
 
     # -- GET /verify?no=…&code=… ---------------------------------------------------------------
 

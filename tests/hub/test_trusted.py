@@ -4,20 +4,15 @@ in `only` mode), registered with `hub operations add` as an operator would."""
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
 from hub.config.errors import ConfigError
 from hub.config.settings import load_settings
 from tests.hub.config.test_settings import CALLER, SOURCE
-from tests.hub.procs import hub_cmd
-from tests.hub.test_commands import config_text, free_port
+from tests.hub.procs import API_KEY, ServeProcess, free_port, hub_cmd, prepared_home
 from tests.hub_harness import HubHarness
 from tests.sandbox_process import SandboxProcess
 
@@ -136,27 +131,13 @@ def test_off_mode_runs_a_text_sent_with_its_hash(sandbox: SandboxProcess, tmp_pa
 
 def test_the_command_line_works_against_an_allow_list_once_registered(
         sandbox: SandboxProcess, tmp_path: Path) -> None:
-    assert hub_cmd("keys", "init", str(tmp_path / "keys")).returncode == 0
     port = free_port()
-    config = tmp_path / "hub.toml"
-    config.write_text(config_text(sandbox, tmp_path, "secret-key-123", port,
-                                  'trusted_documents = "only"'))
-    assert hub_cmd("db", "upgrade", "--config", str(config)).returncode == 0
-    uscc = sandbox.enterprise("clean")
-    check = ("check", "ipo", uscc, "--url", f"http://127.0.0.1:{port}/graphql",
-             "--api-key", "secret-key-123", "--lang", "en")
-    proc = subprocess.Popen([sys.executable, "-m", "hub", "serve", "--config", str(config)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config = prepared_home(sandbox, tmp_path, port=port, hub='trusted_documents = "only"')
+    check = ("check", "ipo", sandbox.enterprise("clean"), "--url",
+             f"http://127.0.0.1:{port}/graphql", "--api-key", API_KEY, "--lang", "en")
+    serve = ServeProcess(config, port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.1)
+        serve.wait_ready()
         refused = hub_cmd(*check)
         assert refused.returncode == 1
         assert "PERSISTED_QUERY_NOT_FOUND" in refused.stderr and "--cli" in refused.stderr
@@ -168,5 +149,4 @@ def test_the_command_line_works_against_an_allow_list_once_registered(
         assert ran.returncode == 0, ran.stderr  # the clean enterprise's report
         assert "PERSISTED_QUERY" not in ran.stderr
     finally:
-        proc.terminate()
-        proc.wait(10)
+        serve.stop()
