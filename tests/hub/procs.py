@@ -3,12 +3,14 @@ waited for, signalled and read back."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +116,26 @@ class ServeProcess:
     def log_lines(self) -> list[dict[str, Any]]:
         """Every stderr line, each of which must be one JSON object."""
         return [orjson.loads(line) for line in self.stderr().splitlines() if line.strip()]
+
+
+@contextlib.contextmanager
+def running_demo(home: Path, *extra: str) -> Iterator[Path]:
+    """`hub demo --no-latency` with its home at `home`, as a process; yields the home once
+    `demo.json` is written, and stops the demo after."""
+    proc = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--port", str(free_port()),
+                             "--home", str(home), "--no-latency", *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while not (home / "demo.json").exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("hub demo did not start")
+            time.sleep(0.1)
+        yield home
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

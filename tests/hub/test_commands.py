@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,37 +15,14 @@ import orjson
 import pytest
 
 from hub.config.settings import hash_key
+from tests.hub.procs import free_port, hub_cmd, running_demo
 from tests.sandbox_process import SandboxProcess
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def hub_cmd(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hub", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("demo") / ".hub"
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--port", str(port),
-                             "--home", str(home), "--no-latency"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while not (home / "demo.json").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("hub demo did not start")
-        time.sleep(0.1)
-    yield home
-    proc.terminate()
-    proc.wait(20)
+    with running_demo(tmp_path_factory.mktemp("demo") / ".hub") as home:
+        yield home
     assert not (home / "demo.json").exists()
 
 

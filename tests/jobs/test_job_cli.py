@@ -20,25 +20,13 @@ import orjson
 import pytest
 from openpyxl import load_workbook
 
-from tests.hub.procs import free_port, hub_cmd
+from tests.hub.procs import hub_cmd, running_demo
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("demo") / ".hub"
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--port", str(port),
-                             "--home", str(home), "--no-latency"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while not (home / "demo.json").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("hub demo did not start")
-        time.sleep(0.1)
-    yield home
-    proc.terminate()
-    proc.wait(20)
+    with running_demo(tmp_path_factory.mktemp("demo") / ".hub") as home:
+        yield home
 
 
 def info(demo: Path) -> dict[str, Any]:
