@@ -116,6 +116,13 @@ class EnterpriseData(GatewayBase):
 
         Sources are started slowest first (by their recent latency): one thread issues the calls
         one after another, so a slow department asked last would add that delay to the answer."""
+        registry, gates = self._gate(path, kind, usccs)
+        return self._checks(path, kind, list(usccs), scope, registry, gates)
+
+    def _gate(self, path: str, kind: CheckKind, usccs: Sequence[str]
+              ) -> tuple[SourceConfig | None, list[Awaitable[Outcome]]]:
+        """Decide (raising the coded refusal), record the subjects and ask the registry about
+        each of them now, before any await: the registry source and its pending answers."""
         try:
             require_purpose(self._caller, self._purpose, kind.value, what=f"the {kind} check")
         except AccessDenied as exc:
@@ -125,7 +132,7 @@ class EnterpriseData(GatewayBase):
         for uscc in usccs:
             self._record.subject(uscc)
         gates = [self._load(registry.name, u) for u in usccs] if registry is not None else []
-        return self._checks(path, kind, list(usccs), scope, registry, gates)
+        return registry, gates
 
     async def _checks(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
                       registry: SourceConfig | None, gates: list[Awaitable[Outcome]], *,

@@ -176,15 +176,7 @@ class Jobs(EnterpriseData):
         usccs = [u for _, u, _ in claim.items]
         today = self._now.astimezone(CHINA).date()
         scope = check_scope(kind, job.since, job.until, None, today)
-        try:
-            require_purpose(self._caller, self._purpose, kind.value, what=f"the {kind} check")
-        except AccessDenied as exc:
-            self._deny(path, exc)
-            raise
-        registry = self._services.sources.registry()
-        for uscc in usccs:
-            self._record.subject(uscc)
-        gates = [self._load(registry.name, u) for u in usccs] if registry is not None else []
+        registry, gates = self._gate(path, kind, usccs)
         reports = await self._checks(path, kind, usccs, scope, registry, gates, file=False)
         register = self._services.reports
         results: list[ItemResult] = []
