@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["locate_store", "register", "run_status", "run_upgrade", "store_arguments"]
+__all__ = ["locate_store", "on_store", "register", "run_status", "run_upgrade",
+           "store_arguments"]
+
+T = TypeVar("T")
 
 
 def register(sub: Any) -> None:
@@ -48,6 +52,38 @@ def locate_store(args: argparse.Namespace) -> str:
         return load_settings(args.config).store_url
     home: Path = args.home.resolve()
     return f"sqlite+aiosqlite:///{home / 'hub.sqlite'}"
+
+
+def on_store(args: argparse.Namespace, command: str,
+             work: Callable[[Any], Awaitable[T]]) -> tuple[int, T | None]:
+    """Run `work(store)` on the migrated store named by --config or --home: (0, its result),
+    or an exit status with the problem said in one line on stderr (2: the configuration;
+    1: the store cannot be reached or is not at this hub's revision)."""
+    import asyncio
+
+    from hub.config.errors import ConfigError
+    from hub.migrate import SchemaOutOfDate
+    from hub.preflight import StoreUnreachable, reach
+    from hub.store import open_store
+
+    try:
+        url = locate_store(args)
+    except ConfigError as exc:
+        print(f"{command}: invalid configuration: {exc}", file=sys.stderr)
+        return 2, None
+
+    async def run() -> T:
+        store = await open_store(url)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    try:
+        return 0, asyncio.run(reach(run(), url))
+    except (StoreUnreachable, SchemaOutOfDate) as exc:
+        print(f"{command}: {exc} (hub.store)", file=sys.stderr)
+        return 1, None
 
 
 def run_upgrade(args: argparse.Namespace) -> int:

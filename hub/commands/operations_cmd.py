@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hub.commands.db_cmd import locate_store, store_arguments
+from hub.commands.db_cmd import on_store, store_arguments
 
 __all__ = ["cli_documents", "register", "run_add", "run_list"]
 
@@ -78,16 +78,8 @@ def _checked(paths: list[Path], builtin: dict[str, str]
 
 
 def run_add(args: argparse.Namespace) -> int:
-    import asyncio
     import datetime as dt
 
-    from hub.config.errors import ConfigError
-
-    try:
-        url = locate_store(args)
-    except ConfigError as exc:
-        print(f"hub operations add: invalid configuration: {exc}", file=sys.stderr)
-        return 2
     if not args.files and not args.cli:
         print("hub operations add: name a .graphql FILE to register, or --cli", file=sys.stderr)
         return 2
@@ -96,52 +88,27 @@ def run_add(args: argparse.Namespace) -> int:
         print(f"hub operations add: {checked}", file=sys.stderr)
         return 1
 
-    async def add() -> list[tuple[Path | str, str, str, bool]]:
-        from hub.store import open_store
+    async def add(store: Any) -> list[tuple[Path | str, str, str, bool]]:
         from hub.trusted import TrustedDocuments
 
-        store = await open_store(url)
-        try:
-            trusted = TrustedDocuments("only", store.engine, store.trusted)
-            now = dt.datetime.now(dt.UTC)
-            return [(path, names, *await trusted.add(text, names, now))
-                    for path, text, names in checked]
-        finally:
-            await store.close()
+        trusted = TrustedDocuments("only", store.engine, store.trusted)
+        now = dt.datetime.now(dt.UTC)
+        return [(path, names, *await trusted.add(text, names, now))
+                for path, text, names in checked]
 
-    from hub.migrate import SchemaOutOfDate
-
-    try:
-        added = asyncio.run(add())
-    except SchemaOutOfDate as exc:
-        print(f"hub operations add: {exc}", file=sys.stderr)
-        return 1
-    for path, names, digest, new in added:
+    status, added = on_store(args, "hub operations add", add)
+    for path, names, digest, new in added or []:
         print(f"{digest}  {names}  ({path}; {'registered' if new else 'already registered'})")
-    return 0
+    return status
 
 
 def run_list(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from hub.config.errors import ConfigError
-
-    try:
-        url = locate_store(args)
-    except ConfigError as exc:
-        print(f"hub operations list: invalid configuration: {exc}", file=sys.stderr)
-        return 2
-
-    async def read() -> list[Any]:
-        from hub.store import open_store
+    async def read(store: Any) -> list[Any]:
         from hub.trusted import TrustedDocuments
 
-        store = await open_store(url)
-        try:
-            return await TrustedDocuments("only", store.engine, store.trusted).registered()
-        finally:
-            await store.close()
+        return await TrustedDocuments("only", store.engine, store.trusted).registered()
 
-    for doc in asyncio.run(read()):
+    status, docs = on_store(args, "hub operations list", read)
+    for doc in docs or []:
         print(f"{doc.sha256}  {doc.name}  (added {doc.added_at.isoformat()})")
-    return 0
+    return status

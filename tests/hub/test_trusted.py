@@ -150,3 +150,16 @@ def test_the_command_line_works_against_an_allow_list_once_registered(
         assert "PERSISTED_QUERY" not in ran.stderr
     finally:
         serve.stop()
+
+
+def test_operations_name_a_missing_or_unmigrated_store_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    for verb in (("list",), ("add", "--cli")):
+        run = hub_cmd("operations", *verb, "--home", str(missing))
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert f"its directory {missing} does not exist (hub.store)" in run.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run = hub_cmd("operations", "list", "--home", str(empty))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "run hub db upgrade" in run.stderr
