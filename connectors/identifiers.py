@@ -24,17 +24,22 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from typing import Literal
 
 __all__ = [
     "InvalidIdentifier",
+    "SubjectKind",
     "normalise",
     "organisation_check_character",
     "resident_id_check_character",
     "uscc_check_character",
     "verify_organisation_code",
     "verify_resident_id",
+    "verify_subject",
     "verify_uscc",
 ]
+
+SubjectKind = Literal["enterprise", "person"]
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -193,3 +198,18 @@ def verify_resident_id(unverified: str, *, today: dt.date) -> str:
             f"公民身份号码校验码不符（应为 {expected}），请核对是否录入有误"
         )
     return number
+
+
+def verify_subject(unverified: str, *, today: dt.date) -> tuple[str, SubjectKind]:
+    """A subject named by a USCC or a resident ID: the canonical number and its kind. Raise
+    `InvalidIdentifier` when it is neither (saying why it is no resident ID: a USCC is tried
+    first)."""
+    try:
+        return verify_uscc(unverified), "enterprise"
+    except InvalidIdentifier:
+        pass
+    try:
+        return verify_resident_id(unverified, today=today), "person"
+    except InvalidIdentifier as exc:
+        raise InvalidIdentifier(f"neither a USCC nor a resident ID ({exc})",
+                                f"既不是统一社会信用代码，也不是公民身份号码（{exc.zh}）") from None

@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from application.store import Application
 from audit.entry import parse_time
-from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
+from connectors.identifiers import InvalidIdentifier, verify_subject
 from objection.model import Event, Objection
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
@@ -129,16 +129,9 @@ def _parties(ctx: RequestContext, subjects: list[PartyInput]
         if not _ROLE.match(party.role):
             raise BadUserInput(f"subjects[{i}].role: lower-case letters and _, e.g. applicant")
         try:
-            out.append((party.role, verify_uscc(party.id), "enterprise"))
-            continue
-        except InvalidIdentifier:
-            pass
-        try:
-            out.append((party.role, verify_resident_id(party.id, today=ctx.now.date()),
-                        "person"))
+            out.append((party.role, *verify_subject(party.id, today=ctx.now.date())))
         except InvalidIdentifier as exc:
-            raise BadUserInput(f"subjects[{i}].id: neither a USCC nor a resident ID "
-                               f"({exc})") from None
+            raise BadUserInput(f"subjects[{i}].id: {exc}") from None
     if len({(r, i) for r, i, _ in out}) != len(out):
         raise BadUserInput("subjects: a subject is named twice in the same role")
     return out

@@ -19,7 +19,7 @@ from audit.checkpoint import Checkpoint
 from audit.entry import format_time, parse_time
 from audit.search import SearchFilter
 from audit.verify import uncovered_note
-from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
+from connectors.identifiers import InvalidIdentifier, verify_subject
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 
@@ -36,6 +36,7 @@ __all__ = [
     "resolve_access_log",
     "resolve_entries",
     "resolve_verification",
+    "subject_keys",
 ]
 
 MAX_PAGE = 200
@@ -152,16 +153,14 @@ def _first(first: int) -> int:
     return first
 
 
-def _subjects(ctx: RequestContext, clear: str) -> tuple[str, ...]:
+def subject_keys(ctx: RequestContext, clear: str) -> tuple[str, ...]:
+    """What records of `filter.subject` are kept under: the USCC itself, or a person's
+    pseudonyms under every key version."""
     try:
-        return (verify_uscc(clear),)
-    except InvalidIdentifier:
-        pass
-    try:
-        rid = verify_resident_id(clear, today=ctx.now.date())
+        number, kind = verify_subject(clear, today=ctx.now.date())
     except InvalidIdentifier as exc:
-        raise BadUserInput(f"filter.subject: neither a USCC nor a resident ID ({exc})") from None
-    return ctx.gateway.subject_pseudonyms(rid)
+        raise BadUserInput(f"filter.subject: {exc}") from None
+    return (number,) if kind == "enterprise" else ctx.gateway.subject_pseudonyms(number)
 
 
 def _node(seq: int, body: dict[str, Any], entry_hash: str) -> AuditEntry:
@@ -192,7 +191,7 @@ async def resolve_entries(info: Info[RequestContext, None], f: AuditFilter | Non
     ctx.gateway.require_auditor()
     f = f or AuditFilter()
     search = SearchFilter(
-        caller=f.caller, subjects=_subjects(ctx, f.subject) if f.subject else (),
+        caller=f.caller, subjects=subject_keys(ctx, f.subject) if f.subject else (),
         purpose=f.purpose, consent_id=f.consent_id, case=f.case, outcome=f.outcome,
         application=f.application,
         since=format_time(f.since) if f.since else None,

@@ -21,10 +21,11 @@ import strawberry
 from strawberry.types import Info
 
 from connectors.catalogue import CATEGORY_RECORDS, ENTERPRISE_CATEGORIES, PERSON_CATEGORIES
-from connectors.identifiers import InvalidIdentifier, verify_resident_id, verify_uscc
+from connectors.identifiers import InvalidIdentifier, verify_subject
 from connectors.records import RECORD_TYPES
 from objection.model import STATUSES, Event, Objection
 from objection.store import ObjectionFilter
+from schema.audit_api import subject_keys
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 from schema.gateway import ObjectionDraft
@@ -221,9 +222,10 @@ def _draft(ctx: RequestContext, data: RaiseObjectionInput) -> ObjectionDraft:
     evidence = tuple(_text("evidence", e, 256) or "" for e in data.evidence)
     record_ref = _text("recordRef", data.record_ref, 128)
     try:
-        uscc = verify_uscc(data.subject)
-    except InvalidIdentifier:
-        uscc = None
+        number, kind = verify_subject(data.subject, today=ctx.now.date())
+    except InvalidIdentifier as exc:
+        raise BadUserInput(f"input.subject: {exc}") from None
+    uscc = number if kind == "enterprise" else None
     if uscc is not None and data.path is not None:
         if data.report_no is not None or data.domain is not None:
             raise BadUserInput("input: for an enterprise give path (its data as the hub "
@@ -238,28 +240,12 @@ def _draft(ctx: RequestContext, data: RaiseObjectionInput) -> ObjectionDraft:
         return ObjectionDraft(uscc, "enterprise", _text("domain", data.domain, 64) or "", None,
                               _text("reportNo", data.report_no, 64), record_ref,
                               _text("source", data.source, 64), reason, evidence)
-    try:
-        rid = verify_resident_id(data.subject, today=ctx.now.date())
-    except InvalidIdentifier as exc:
-        raise BadUserInput(f"input.subject: neither a USCC nor a resident ID ({exc})") from None
     if data.path is None or data.report_no is not None or data.domain is not None:
         raise BadUserInput("input: for a person give path (the field as the hub answered it), "
                            "not reportNo or domain")
     category, field = parse_path(data.path)
-    return ObjectionDraft(rid, "person", category, field, None, record_ref, None, reason,
+    return ObjectionDraft(number, "person", category, field, None, record_ref, None, reason,
                           evidence)
-
-
-def _subjects(ctx: RequestContext, clear: str) -> tuple[str, ...]:
-    try:
-        return (verify_uscc(clear),)
-    except InvalidIdentifier:
-        pass
-    try:
-        rid = verify_resident_id(clear, today=ctx.now.date())
-    except InvalidIdentifier as exc:
-        raise BadUserInput(f"filter.subject: neither a USCC nor a resident ID ({exc})") from None
-    return ctx.gateway.subject_pseudonyms(rid)
 
 
 @strawberry.type
@@ -295,7 +281,7 @@ class ObjectionQueries:
             raise BadUserInput(f"first: 1 to {MAX_PAGE}; offset: 0 or more")
         f = filter or ObjectionFilterInput()
         search = ObjectionFilter(
-            subjects=_subjects(ctx, f.subject) if f.subject else (),
+            subjects=subject_keys(ctx, f.subject) if f.subject else (),
             status=next((s for s in STATUSES if f.status and s == f.status.value), None),
             department=f.department,
             application=f.application)

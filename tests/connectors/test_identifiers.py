@@ -18,6 +18,7 @@ from connectors.identifiers import (
     InvalidIdentifier,
     verify_organisation_code,
     verify_resident_id,
+    verify_subject,
     verify_uscc,
 )
 from tests.identifier_oracle import (
@@ -203,3 +204,14 @@ def test_rejections_say_why_in_chinese_too(bad: str, verify: Any, zh: str) -> No
         verify(bad)
     assert zh in info.value.text("zh") and info.value.text("en") == str(info.value)
     assert zh not in str(info.value)
+
+
+def test_a_subject_is_a_uscc_or_a_resident_id() -> None:
+    assert verify_subject(" 91110000600037341l", today=TODAY) == ("91110000600037341L",
+                                                                  "enterprise")
+    assert verify_subject("11010519491231002x", today=TODAY) == ("11010519491231002X", "person")
+    with pytest.raises(InvalidIdentifier) as info:
+        verify_subject("11010519491231002A", today=TODAY)
+    assert str(info.value).startswith("neither a USCC nor a resident ID (")
+    assert info.value.text("zh").startswith("既不是统一社会信用代码，也不是公民身份号码（")
+    assert "17 位数字" in info.value.text("zh")
