@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +22,8 @@ from audit.proofs import EntryNotCovered, verify_entry_proof
 from audit.search import SearchFilter
 from audit.verify import verify_export
 from signing.keys import KeyRing, SignatureInvalid, init_keys
-from tests.pg import fresh_database, postgres_url_or_skip
-from tests.stores import migrated_sync
 
 OPERATORS = ["clerk", "clerk-7", "a_b", "axb", None, "clerk", "a%b", "50%"]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}")
-        return
-    with fresh_database(postgres_url_or_skip()) as pg:
-        yield migrated_sync(pg)
-
-
-@pytest.fixture
-def ring(tmp_path: Path) -> KeyRing:
-    return init_keys(tmp_path / "keys")
 
 
 @pytest.fixture

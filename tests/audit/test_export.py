@@ -26,11 +26,6 @@ def record(i: int) -> AuditRecord:
                        caller="fgw", purpose="IPO_COMPLIANCE", released=["complianceCheck"])
 
 
-@pytest.fixture
-def ring(tmp_path: Path) -> KeyRing:
-    return init_keys(tmp_path / "keys")
-
-
 async def exported(tmp_path: Path, ring: KeyRing, n: int, since: str | None = None) -> Lines:
     url = await migrated(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}")
     log = await AuditLog.open(url, ring, checkpoint_every=4)

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import orjson
@@ -25,23 +25,7 @@ from audit.errors import AuditUnavailable
 from audit.log import AuditLog, verify_log
 from audit.store import LOCK_KEY
 from signing.canonical import canonical
-from signing.keys import KeyRing, init_keys
-from tests.pg import fresh_database, postgres_url_or_skip
-from tests.stores import migrated_sync
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}")
-        return
-    with fresh_database(postgres_url_or_skip()) as pg:
-        yield migrated_sync(pg)
-
-
-@pytest.fixture
-def ring(tmp_path: Path) -> KeyRing:
-    return init_keys(tmp_path / "keys")
+from signing.keys import KeyRing
 
 
 def released(i: int) -> AuditRecord:
