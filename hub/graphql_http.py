@@ -34,7 +34,7 @@ from consent.enforcement import Caller, load_presented
 from consent.errors import AccessDenied, Forbidden
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
-from hub.endpoint import authenticate, bearer
+from hub.endpoint import authenticate, bearer, error_body
 from hub.headers import HeaderError, decode_text
 from hub.telemetry import Telemetry
 from hub.trail import RequestMeta, Trail, after_commit
@@ -391,7 +391,7 @@ def callers_by_key(settings: Settings) -> dict[str, Caller]:
 
 
 def _errors(error: HubError | AccessDenied) -> dict[str, Any]:
-    return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    return error_body(error.code, error.message)
 
 
 def _meta(request: Request) -> RequestMeta:

@@ -30,7 +30,7 @@ from connectors.catalogue import CheckKind
 from consent.enforcement import Caller
 from consent.errors import AccessDenied
 from hub.config.settings import Settings
-from hub.endpoint import audited, authenticate
+from hub.endpoint import audited, authenticate, error_body
 from hub.graphql_http import CHINA, AuditSink, callers_by_key
 from hub.headers import HeaderError, decode_text
 from hub.trail import RequestMeta, Trail
@@ -47,10 +47,6 @@ _STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "BAD_USER
            "PURPOSE_REQUIRED": 403, "AUDIT_UNAVAILABLE": 503, "INTERNAL": 500}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _KINDS = {"ipo": CheckKind.IPO_COMPLIANCE, "bankruptcy": CheckKind.BANKRUPTCY}
-
-
-def _errors(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code, **extra}}]}
 
 
 def _date(request: Request, name: str) -> dt.date | None:
@@ -156,9 +152,9 @@ class JobsEndpoint:
                 "skipped": [b.as_json() for b in listed.bad]}}
         except ListInvalid as exc:
             status = 413 if isinstance(exc, ListTooLarge) else 400
-            body = _errors(exc.code, exc.message, badLines=[b.as_json() for b in exc.bad])
+            body = error_body(exc.code, exc.message, badLines=[b.as_json() for b in exc.bad])
         except (HubError, AccessDenied) as exc:
-            status, body = _STATUS.get(exc.code, 500), _errors(exc.code, exc.message)
+            status, body = _STATUS.get(exc.code, 500), error_body(exc.code, exc.message)
         answer = await self._audited(trail, body, facts)
         headers = {"X-Request-Id": request_id, "Cache-Control": "no-store"}
         if answer is not None:
@@ -193,7 +189,7 @@ class JobsEndpoint:
             body: dict[str, Any] = {"data": {"file": name}}
             status = 200
         except (HubError, AccessDenied) as exc:
-            status, body = _STATUS.get(exc.code, 500), _errors(exc.code, exc.message)
+            status, body = _STATUS.get(exc.code, 500), error_body(exc.code, exc.message)
         answer = await self._audited(trail, body, facts)
         headers = {"X-Request-Id": request_id, "Cache-Control": "no-store"}
         if answer is not None:

@@ -29,7 +29,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from consent.enforcement import Caller
 from consent.errors import AccessDenied
 from hub.config.settings import Settings
-from hub.endpoint import audited, authenticate
+from hub.endpoint import audited, authenticate, error_body
 from hub.graphql_http import CHINA, AuditSink, callers_by_key
 from hub.headers import HeaderError, decode_text
 from hub.report.html import render_html
@@ -95,10 +95,10 @@ class ReportsEndpoint:
             body: dict[str, Any] = {"data": {"report": report_no}}
             status = 200
         except (HubError, AccessDenied) as exc:
-            status, body = _STATUS.get(exc.code, 500), _errors(exc.code, exc.message)
+            status, body = _STATUS.get(exc.code, 500), error_body(exc.code, exc.message)
         except (BrokenExecutor, OSError) as exc:
             log.error("request %s: printing %s failed: %s", request_id, name, exc)
-            status, body = 500, _errors("INTERNAL", f"the report could not be printed; quote "
+            status, body = 500, error_body("INTERNAL", f"the report could not be printed; quote "
                                                    f"request id {request_id}")
         answer = await self._audited(trail, body, facts)
         headers = {"X-Request-Id": request_id, "Cache-Control": "no-store"}
@@ -142,7 +142,7 @@ class ReportsEndpoint:
             body: dict[str, Any] = {"data": _verification(check)}
             status = 200
         except HubError as exc:
-            status, body = _STATUS.get(exc.code, 500), _errors(exc.code, exc.message)
+            status, body = _STATUS.get(exc.code, 500), error_body(exc.code, exc.message)
         answer = await self._audited(trail, body, facts)
         headers = {"X-Request-Id": request_id, "Cache-Control": "no-store"}
         if answer is not None:
@@ -164,10 +164,6 @@ def _meta(request: Request) -> RequestMeta:
         except HeaderError as exc:
             raise BadUserInput(str(exc)) from None
     return RequestMeta(None, values["X-Hub-Operator"], values["X-Hub-Case"])
-
-
-def _errors(code: str, message: str) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 def _verification(check: ReportCheck) -> dict[str, Any]:
