@@ -345,8 +345,9 @@ class AuditWriter:
                 return None
             compact = CompactRange(row.size, [bytes.fromhex(h)
                                               for h in orjson.loads(row.frontier)])
-        elif not force and size < self.checkpoint_every:
-            return None
+        elif not force and size < self.checkpoint_every \
+                and time.monotonic() - self._cp_at < self.checkpoint_seconds:
+            return None  # the first checkpoint: due by count, or by time since this writer began
         else:
             compact = CompactRange()
         e = self.tables.entries
