@@ -52,6 +52,7 @@ from audit.checkpoint import Checkpoint, Signer, make_checkpoint
 from audit.entry import GENESIS, AuditRecord, parse_time
 from audit.errors import AuditUnavailable
 from audit.merkle import CompactRange, leaf_hash
+from audit.statements import ChainStatements
 from audit.store import LOCK_KEY, AuditTables, open_sync_sqlite
 from audit.witness import Witness, deliver
 
@@ -93,6 +94,7 @@ class AuditWriter:
         self._closing = False
         self._guard = threading.Lock()  # pending states change on the loop and in the thread
         self._pg = engine.dialect.name == "postgresql"
+        self._sql = ChainStatements(tables, engine.dialect.name)
         self._thread: ThreadPoolExecutor | None = None
         self._sync: Engine | None = None
         self._inline: Engine | None = None  # the loop's own connection: never waits for a lock
@@ -267,24 +269,11 @@ class AuditWriter:
                          {"a": limit, "b": statement})
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
 
-    def _head(self, conn: Connection) -> tuple[int, str] | None:
-        e = self.tables.entries
-        row = conn.execute(select(e.c.seq, e.c.entry_hash).order_by(e.c.seq.desc())
-                           .limit(1)).first()
-        return None if row is None else (row[0], row[1])
-
     def _append(self, conn: Connection, batch: Sequence[_Pending]) -> list[tuple[int, str]]:
-        t = self.tables
         self._lock(conn)
         records = self._apply_all(conn, batch, self._claim(batch))
-        linked = link(records, *(self._head(conn) or (0, GENESIS)))
-        conn.execute(insert(t.entries), [e.row() for e in linked.entries])
-        if linked.subjects:
-            conn.execute(insert(t.subjects), linked.subjects)
-        if linked.consents:
-            conn.execute(insert(t.consents), linked.consents)
-        if linked.applications:
-            conn.execute(insert(t.applications), linked.applications)
+        linked = link(records, *(self._sql.head(conn) or (0, GENESIS)))
+        self._sql.insert(conn, linked)
         size, head = linked.head
         if self._due(size):
             self._checkpoint(conn, size, head, force=False)
@@ -299,7 +288,7 @@ class AuditWriter:
         changing = [r for r in records if r.effects]
         if len(changing) > 1:
             try:
-                with conn.begin_nested():
+                with self._sql.savepoint(conn):
                     _execute(conn, [e for r in changing for e in r.effects])
                 return records
             except SQLAlchemyError:
@@ -313,7 +302,7 @@ class AuditWriter:
         if not record.effects:
             return record
         try:
-            with conn.begin_nested():
+            with self._sql.savepoint(conn):
                 _execute(conn, record.effects)
         except SQLAlchemyError as exc:
             log.error("request %s: its store change failed: %s", record.request_id, exc)
@@ -386,7 +375,7 @@ class AuditWriter:
 
         def run(conn: Connection) -> Checkpoint | None:
             self._lock(conn)
-            head = self._head(conn)
+            head = self._sql.head(conn)
             if head is None:
                 return None
             return self._checkpoint(conn, head[0], head[1], force=force)
