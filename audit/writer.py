@@ -25,7 +25,7 @@ and the hop to a thread and back cost more than that, in CPU and in latency: the
 the GIL for the same Python work); when another writer holds the lock it runs in one
 dedicated thread, which waits for the lock without holding up the loop. The loop's connection
 never copies the WAL back into the database (a checkpoint fsyncs); the thread does that, every
-`WAL_EVERY` batches, without waiting for readers or writers.
+`wal_every` batches, while the next batch waits (PASSIVE: it waits for no reader or writer).
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ from audit.witness import Witness, deliver
 __all__ = ["AuditWriter"]
 
 log = logging.getLogger("hub.audit")
-WAL_EVERY = 200  # batches written on the loop between passive WAL checkpoints in the thread
 T = TypeVar("T")
 State = Literal["queued", "abandoned", "claimed"]
 
@@ -77,7 +76,8 @@ class AuditWriter:
                  signer: Signer | None, *, checkpoint_every: int = 100,
                  checkpoint_seconds: float = 5.0, write_timeout: float = 10.0,
                  lock_timeout: float | None = None, max_batch: int = 512,
-                 checkpoint_size: int = 0, witnesses: Sequence[Witness] = ()) -> None:
+                 checkpoint_size: int = 0, witnesses: Sequence[Witness] = (),
+                 wal_every: int = 200) -> None:
         self.engine = engine
         self.tables = tables
         self.log_id = log_id
@@ -99,6 +99,7 @@ class AuditWriter:
         self._sync: Engine | None = None
         self._inline: Engine | None = None  # the loop's own connection: never waits for a lock
         self._inline_batches = 0
+        self._wal_every = wal_every  # loop batches between passive WAL checkpoints (SQLite)
         if engine.dialect.name == "sqlite" and engine.url.database:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-sqlite")
             self._sync = open_sync_sqlite(engine.url.database, self.lock_timeout)
@@ -229,8 +230,11 @@ class AuditWriter:
             done, result = _without_waiting(self._inline, fn)
             if done:
                 self._inline_batches += 1
-                if self._inline_batches % WAL_EVERY == 0 and self._thread is not None:
-                    self._thread.submit(self._wal_checkpoint)
+                if self._inline_batches % self._wal_every == 0 and self._thread is not None:
+                    # Waited for (the next batch waits, the loop does not): with no write
+                    # beside it the checkpoint completes, and the next write rewinds the WAL.
+                    await asyncio.get_running_loop().run_in_executor(self._thread,
+                                                                     self._wal_checkpoint)
                 return result  # type: ignore[return-value]
         if self._thread is not None and self._sync is not None:
             engine = self._sync
