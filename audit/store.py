@@ -119,14 +119,21 @@ def open_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
     return writer, reader
 
 
-def open_sync_sqlite(path: str, busy_s: float = 30.0) -> Engine:
-    """A synchronous engine on the SQLite file `path` for the writer thread; every transaction
+def open_sync_sqlite(path: str, busy_s: float = 30.0, *, autocheckpoint: bool = True
+                     ) -> Engine:
+    """A synchronous engine on the SQLite file `path` for the audit writer; every transaction
     begins IMMEDIATE, taking the write lock before the head is read, and waits for it at most
-    `busy_s` seconds."""
+    `busy_s` seconds (0: not at all). Without `autocheckpoint` its commits never copy the WAL
+    back into the database (the writer does that elsewhere, off the event loop)."""
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_s,
                                                               "check_same_thread": False})
-    event.listen(engine, "connect",
-                 lambda conn, record: _sqlite_connect(conn, record, int(busy_s * 1000)))
+
+    def connect(conn: Any, record: object) -> None:
+        _sqlite_connect(conn, record, int(busy_s * 1000))
+        if not autocheckpoint:
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+
+    event.listen(engine, "connect", connect)
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Connection) -> None:

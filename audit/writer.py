@@ -19,8 +19,13 @@ comes first, and on close; each one is also handed to the configured witnesses
 (`audit.witness`), outside the store.
 
 The transaction is written once, as synchronous SQLAlchemy Core over a `Connection`. On
-PostgreSQL it runs through `AsyncConnection.run_sync`; on a SQLite file it runs whole in one
-dedicated thread with its own connection, one hop per batch instead of one per statement.
+PostgreSQL it runs through `AsyncConnection.run_sync`. On a SQLite file it runs on the event
+loop itself when the write lock is free at once (a batch costs a fraction of a millisecond,
+and the hop to a thread and back cost more than that, in CPU and in latency: the thread held
+the GIL for the same Python work); when another writer holds the lock it runs in one
+dedicated thread, which waits for the lock without holding up the loop. The loop's connection
+never copies the WAL back into the database (a checkpoint fsyncs); the thread does that, every
+`wal_every` batches, while the next batch waits (PASSIVE: it waits for no reader or writer).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -38,7 +44,7 @@ from typing import Any, Literal, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from audit.chain import link
@@ -46,6 +52,7 @@ from audit.checkpoint import Checkpoint, Signer, make_checkpoint
 from audit.entry import GENESIS, AuditRecord, parse_time
 from audit.errors import AuditUnavailable
 from audit.merkle import CompactRange, leaf_hash
+from audit.statements import ChainStatements
 from audit.store import LOCK_KEY, AuditTables, open_sync_sqlite
 from audit.witness import Witness, deliver
 
@@ -69,7 +76,8 @@ class AuditWriter:
                  signer: Signer | None, *, checkpoint_every: int = 100,
                  checkpoint_seconds: float = 5.0, write_timeout: float = 10.0,
                  lock_timeout: float | None = None, max_batch: int = 512,
-                 checkpoint_size: int = 0, witnesses: Sequence[Witness] = ()) -> None:
+                 checkpoint_size: int = 0, witnesses: Sequence[Witness] = (),
+                 wal_every: int = 200) -> None:
         self.engine = engine
         self.tables = tables
         self.log_id = log_id
@@ -86,11 +94,16 @@ class AuditWriter:
         self._closing = False
         self._guard = threading.Lock()  # pending states change on the loop and in the thread
         self._pg = engine.dialect.name == "postgresql"
+        self._sql = ChainStatements(tables, engine.dialect.name)
         self._thread: ThreadPoolExecutor | None = None
         self._sync: Engine | None = None
+        self._inline: Engine | None = None  # the loop's own connection: never waits for a lock
+        self._inline_batches = 0
+        self._wal_every = wal_every  # loop batches between passive WAL checkpoints (SQLite)
         if engine.dialect.name == "sqlite" and engine.url.database:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-sqlite")
             self._sync = open_sync_sqlite(engine.url.database, self.lock_timeout)
+            self._inline = open_sync_sqlite(engine.url.database, 0.0, autocheckpoint=False)
         self._cp_size = checkpoint_size
         self._cp_at = time.monotonic()
         self._last_seq = 0  # the last entry this writer appended
@@ -119,7 +132,10 @@ class AuditWriter:
                 log.warning("closing audit checkpoint failed: %s", exc)
         for witness in self.witnesses:
             await witness.aclose()
+        if self._inline is not None:
+            self._inline.dispose()
         if self._thread is not None and self._sync is not None:
+            self._thread.submit(self._wal_checkpoint).result()
             self._thread.submit(self._sync.dispose).result()
             self._thread.shutdown(wait=True)
             self._thread = None
@@ -210,6 +226,16 @@ class AuditWriter:
             raise
 
     async def _run_transaction(self, fn: Callable[[Connection], T]) -> T:
+        if self._inline is not None:
+            done, result = _without_waiting(self._inline, fn)
+            if done:
+                self._inline_batches += 1
+                if self._inline_batches % self._wal_every == 0 and self._thread is not None:
+                    # Waited for (the next batch waits, the loop does not): with no write
+                    # beside it the checkpoint completes, and the next write rewinds the WAL.
+                    await asyncio.get_running_loop().run_in_executor(self._thread,
+                                                                     self._wal_checkpoint)
+                return result  # type: ignore[return-value]
         if self._thread is not None and self._sync is not None:
             engine = self._sync
 
@@ -220,6 +246,21 @@ class AuditWriter:
             return await asyncio.get_running_loop().run_in_executor(self._thread, run)
         async with self.engine.begin() as conn:
             return await conn.run_sync(fn)
+
+    def _wal_checkpoint(self) -> None:
+        """Copy what the WAL holds back into the database, as far as readers and writers let
+        it (PASSIVE: it waits for neither); in the thread, so the fsync never holds up the
+        loop. A failure is logged: the next one catches up."""
+        if self._sync is None:
+            return
+        try:
+            raw = self._sync.raw_connection()
+            try:
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+            finally:
+                raw.close()
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            log.warning("audit WAL checkpoint failed: %s", exc)
 
     def _lock(self, conn: Connection) -> None:
         """Take the store's write lock (SQLite: already taken by BEGIN IMMEDIATE), waiting
@@ -232,24 +273,11 @@ class AuditWriter:
                          {"a": limit, "b": statement})
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
 
-    def _head(self, conn: Connection) -> tuple[int, str] | None:
-        e = self.tables.entries
-        row = conn.execute(select(e.c.seq, e.c.entry_hash).order_by(e.c.seq.desc())
-                           .limit(1)).first()
-        return None if row is None else (row[0], row[1])
-
     def _append(self, conn: Connection, batch: Sequence[_Pending]) -> list[tuple[int, str]]:
-        t = self.tables
         self._lock(conn)
         records = self._apply_all(conn, batch, self._claim(batch))
-        linked = link(records, *(self._head(conn) or (0, GENESIS)))
-        conn.execute(insert(t.entries), [e.row() for e in linked.entries])
-        if linked.subjects:
-            conn.execute(insert(t.subjects), linked.subjects)
-        if linked.consents:
-            conn.execute(insert(t.consents), linked.consents)
-        if linked.applications:
-            conn.execute(insert(t.applications), linked.applications)
+        linked = link(records, *(self._sql.head(conn) or (0, GENESIS)))
+        self._sql.insert(conn, linked)
         size, head = linked.head
         if self._due(size):
             self._checkpoint(conn, size, head, force=False)
@@ -264,7 +292,7 @@ class AuditWriter:
         changing = [r for r in records if r.effects]
         if len(changing) > 1:
             try:
-                with conn.begin_nested():
+                with self._sql.savepoint(conn):
                     _execute(conn, [e for r in changing for e in r.effects])
                 return records
             except SQLAlchemyError:
@@ -278,7 +306,7 @@ class AuditWriter:
         if not record.effects:
             return record
         try:
-            with conn.begin_nested():
+            with self._sql.savepoint(conn):
                 _execute(conn, record.effects)
         except SQLAlchemyError as exc:
             log.error("request %s: its store change failed: %s", record.request_id, exc)
@@ -310,8 +338,9 @@ class AuditWriter:
                 return None
             compact = CompactRange(row.size, [bytes.fromhex(h)
                                               for h in orjson.loads(row.frontier)])
-        elif not force and size < self.checkpoint_every:
-            return None
+        elif not force and size < self.checkpoint_every \
+                and time.monotonic() - self._cp_at < self.checkpoint_seconds:
+            return None  # the first checkpoint: due by count, or by time since this writer began
         else:
             compact = CompactRange()
         e = self.tables.entries
@@ -350,7 +379,7 @@ class AuditWriter:
 
         def run(conn: Connection) -> Checkpoint | None:
             self._lock(conn)
-            head = self._head(conn)
+            head = self._sql.head(conn)
             if head is None:
                 return None
             return self._checkpoint(conn, head[0], head[1], force=force)
@@ -358,6 +387,20 @@ class AuditWriter:
         cp = await self._transaction(run)
         await self._witness()
         return cp
+
+
+def _without_waiting(engine: Engine, fn: Callable[[Connection], T]) -> tuple[bool, T | None]:
+    """Run `fn` in one transaction of `engine` (SQLite, no busy wait) if the write lock is free
+    now: (True, its result); (False, None) if another writer holds it, with nothing done."""
+    with engine.connect() as conn:
+        try:
+            with conn.begin():  # BEGIN IMMEDIATE: the write lock, or SQLITE_BUSY at once
+                return True, fn(conn)
+        except OperationalError as exc:  # rolled back: the thread does it again, waiting
+            if getattr(exc.orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY,
+                                                                sqlite3.SQLITE_LOCKED):
+                return False, None
+            raise
 
 
 def _execute(conn: Connection, effects: Sequence[Any]) -> None:

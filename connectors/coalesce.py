@@ -4,9 +4,13 @@ Each request fetches through its own loader (the gateway's, one per request), so
 checking two enterprises at the same moment would make two calls to every department. A
 `Coalescer` sits beneath the loaders, transparent to them: keys that arrive while the source
 already has a call in flight wait for a call to return and then leave together, in one call up
-to the source's max batch; keys that arrive while the source is idle leave after `window_s`
-(0: at the next turn of the event loop, which still merges fetches issued in the same turn);
-a full batch leaves at once. A key wanted by several fetches at once is asked for once.
+to the source's max batch; a full batch leaves at once. Keys that arrive while the source is
+idle leave after `window_s`; with no window (0, the default) the first fetch to find the
+source idle sends its call itself, at once, and the fetches of the same turn of the event loop
+leave together at the end of that turn. (Sent from the fetch's own task, a check's slowest
+department is asked before the loop turns over, not after every other source's dispatch: the
+order of a check's calls is the order it asked for them.) A key wanted by several fetches at
+once is asked for once.
 
 Each fetch gets the answers to its own keys and nothing else, and reports every call its keys
 rode on: the call's id (the same for every request that shared it), status and latency, and
@@ -43,8 +47,8 @@ class DepartmentCalls(Protocol):
 
     async def call(self, keys: list[str], deadline: float, call_id: str
                    ) -> tuple[dict[str, Answer], Call | None]:
-        """An answer for every key and the call made, if one was sent; never raises for what
-        the department does."""
+        """An answer for every key and the call made, if one was sent, by `deadline` (loop
+        time); never raises for what the department does."""
         ...
 
     async def aclose(self) -> None: ...
@@ -105,12 +109,13 @@ class Coalescer:
         self._in_flight = 0
         self._timer: asyncio.Handle | None = None
         self._flights: set[asyncio.Task[None]] = set()
+        self._turn_open = False  # a fetch sent its call at once in this turn of the loop
 
     async def fetch(self, keys: Sequence[str]) -> FetchResult:
         loop = asyncio.get_running_loop()
         calls = -(-len(keys) // self._inner.max_batch)
         deadline = loop.time() + fetch_budget_s(self.config, calls)
-        busy = self._in_flight > 0
+        busy = self._in_flight > 0 and not self._turn_open
         slots: dict[str, _Slot] = {}
         for key in keys:
             if key in slots:
@@ -123,9 +128,21 @@ class Coalescer:
             slots[key] = slot
         if not slots:
             return FetchResult()
-        self._schedule(loop, busy)
+        if self._in_flight == 0 and self._window == 0 and self._timer is None \
+                and len(self._pending) <= self._inner.max_batch:
+            # Idle: this fetch's keys (all that wait) leave now, from this task.
+            self._turn_open = True
+            loop.call_soon(self._close_turn)
+            taken = self._take(loop, len(self._pending))
+            if taken is not None:
+                await self._fly(*taken)
+        else:
+            self._schedule(loop, busy)
         await _until_done_or(loop, [s.future for s in slots.values()], deadline)
         return self._result(slots)
+
+    def _close_turn(self) -> None:
+        self._turn_open = False
 
     def _schedule(self, loop: asyncio.AbstractEventLoop, busy: bool) -> None:
         size = self._inner.max_batch
@@ -145,6 +162,17 @@ class Coalescer:
             self._dispatch(loop, self._inner.max_batch)
 
     def _dispatch(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+        taken = self._take(loop, size)
+        if taken is None:
+            return
+        task = loop.create_task(self._fly(*taken))
+        self._flights.add(task)
+        task.add_done_callback(self._flights.discard)
+
+    def _take(self, loop: asyncio.AbstractEventLoop, size: int
+              ) -> tuple[dict[str, _Slot], float, str] | None:
+        """Up to `size` waiting keys for one call, counted in flight: (their slots, the call's
+        deadline, its id); None if every fetch that wanted them has given up (not sent)."""
         now = loop.time()
         taken = list(itertools.islice(self._pending, size))
         live: dict[str, _Slot] = {}
@@ -155,23 +183,24 @@ class Coalescer:
             else:
                 slot.future.cancel()  # every fetch that wanted it has given up: not sent
         if not live:
-            return
+            return None
         call_id = self._ids.next()
         left_at = time.perf_counter()
         for slot in live.values():
             slot.call_id, slot.left_at = call_id, left_at
         self._in_flight += 1
-        task = loop.create_task(self._fly(live, max(s.deadline for s in live.values()),
-                                          call_id))
-        self._flights.add(task)
-        task.add_done_callback(self._flights.discard)
+        return live, max(s.deadline for s in live.values()), call_id
 
     async def _fly(self, slots: dict[str, _Slot], deadline: float, call_id: str) -> None:
         try:
             answers, call = await self._inner.call(list(slots), deadline, call_id)
         except BaseException as exc:  # a bug below, or shutdown: the fetches see it, not lost
             for slot in slots.values():
-                if not slot.future.done():
+                if slot.future.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    slot.future.cancel()  # read as not answered by any fetch still waiting
+                else:
                     slot.future.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise

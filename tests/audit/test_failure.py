@@ -179,6 +179,18 @@ async def test_checkpoints_follow_entries_and_time(url: str, ring: KeyRing) -> N
         await log.close()
 
 
+async def test_the_first_checkpoint_follows_time_too(url: str, ring: KeyRing) -> None:
+    """A new log with fewer entries than `checkpoint_every` is still signed after
+    `checkpoint_seconds`, not only once it has that many entries (or on shutdown)."""
+    log = await AuditLog.open(url, ring, checkpoint_every=1000, checkpoint_seconds=0.2)
+    try:
+        await log.append(released(1))
+        await log.append(released(2))
+        await until(lambda: _covered(log, 2))
+    finally:
+        await log.close()
+
+
 async def _covered(log: AuditLog, size: int) -> bool:
     return any(cp.size == size for cp in await log.checkpoints())
 

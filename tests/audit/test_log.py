@@ -24,6 +24,7 @@ from audit.log import AuditLog, verify_log
 from reports.store import report_numbers_table
 from signing.canonical import canonical
 from signing.keys import KeyRing, init_keys
+from tests.stores import migrated_sync
 
 
 @pytest.fixture
@@ -232,3 +233,26 @@ async def test_store_changes_of_one_batch_commit_together_but_fail_alone(log: Au
     assert kept == {2031: 1, 2032: 2, 2033: 4}
     assert outcomes == {"r1": "ALLOWED", "r2": "ALLOWED", "r3": "FAILED", "r4": "ALLOWED"}
     assert [g[0] for g in got if isinstance(g, tuple)] == [1, 2, 4]  # r3's entry is seq 3
+
+
+async def _wal_bytes_after(url: str, ring: KeyRing, wal_every: int, n: int) -> int:
+    log = await AuditLog.open(url, ring, checkpoint_every=10_000, wal_every=wal_every)
+    try:
+        for i in range(n):  # one batch each
+            await log.append(record(i))
+        wal = Path(url.split("///", 1)[1] + "-wal")
+        return wal.stat().st_size
+    finally:
+        await log.close()
+
+
+async def test_the_sqlite_wal_is_checkpointed_off_the_loop(url: str, ring: KeyRing,
+                                                          tmp_path: Path) -> None:
+    """Batches written on the event loop never checkpoint the WAL themselves (a checkpoint
+    fsyncs); the writer's thread does, every `wal_every` batches, so the WAL stays small."""
+    if not url.startswith("sqlite"):
+        pytest.skip("the WAL is SQLite's")
+    bounded = await _wal_bytes_after(url, ring, wal_every=5, n=150)
+    other = migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'unbounded.sqlite'}")
+    unbounded = await _wal_bytes_after(other, ring, wal_every=10**9, n=150)
+    assert unbounded > 3 * bounded, (bounded, unbounded)

@@ -31,7 +31,8 @@ def record_of(key: str) -> Record:
 
 
 class Held:
-    """A department whose calls wait until `release()`; answers each key about that key."""
+    """A department whose calls wait until `release()` (or their deadline: a call is bounded by
+    it, as the real connectors' are); answers each key about that key."""
 
     config = CFG
     max_batch = CFG.max_batch
@@ -44,7 +45,14 @@ class Held:
     async def call(self, keys: list[str], deadline: float, call_id: str
                    ) -> tuple[dict[str, Answer], Call | None]:
         self.calls.append(list(keys))
-        await self.gate.wait()
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self.gate.wait()
+        except TimeoutError:
+            late = Answer("UNAVAILABLE", detail=f"{CFG.department}未在 "
+                          f"{self.config.timeout_s:g} 秒内答复")
+            return dict.fromkeys(keys, late), Call(CFG.name, "UNAVAILABLE", 1.0, len(keys),
+                                                   call_id)
         if self.fail is not None:
             raise self.fail
         answers = {k: Answer("OK", (record_of(k),)) for k in keys}
@@ -90,18 +98,42 @@ async def test_fetches_arriving_while_a_call_is_in_flight_share_the_next_call() 
     assert [r.calls[0].keys for r in results] == [1, 1, 1, 1]  # each its own keys
 
 
-async def test_fetches_of_one_turn_leave_together_and_full_batches_leave_at_once() -> None:
+async def test_an_idle_source_is_asked_at_once_and_the_rest_of_the_turn_leaves_together(
+        ) -> None:
     held = Held()
     c = coalescer(held)
+    first = asyncio.create_task(c.fetch(["A", "Ax"]))
+    await asyncio.sleep(0)  # one turn: the idle source's call left from the fetch's own task
+    assert held.calls == [["A", "Ax"]]
+    await settle()
     tasks = [asyncio.create_task(c.fetch([f"K{i}", f"K{i}x"])) for i in range(3)]
     await settle()
-    # Six keys, batch of four: a full batch at once, the rest at the next turn of the loop.
-    assert held.calls == [["K0", "K0x", "K1", "K1x"], ["K2", "K2x"]]
+    # Busy now: a full batch (four keys) leaves at once, the rest waits for a call to return.
+    assert held.calls == [["A", "Ax"], ["K0", "K0x", "K1", "K1x"]]
     held.release()
     results = [await t for t in tasks]
+    only_about(await first, ["A", "Ax"])
+    assert held.calls == [["A", "Ax"], ["K0", "K0x", "K1", "K1x"], ["K2", "K2x"]]
     only_about(results[1], ["K1", "K1x"])
     assert [c.keys for c in results[1].calls] == [2]
     assert {c.call_id for c in results[0].calls} == {c.call_id for c in results[1].calls}
+
+
+async def test_fetches_of_the_turn_an_idle_source_was_asked_in_leave_together_after_it(
+        ) -> None:
+    held = Held()
+    c = coalescer(held)
+    tasks = [asyncio.create_task(c.fetch([k])) for k in ("A", "B", "C")]
+    await settle()
+    # A found the source idle and went at once; B and C came in the same turn and left
+    # together at its end, not after A's call returned.
+    assert held.calls == [["A"], ["B", "C"]]
+    held.release()
+    results = [await t for t in tasks]
+    for result, key in zip(results, "ABC", strict=True):
+        only_about(result, [key])
+    assert results[1].calls[0].call_id == results[2].calls[0].call_id \
+        != results[0].calls[0].call_id
 
 
 async def test_a_key_wanted_by_two_fetches_is_asked_once() -> None:
@@ -145,15 +177,16 @@ async def test_a_fetch_past_its_deadline_reads_unavailable_and_reports_the_call(
 
 async def test_keys_whose_fetches_all_gave_up_before_their_call_left_are_not_sent() -> None:
     held = Held()
-    c = coalescer(held, timeout_s=0.05)
-    busy = asyncio.create_task(c.fetch(["A"]))
+    c = coalescer(held)
+    busy = asyncio.create_task(c.fetch(["A"]))  # its call waits (5 s) until released
     await settle()
-    late = await c.fetch(["B"])  # waits behind A's call, which never returns in time
+    c.config = held.config = dataclasses.replace(CFG, timeout_s=0.05)
+    late = await c.fetch(["B"])  # waits behind A's call, which does not return in time
     assert late.answers["B"].status == "UNAVAILABLE"
     assert late.calls == []  # B never left
-    await busy
     c.config = held.config = dataclasses.replace(CFG, timeout_s=5.0)
     held.release()
+    only_about(await busy, ["A"])
     after = await c.fetch(["C"])
     only_about(after, ["C"])
     assert ["B"] not in held.calls and ["B", "C"] not in held.calls
