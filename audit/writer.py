@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -60,6 +61,7 @@ __all__ = ["AuditWriter"]
 
 log = logging.getLogger("hub.audit")
 T = TypeVar("T")
+_CHUNK = 25  # rows per executemany of an effect (a batch files its reports 25 at a time)
 State = Literal["queued", "abandoned", "claimed"]
 
 
@@ -405,17 +407,30 @@ def _without_waiting(engine: Engine, fn: Callable[[Connection], T]) -> tuple[boo
 
 def _execute(conn: Connection, effects: Sequence[Any]) -> None:
     """Run store changes in order: a statement, or a (statement, rows) executemany, where the
-    rows of consecutive ones with the same statement go in one executemany."""
+    rows of consecutive ones with the same statement go in the same executemanys."""
     pending: Any = None
-    rows: list[Any] = []
+    parts: list[Iterable[Any]] = []
     for effect in [*effects, None]:
         if isinstance(effect, tuple) and effect[0] is pending:
-            rows += effect[1]
+            parts.append(effect[1])
             continue
         if pending is not None:
-            conn.execute(pending, rows)
-            pending, rows = None, []
+            _executemany(conn, pending, parts)
+            pending, parts = None, []
         if isinstance(effect, tuple):
-            pending, rows = effect[0], list(effect[1])
+            pending, parts = effect[0], [effect[1]]
         elif effect is not None:
             conn.execute(effect)
+
+
+def _executemany(conn: Connection, statement: Any, parts: Iterable[Iterable[Any]]) -> None:
+    """One executemany per `_CHUNK` rows: rows made when read (a batch's filed reports, whose
+    documents become text only here) are held a chunk at a time, not all at once."""
+    chunk: list[Any] = []
+    for row in itertools.chain.from_iterable(parts):
+        chunk.append(row)
+        if len(chunk) == _CHUNK:
+            conn.execute(statement, chunk)
+            chunk = []
+    if chunk:
+        conn.execute(statement, chunk)

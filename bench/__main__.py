@@ -186,6 +186,27 @@ async def run_fanout(quick: bool) -> dict[str, Any]:
     return figures
 
 
+async def run_batch(quick: bool) -> dict[str, Any]:
+    """Only the batch scenario (`batch.*`), against a hub first warmed up with the checks the
+    single and cpu scenarios send before it in a full run."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    usccs = World().usccs[:1000]
+    sandbox = SandboxProc(workdir)
+    figures: dict[str, Any] = {"batch_when": dt.datetime.now(dt.UTC).isoformat()}
+    try:
+        hub = HubProcess(sandbox)
+        try:
+            await scenarios.warm_up(hub, sandbox, usccs, 200 if quick else 1000)
+            figures.update(await scenarios.batch(hub, sandbox, usccs, (1, 10, 100, 1000)))
+        finally:
+            hub.stop()
+    finally:
+        sandbox.stop()
+    figures["batch.1000.margin_ms"] = (figures["batch.1000.wall_s"]
+                                       - figures["batch.1000.limit_s"]) * 1000
+    return figures
+
+
 async def run_jobs(quick: bool) -> dict[str, Any]:
     """Only the batch job figures (`job.*`)."""
     from bench.jobs import jobs
@@ -230,6 +251,10 @@ def main() -> int:
     parser.add_argument("--fanout", action="store_true",
                         help="only the cpu, coalesce and clients scenarios, their figures "
                              "replacing those in --out")
+    parser.add_argument("--batch", action="store_true",
+                        help="only the batch scenario (complianceChecks of 1 to 1000 "
+                             "enterprises, memory per enterprise), its batch.* figures "
+                             "replacing those in --out")
     parser.add_argument("--jobs", action="store_true",
                         help="only the 10,000-enterprise batch job scenario, its job.* figures "
                              "replacing those in --out")
@@ -243,6 +268,10 @@ def main() -> int:
         figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
         figures = {k: v for k, v in figures.items() if not k.startswith("overload.")}
         figures.update(run_loop(run_overload(5.0 if args.quick else 20.0)))
+    elif args.batch:
+        figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
+        figures = {k: v for k, v in figures.items() if not k.startswith("batch.")}
+        figures.update(run_loop(run_batch(args.quick)))
     elif args.jobs:
         figures = flatten(orjson.loads(args.out.read_bytes())) if args.out.exists() else {}
         figures = {k: v for k, v in figures.items() if not k.startswith("job.")}

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
@@ -79,7 +80,9 @@ class HubProcess:
     def __init__(self, sandbox: SandboxProc, *, audit: bool = True,
                  overrides: dict[str, dict[str, object]] | None = None,
                  max_in_flight: int = 64, sections: str = "",
-                 log_path: Path | None = None) -> None:
+                 log_path: Path | None = None, launcher: Sequence[str] = ()) -> None:
+        """`launcher`: interpreter arguments put before the hub's module, e.g. `("-m", "memray",
+        "run", "-o", "hub.bin")` to run the hub under a memory profiler."""
         self.workdir = Path(tempfile.mkdtemp(prefix="hub-bench-"))
         subprocess.run([sys.executable, "-m", "hub", "keys", "init",
                         str(self.workdir / "keys")], check=True, capture_output=True)
@@ -104,7 +107,7 @@ class HubProcess:
         # The hub logs JSON lines to stderr when it is not a terminal (one per request).
         self._log = open(log_path, "wb") if log_path is not None else None
         self.proc = subprocess.Popen(
-            [sys.executable, *command, str(self.workdir / "hub.toml")],
+            [sys.executable, *launcher, *command, str(self.workdir / "hub.toml")],
             stdout=subprocess.DEVNULL, stderr=self._log or subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}/graphql"
         deadline = time.monotonic() + 60

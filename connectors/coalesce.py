@@ -24,6 +24,7 @@ coalescing never releases a key to a request that was not allowed it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
 import time
 from collections.abc import Sequence
@@ -88,8 +89,9 @@ async def _until_done_or(loop: asyncio.AbstractEventLoop, futures: list[asyncio.
     remaining = len(pending)
     if not pending:
         return
+    context = contextvars.copy_context()  # one for all: a copy per future, per key, adds up
     for future in pending:
-        future.add_done_callback(one_done)
+        future.add_done_callback(one_done, context=context)
     timer = loop.call_at(deadline, expired)
     try:
         await waiter

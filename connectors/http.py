@@ -175,6 +175,10 @@ class _Conn(asyncio.Protocol):
             return
         media = self._type.split(b";", 1)[0].strip().lower().decode("latin-1")
         waiter.set_result(Response(self._parser.get_status_code(), media, body))
+        # An idle pooled connection keeps neither the answer nor its buffer: after a batch,
+        # every connection would otherwise hold its last (largest) body until used again.
+        self._waiter = None
+        self._body = bytearray()
 
 
 def _decoded(body: bytes, encoding: bytes, cap: int) -> bytes:

@@ -161,9 +161,19 @@ class RestConnector:
         if len(chunks) == 1:
             answers, call = await self.call(chunks[0], deadline, self._ids.next())
             return FetchResult(answers, [call] if call else [])
+        # No more calls wait for the source's cap than it has slots: each waiting call holds a
+        # task, its timeout and a waiter, and a one-key source asked about a thousand subjects
+        # would hold a thousand of them at once.
+        done: list[tuple[dict[str, Answer], Call | None] | None] = [None] * len(chunks)
+        turns = iter(range(len(chunks)))
+
+        async def worker() -> None:
+            for i in turns:
+                done[i] = await self.call(chunks[i], deadline, self._ids.next())
+
+        await asyncio.gather(*(worker() for _ in range(min(len(chunks), self.config.concurrency))))
         result = FetchResult()
-        for answers, call in await asyncio.gather(*(self.call(c, deadline, self._ids.next())
-                                                    for c in chunks)):
+        for answers, call in filter(None, done):
             result.answers.update(answers)
             if call is not None:
                 result.calls.append(call)
@@ -185,6 +195,8 @@ class RestConnector:
             async with asyncio.timeout_at(None if math.isinf(deadline) else deadline
                                           ) as limit, self._cap:
                 loop_now = asyncio.get_running_loop().time()
+                if loop_now >= deadline:
+                    raise TimeoutError  # its turn came after the fetch's deadline: not sent
                 limit.reschedule(min(deadline, loop_now + cfg.timeout_s))
                 _, head, body = self._plan.build(keys, int(self._clock() * 1000))
                 sent = True

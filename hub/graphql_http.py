@@ -167,14 +167,18 @@ class GraphQLEndpoint:
                                                "to the hub's operators",
                                     "extensions": {"code": "INTERNAL"}}]}
         record = trail.record(body, self.settings.matters, facts)
+        # The answer as JSON now, and the result's objects let go: while the audit entry is
+        # written (a batch's reports filed with it), a thousand reports are held only as bytes.
+        content = orjson.dumps(body) if media is not None and not page else b""
+        del body
         try:
             await self._append(record)
         except AuditUnavailable as exc:
             # Fail closed: no data leaves without its audit entry.
             status, headers = 503, {"Retry-After": "5"}
-            body = {"data": None, "errors": [{
+            content = orjson.dumps({"data": None, "errors": [{
                 "message": f"{exc}; no data was released, try again later",
-                "extensions": {"code": exc.code}}]}
+                "extensions": {"code": exc.code}}]})
             record = record.withheld()
         else:
             after_commit(facts)
@@ -186,8 +190,7 @@ class GraphQLEndpoint:
         elif page and status == 200 and self.graphiql_html is not None:
             response = HTMLResponse(self.graphiql_html, headers=headers)
         else:
-            response = Response(orjson.dumps(body), status_code=status, media_type=media,
-                                headers=headers)
+            response = Response(content, status_code=status, media_type=media, headers=headers)
         return response, trail, record
 
     async def _append(self, record: AuditRecord) -> None:

@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from sqlalchemy import (
     Column,
@@ -43,7 +43,7 @@ from sqlalchemy.sql.dml import Insert
 from reports.codes import PREFIX, format_report_no
 from reports.pool import NumberPool
 
-__all__ = ["DEFAULT_RETENTION", "Lane", "RegisterUnavailable", "ReportStore", "StoredReport",
+__all__ = ["DEFAULT_RETENTION", "FilingRows", "Lane", "RegisterUnavailable", "ReportStore", "StoredReport",
            "report_numbers_table", "reports_table"]
 
 log = logging.getLogger("hub.reports")
@@ -159,11 +159,13 @@ class ReportStore:
         return [format_report_no(self.prefix, year, n) for n in range(last - count + 1, last + 1)]
 
     def filing(self, reports: Sequence[StoredReport]
-               ) -> tuple[Insert, list[dict[str, Any]]]:
-        """The INSERT that files `reports` and its rows, to run as one executemany in another
+               ) -> tuple[Insert, Sequence[dict[str, Any]]]:
+        """The INSERT that files `reports` and its rows, to run as an executemany in another
         transaction: the audit entry's (a check's reports; a batch job's chunk, with its
-        results), whose writer takes (statement, rows) effects."""
-        return self._insert, [_row(r) for r in reports]
+        results), whose writer takes (statement, rows) effects. A row is made when it is
+        read, so a batch's documents are held once (the signed bytes), not also as the text
+        each row carries until the writer has run."""
+        return self._insert, FilingRows(reports)
 
     async def add(self, reports: Sequence[StoredReport], now: dt.datetime) -> None:
         """File signed reports (one transaction); expired ones are purged now and then."""
@@ -171,7 +173,7 @@ class ReportStore:
             return
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(*self.filing(reports))
+                await conn.execute(self._insert, [_row(r) for r in reports])
         except (SQLAlchemyError, OSError) as exc:
             raise RegisterUnavailable(f"the reports could not be filed ({exc})") from exc
         await self.purge_due(now)
@@ -212,6 +214,29 @@ class ReportStore:
         except (SQLAlchemyError, OSError) as exc:
             raise RegisterUnavailable(f"expired reports could not be purged ({exc})") from exc
         return int(result.rowcount or 0)
+
+
+class FilingRows(Sequence[dict[str, Any]]):
+    """The register's rows of some reports, each made when it is read."""
+
+    __slots__ = ("_reports",)
+
+    def __init__(self, reports: Sequence[StoredReport]) -> None:
+        self._reports = reports
+
+    def __len__(self) -> int:
+        return len(self._reports)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [_row(r) for r in self._reports[index]]
+        return _row(self._reports[index])
 
 
 def _row(r: StoredReport) -> dict[str, Any]:

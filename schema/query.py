@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -27,7 +28,9 @@ from schema.prefill_types import Prefill, SubjectInput
 from schema.scalars import CHINA, USCC, ResidentId
 from schema.types import ComplianceReport, Enterprise, Source, SourceStatus
 
-__all__ = ["Query"]
+__all__ = ["Handover", "Query"]
+
+T = TypeVar("T")
 
 
 async def _checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list[str],
@@ -36,7 +39,19 @@ async def _checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list
     today = info.context.now.astimezone(CHINA).date()
     scope = check_scope(kind, since, until, base_date, today)  # refused before any call
     reports = await info.context.gateway.checks(path_of(info), kind, usccs, scope)
-    return [ComplianceReport.of(r) for r in reports]
+    return Handover(ComplianceReport.of(r) for r in reports)
+
+
+class Handover(list[T]):
+    """A resolver's list whose items are handed over once: iterating takes each out of it, in
+    order, so that while the executor completes a batch's thousand reports a report (with its
+    outcomes and records) is held until its fields are in the response, not until the whole
+    response is made."""
+
+    def __iter__(self) -> Iterator[T]:
+        self.reverse()
+        while self:
+            yield self.pop()
 
 
 _SINCE = "first day covered (default: 36 months before until for IPO; all records held for " \

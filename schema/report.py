@@ -20,10 +20,13 @@ check the inventory by creditor class. Money is integer fen; times ISO 8601 with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import sys
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from connectors.base import Answer
 from connectors.catalogue import CheckKind, domains_of
@@ -45,8 +48,8 @@ from schema.inventory import Inventory, build_inventory
 from schema.period import CheckScope
 from signing.canonical import canonical
 
-__all__ = ["CheckReport", "Gate", "ReportCheck", "Requester", "Signer", "Subject", "assemble",
-           "filed", "gate", "report_document"]
+__all__ = ["CheckReport", "FiledReports", "Gate", "ReportCheck", "Requester", "Signer", "Subject",
+           "assemble", "filed", "gate", "report_document"]
 
 _REGISTRATION = next(d for d in domains_of(CheckKind.BANKRUPTCY) if d.code == "registration")
 
@@ -76,8 +79,9 @@ class Requester:
     request_id: str = ""
 
     def answer_ref(self, source: str) -> str | None:
-        """Where the audit log records the call to `source` for this request."""
-        return f"{self.request_id}/{source}" if self.request_id else None
+        """Where the audit log records the call to `source` for this request (one string per
+        request and source, however many reports of a batch cite it)."""
+        return sys.intern(f"{self.request_id}/{source}") if self.request_id else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +109,14 @@ class CheckReport:
     legal_basis: str
     signature: str
     key_id: str
-    canonical: bytes  # the signed document, kept as the bytes that were signed
+    signed: bytes  # the bytes that were signed; deflated against `primer` unless it is None
     application: str | None = None  # the application (X-Hub-Application) it was run for
+    primer: bytes | None = None  # the preset dictionary `signed` was deflated with
+
+    @property
+    def canonical(self) -> bytes:
+        """The signed document: exactly the bytes the signature covers."""
+        return _inflated(self.signed, self.primer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +132,44 @@ class ReportCheck:
     signature_valid: bool | None = None
 
 
+class FiledReports(Sequence[StoredReport]):
+    """Signed reports as the register keeps them, each document inflated when it is read: a
+    batch's filing holds what the register keeps of its reports (their documents as the
+    reports held them), not the reports' outcomes and records, nor the documents twice."""
+
+    __slots__ = ("_documents", "_reports")
+
+    def __init__(self, reports: Sequence[CheckReport],
+                 expiry: Callable[[dt.datetime], dt.datetime]) -> None:
+        self._reports = [_stored(r, expiry(r.checked_at), b"") for r in reports]
+        self._documents = [(r.signed, r.primer) for r in reports]
+
+    def __len__(self) -> int:
+        return len(self._reports)
+
+    @overload
+    def __getitem__(self, index: int) -> StoredReport: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[StoredReport]: ...
+
+    def __getitem__(self, index: int | slice) -> StoredReport | list[StoredReport]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        signed, primer = self._documents[index]
+        return dataclasses.replace(self._reports[index], document=_inflated(signed, primer))
+
+
 def filed(r: CheckReport, expires_at: dt.datetime) -> StoredReport:
     """A signed report as the register keeps it: the signed bytes and what /verify tells."""
+    return _stored(r, expires_at, r.canonical)
+
+
+def _stored(r: CheckReport, expires_at: dt.datetime, document: bytes) -> StoredReport:
     return StoredReport(
         report_no=r.report_no, report_id=r.report_id, kind=r.kind.value, uscc=r.subject.uscc,
         subject_name=r.subject.name, verdict=r.verdict, checked_at=r.checked_at,
-        caller=r.requester.caller, key_id=r.key_id, signature=r.signature, document=r.canonical,
+        caller=r.requester.caller, key_id=r.key_id, signature=r.signature, document=document,
         expires_at=expires_at)
 
 
@@ -187,9 +229,12 @@ def assemble(signer: Signer, kind: CheckKind, g: Gate, items: Sequence[PlanItem]
              answers: Sequence[Answer | None], *, report_no: str, report_id: str,
              scope: CheckScope, requester: Requester, now: dt.datetime,
              disputes: Mapping[str, tuple[str, ...]] | None = None,
-             application: str | None = None) -> CheckReport:
+             application: str | None = None, primer: bytes | None = None) -> CheckReport:
     """The signed report of one subject: `answers` follows `items` (empty when unconfirmed).
-    `disputes` maps "domain/source" (or "domain/" for any source) to open objection ids."""
+    `disputes` maps "domain/source" (or "domain/" for any source) to open objection ids.
+    `primer`: keep the signed document deflated against this preset dictionary (a batch holds
+    its documents until they are filed: deflated against the batch's first document, which
+    they mostly repeat, ~0.7 KB each instead of ~10 KB)."""
     outcomes: tuple[DomainOutcome, ...] = ()
     inventory = None
     if g.unknown:
@@ -214,7 +259,20 @@ def assemble(signer: Signer, kind: CheckKind, g: Gate, items: Sequence[PlanItem]
     signature, kid = signer.sign(signed)
     return CheckReport(report_no, report_id, kind, g.subject, scope, result, now, requester,
                        g.registry, outcomes, inventory, _detail(g), basis, signature, kid,
-                       signed, application)
+                       signed if primer is None else _deflated(signed, primer), application,
+                       primer)
+
+
+def _deflated(data: bytes, primer: bytes) -> bytes:
+    packer = zlib.compressobj(1, zdict=primer)
+    return packer.compress(data) + packer.flush()
+
+
+def _inflated(data: bytes, primer: bytes | None) -> bytes:
+    if primer is None:
+        return data
+    unpacker = zlib.decompressobj(zdict=primer)
+    return unpacker.decompress(data) + unpacker.flush()
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:

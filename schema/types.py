@@ -141,64 +141,107 @@ class Period:
 
 @strawberry.type
 class ComplianceReport:
-    report_no: str = strawberry.field(description="报告编号, e.g. XXHC-2026-000123: unique, "
-                                                  "printed on the 告知书, checked at /verify")
-    report_id: strawberry.ID
-    kind: CheckKind
-    subject: Enterprise
-    period: Period
-    base_date: dt.date | None = strawberry.field(description="受理日 (bankruptcy)")
-    verdict: Verdict
-    checked_at: dt.datetime
-    requested_by: str = strawberry.field(description="the requesting department, by name")
-    operator: str | None
-    case: str | None = strawberry.field(description="案号 / 办件编号 as given in X-Hub-Case")
-    legal_basis: str
-    detail: str | None = strawberry.field(description="what the verdict rests on, in Chinese, "
-                                                      "when the subject was not confirmed or "
-                                                      "is itself a finding")
-    registry: DomainResult = strawberry.field(description="the registry's answer that "
-                                                          "confirmed (or did not) the subject")
-    inventory: InventoryType | None = strawberry.field(description="bankruptcy: assets and "
-                                                                   "liabilities by creditor "
-                                                                   "class")
-    signature: str = strawberry.field(description="Ed25519 over the report's canonical JSON")
-    key_id: str
-    signed: strawberry.Private[bytes]
-    outcomes: strawberry.Private[tuple[DomainOutcome, ...]]
-    application: str | None = strawberry.field(
-        default=None, description="the application (X-Hub-Application) it was run for")
+    """A check's report, every field read from it when asked: a batch of a thousand holds
+    one small object per report while the response is made, not a copy of its fields."""
+
+    check: strawberry.Private[CheckReport]
+
+    @strawberry.field(description="报告编号, e.g. XXHC-2026-000123: unique, printed on the "
+                                  "告知书, checked at /verify")
+    def report_no(self) -> str:
+        return self.check.report_no
+
+    @strawberry.field
+    def report_id(self) -> strawberry.ID:
+        return strawberry.ID(self.check.report_id)
+
+    @strawberry.field
+    def kind(self) -> CheckKind:
+        return self.check.kind
+
+    @strawberry.field
+    def subject(self) -> Enterprise:
+        r = self.check
+        registration = next((x for x in r.registry.records if x.type == "registration"), None)
+        return Enterprise(uscc=USCC(r.subject.uscc), reported=registration, from_report=True)
+
+    @strawberry.field
+    def period(self) -> Period:
+        return Period(since=self.check.scope.since, until=self.check.scope.until)
+
+    @strawberry.field(description="受理日 (bankruptcy)")
+    def base_date(self) -> dt.date | None:
+        return self.check.scope.base_date
+
+    @strawberry.field
+    def verdict(self) -> Verdict:
+        return Verdict(self.check.verdict)
+
+    @strawberry.field
+    def checked_at(self) -> dt.datetime:
+        return self.check.checked_at
+
+    @strawberry.field(description="the requesting department, by name")
+    def requested_by(self) -> str:
+        return self.check.requester.name
+
+    @strawberry.field
+    def operator(self) -> str | None:
+        return self.check.requester.operator
+
+    @strawberry.field(description="案号 / 办件编号 as given in X-Hub-Case")
+    def case(self) -> str | None:
+        return self.check.requester.case
+
+    @strawberry.field
+    def legal_basis(self) -> str:
+        return self.check.legal_basis
+
+    @strawberry.field(description="what the verdict rests on, in Chinese, when the subject was "
+                                  "not confirmed or is itself a finding")
+    def detail(self) -> str | None:
+        return self.check.detail
+
+    @strawberry.field(description="the registry's answer that confirmed (or did not) the "
+                                  "subject")
+    def registry(self) -> DomainResult:
+        return DomainResult.of(self.check.registry)
+
+    @strawberry.field(description="bankruptcy: assets and liabilities by creditor class")
+    def inventory(self) -> InventoryType | None:
+        inventory = self.check.inventory
+        return None if inventory is None else InventoryType.of(inventory)
+
+    @strawberry.field(description="Ed25519 over the report's canonical JSON")
+    def signature(self) -> str:
+        return self.check.signature
+
+    @strawberry.field
+    def key_id(self) -> str:
+        return self.check.key_id
+
+    @strawberry.field(description="the application (X-Hub-Application) it was run for")
+    def application(self) -> str | None:
+        return self.check.application
 
     @strawberry.field(description="One result per (domain, source); empty when the subject "
                                   "was not confirmed (no other department was asked).")
     def domains(self) -> list[DomainResult]:
-        return [DomainResult.of(o) for o in self.outcomes]
+        return [DomainResult.of(o) for o in self.check.outcomes]
 
     @strawberry.field(description="The canonical JSON that `signature` covers (rules: README, "
                                   "'Signed reports'); `hub report verify` checks it offline.")
     def document(self) -> str:
-        return self.signed.decode()
+        return self.check.canonical.decode()
 
     @strawberry.field(description="验证码: the first 8 base32 characters of SHA-256 over the "
                                   "signature; with reportNo, GET /verify checks it.")
     def verification_code(self) -> str:
-        return verification_code(self.signature)
+        return verification_code(self.check.signature)
 
     @classmethod
     def of(cls, r: CheckReport) -> ComplianceReport:
-        registration = next((x for x in r.registry.records if x.type == "registration"), None)
-        return cls(report_no=r.report_no, report_id=strawberry.ID(r.report_id), kind=r.kind,
-                   subject=Enterprise(uscc=USCC(r.subject.uscc), reported=registration,
-                                      from_report=True),
-                   period=Period(since=r.scope.since, until=r.scope.until),
-                   base_date=r.scope.base_date, verdict=Verdict(r.verdict),
-                   checked_at=r.checked_at, requested_by=r.requester.name,
-                   operator=r.requester.operator, case=r.requester.case,
-                   legal_basis=r.legal_basis, detail=r.detail,
-                   registry=DomainResult.of(r.registry),
-                   inventory=None if r.inventory is None else InventoryType.of(r.inventory),
-                   signature=r.signature, key_id=r.key_id, signed=r.canonical,
-                   outcomes=r.outcomes, application=r.application)
+        return cls(check=r)
 
 
 @strawberry.type(description="A configured department source and its live state.")

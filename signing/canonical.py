@@ -76,4 +76,6 @@ def canonical(document: Any) -> bytes:
     """The canonical bytes of a JSON document (rules in the module docstring)."""
     if not _valid(document):
         raise CanonicalError(_where(document, "$"))
-    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    # orjson's bytes keep the buffer they grew in (up to twice their length); signed documents
+    # are kept (a batch holds a thousand until they are filed), so keep an exact-size copy.
+    return memoryview(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).tobytes()

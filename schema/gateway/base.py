@@ -246,6 +246,12 @@ class GatewayBase:
             return []
         return await self._dispute_loader().load(subject)
 
+    async def _open_objections_of(self, subjects: Sequence[str]) -> list[list[Objection]]:
+        """The open objections about each subject: one lookup, no task per subject."""
+        if self._services.objections is None or not subjects:
+            return [[] for _ in subjects]
+        return await self._dispute_loader().load_many(subjects)
+
     # -- loading -------------------------------------------------------------------------------
 
     def _load(self, source: str, key: str) -> Awaitable[Outcome]:
@@ -253,6 +259,16 @@ class GatewayBase:
         if loader is None:
             loader = self._loaders[source] = DataLoader(self._batch_fn(source))
         return loader.load(key)
+
+    def _load_batch(self, source: str, keys: Sequence[str]) -> Awaitable[list[Outcome]]:
+        """`source`'s outcomes for distinct `keys`, in their order, asked now. One key goes
+        through the request's loader (the fields of a query share its batch); many keys are a
+        batch already and go to the source as one: through the loader, each would hold a
+        future and a cache entry, for every source, until the slowest department had answered
+        the whole batch, and the answers until the request ended."""
+        if len(keys) == 1:
+            return _listed(self._load(source, keys[0]))
+        return asyncio.ensure_future(self._batch_fn(source)(list(keys)))
 
     def _batch_fn(self, source: str) -> Callable[[list[str]], Coroutine[Any, Any, list[Outcome]]]:
         connector: Connector = self._services.sources.connectors[source]
@@ -333,6 +349,10 @@ def configured_source(source: SourceConfig | None, category: str) -> SourceConfi
     if source is None:
         raise SourceFailed("UNAVAILABLE", f"no source is configured for {category} data")
     return source
+
+
+async def _listed(pending: Awaitable[Outcome]) -> list[Outcome]:
+    return [await pending]
 
 
 async def records_of(pending: Awaitable[Fetched]) -> tuple[Record, ...] | None:

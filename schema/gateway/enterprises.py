@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import hmac
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Iterator, Sequence
 from typing import Literal
 
@@ -38,7 +39,7 @@ from schema.gateway.base import (
     log,
 )
 from schema.period import CheckScope
-from schema.report import CheckReport, ReportCheck, assemble, filed, gate
+from schema.report import CheckReport, FiledReports, ReportCheck, assemble, gate
 from signing.keys import SignatureInvalid, verify_signature
 
 __all__ = ["EnterpriseData"]
@@ -147,44 +148,68 @@ class EnterpriseData(GatewayBase):
         items = sources.plan(kind)
         order = sorted(range(len(items)), key=lambda i: sources.expected_ms(items[i].source),
                        reverse=True)
-        loads: list[list[Awaitable[Outcome] | None]] = []
-        for g in subjects:  # all in one go, so that each source gets one batch
-            row: list[Awaitable[Outcome] | None] = [None] * len(items)
-            if g.confirmed:
-                for i in order:
-                    source = items[i].source
-                    if source is not None and source.enabled:
-                        row[i] = self._load(source.name, g.subject.uscc)
-            loads.append(row)
+        # Each source is asked once about every confirmed subject (duplicates once).
+        asked = list(dict.fromkeys(g.subject.uscc for g in subjects if g.confirmed))
+        column = {uscc: j for j, uscc in enumerate(asked)}
+        loads: list[Awaitable[list[Outcome]] | None] = [None] * len(items)
+        for i in order if asked else ():
+            source = items[i].source
+            if source is not None and source.enabled:
+                loads[i] = self._load_batch(source.name, asked)
         register = self._services.reports
         now = self._now.astimezone(CHINA)
         with self._register("no report number could be allocated; no report was issued"):
             numbers = await register.issue(now.year, len(usccs))
-        confirmed = [g.subject.uscc for g in subjects if g.confirmed]
-        objected = dict(zip(confirmed, await asyncio.gather(
-            *(self._open_objections(u) for u in confirmed)), strict=True))
+        objected = dict(zip(asked, await self._open_objections_of(asked), strict=True))
+        answered: list[list[Outcome | None] | None] = [
+            None if load is None else list(await load) for load in loads]
+        del loads  # the answers are `answered`'s alone: a subject's go once its report is made
+        # A batch holds every signed document until the audit entry files them: the first of a
+        # confirmed subject as signed, the later ones deflated against it (they repeat most of
+        # its text). A job's chunk files its reports at once (and hashes them): as signed.
+        deflate = file and len(usccs) > 1
+        primer: bytes | None = None
+        left = Counter(g.subject.uscc for g in subjects if g.confirmed)
         reports = []
-        for g, row, number in zip(subjects, loads, numbers, strict=True):
+        for g, number in zip(subjects, numbers, strict=True):
             if not file:  # a job's chunk: let interactive requests in between its reports
                 turn = self._services.background_turn
                 await (turn() if turn is not None else asyncio.sleep(0))
-            answers = [None if load is None else self._enterprise_outcome(await load)
-                       for load in row] if g.confirmed else []
-            reports.append(assemble(
+            answers: list[Answer | None] = []
+            if g.confirmed:
+                left[g.subject.uscc] -= 1
+                answers = self._answers_of(answered, column[g.subject.uscc],
+                                           last=not left[g.subject.uscc])
+            report = assemble(
                 self._services.keys, kind, g, items if g.confirmed else [], answers,
                 report_no=number, report_id=uuid.uuid4().hex, scope=scope,
                 requester=self._requester, now=now,
                 disputes=disputes_by_item(objected.get(g.subject.uscc, [])),
-                application=self.application_id()))
+                application=self.application_id(), primer=primer)
+            if deflate and primer is None and g.confirmed:
+                primer = report.signed
+            reports.append(report)
         if file:  # in the audit entry's transaction: on file exactly when the request is on record
-            self._record.effect(register.filing([filed(r, register.expiry(r.checked_at))
-                                                 for r in reports]))
+            self._record.effect(register.filing(FiledReports(reports, register.expiry)))
         await register.purge_due(now)
         self._record.released(path)
         for r in reports if file else ():  # what the request issued (objections name them)
             self._record.ref(f"report:{r.report_no}")
             self._record.ref(f"report:{r.report_id}")
         return reports
+
+    def _answers_of(self, answered: list[list[Outcome | None] | None], j: int, *, last: bool
+                    ) -> list[Answer | None]:
+        """The answers about the `j`th subject asked, by plan item (None: not asked), let go of
+        when `last` (no other report of the batch is about it): the report keeps what it
+        needs of them, so a batch holds no subject's raw answers once its report is made."""
+        answers: list[Answer | None] = []
+        for by_subject in answered:
+            outcome = None if by_subject is None else by_subject[j]
+            if by_subject is not None and last:
+                by_subject[j] = None
+            answers.append(None if outcome is None else self._enterprise_outcome(outcome))
+        return answers
 
     def _enterprise_outcome(self, outcome: Outcome) -> Answer:
         if isinstance(outcome, AccessDenied):  # enterprise sources take no consent

@@ -11,8 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import overload
 
 import orjson
 import pytest
@@ -210,6 +211,43 @@ async def test_an_unwritable_store_fails_the_append(log: AuditLog, url: str) -> 
     with pytest.raises(AuditUnavailable):
         await log.append(record(50))
     assert await log.size() == 3
+
+
+class _MadeWhenRead(Sequence[dict[str, int]]):
+    """Rows made as they are read, as a batch's filing makes its reports' rows."""
+
+    def __init__(self, years: range) -> None:
+        self.years = years
+        self.made = 0
+
+    def __len__(self) -> int:
+        return len(self.years)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, int]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, int]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, int] | list[dict[str, int]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        row = {"year": self.years[index], "issued": index}
+        self.made += 1
+        return row
+
+
+async def test_an_effect_of_many_rows_files_every_row(log: AuditLog) -> None:
+    """Effects of more rows than one executemany takes (consecutive ones of the same statement
+    merged, rows made as they are read) file every row, each once."""
+    numbers = report_numbers_table(MetaData())
+    stmt = insert(numbers)
+    parts = [_MadeWhenRead(range(3000, 3070)), _MadeWhenRead(range(3070, 3101))]
+    await log.append(record(1, effects=tuple((stmt, rows) for rows in parts)))
+    async with log.reader.connect() as conn:
+        years = (await conn.execute(select(numbers.c.year))).scalars().all()
+    assert sorted(years) == list(range(3000, 3101))
+    assert [p.made for p in parts] == [70, 31]
 
 
 async def test_store_changes_of_one_batch_commit_together_but_fail_alone(log: AuditLog) -> None:

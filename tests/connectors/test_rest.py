@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import hashlib
@@ -164,6 +165,29 @@ async def test_single_key_source_respects_its_cap(clean_sandbox: SandboxProcess)
     assert stats["calls"] == len(keys)
     assert stats["max_in_flight"] == config.concurrency
     assert all(a.status == "OK" for a in result.answers.values())
+
+
+async def test_a_one_key_source_keeps_its_queue_without_a_task_per_call(
+        clean_sandbox: SandboxProcess) -> None:
+    """Asked about many subjects, a one-key-per-call source runs as many calls as its cap and
+    keeps the others as a list: no task (with its timeout and its place at the cap) waits for
+    each queued call."""
+    clean_sandbox.fault(SINGLE, "slow:40")
+    keys = [e["uscc"] for e in clean_sandbox.samples["enterprises"]][:30]
+    config = dataclasses.replace(source_configs(clean_sandbox)[SINGLE], concurrency=3)
+    connectors = await Connectors.open([config])
+    try:
+        before = len(asyncio.all_tasks())
+        fetch = asyncio.ensure_future(connectors[SINGLE].fetch(keys))
+        await asyncio.sleep(0.02)
+        during = len(asyncio.all_tasks()) - before
+        result = await fetch
+    finally:
+        await connectors.aclose()
+    assert during <= 1 + config.concurrency  # the fetch and its callers, not one per key
+    assert clean_sandbox.stats()[SINGLE]["calls"] == len(keys)
+    assert {a.status for a in result.answers.values()} == {"OK"}
+    assert len(result.calls) == len(keys)
 
 
 async def test_keys_queued_past_the_fetch_budget_read_unavailable(

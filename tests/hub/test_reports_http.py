@@ -185,6 +185,37 @@ def test_verify_answers_anyone_with_nothing_more(app: HubHarness,
         assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+def test_a_batch_files_each_report_exactly_as_signed(app: HubHarness,
+                                                     clean_sandbox: SandboxProcess,
+                                                     tmp_path: Path) -> None:
+    """complianceChecks of several enterprises, one of them twice: each report's signature
+    holds over its document, the register keeps exactly that document (the batch held them
+    deflated until the audit entry filed them), and the repeated enterprise's second report is
+    as complete as its first."""
+    clean = clean_sandbox.enterprise("clean")
+    others = [e["uscc"] for e in clean_sandbox.samples["enterprises"] if e["uscc"] != clean][:3]
+    r = app.post("""query($u: [USCC!]!) { complianceChecks(kind: IPO_COMPLIANCE, usccs: $u) {
+                     reportNo signature keyId document domains { domain status } } }""",
+                 {"u": [clean, *others, clean]}, caller="xzsp", purpose="IPO_COMPLIANCE")
+    reports = r.json()["data"]["complianceChecks"]
+    keys = tmp_path / "hub-keys.json"
+    keys.write_bytes(app.client.get("/.well-known/hub-keys").content)
+    public = load_public_keys(keys)
+    engine = create_engine(app.settings.store_url.replace("+aiosqlite", ""))
+    with engine.connect() as conn:
+        filed = dict(conn.execute(text("SELECT report_no, document FROM reports")).all())
+    engine.dispose()
+    assert len({x["reportNo"] for x in reports}) == 5
+    for report in reports:
+        signed = report["document"].encode()
+        verify_signature(public, report["keyId"], signed, report["signature"])
+        assert canonical(orjson.loads(signed)) == signed
+        assert filed[report["reportNo"]] == report["document"]
+    assert len(reports[0]["domains"]) == 19
+    assert reports[-1]["domains"] == reports[0]["domains"]
+    assert {d["status"] for d in reports[-1]["domains"]} == {"OK", "DISABLED"}
+
+
 def test_a_tampered_filed_report_does_not_verify(app: HubHarness,
                                                  clean_sandbox: SandboxProcess) -> None:
     report = check(app, clean_sandbox.enterprise("clean"))
