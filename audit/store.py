@@ -86,8 +86,10 @@ class AuditTables:
 def sqlite_pragmas(cursor: Any, busy_ms: int = 30_000) -> None:
     """WAL (readers never block the writer), a busy wait (30 s unless the caller bounds it),
     fsync at checkpoints only."""
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # The busy wait first: switching a new store to WAL takes a lock that another connection
+    # opening the same new store at that moment may hold (four `hub db upgrade` at once).
     cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
 
 
