@@ -5,12 +5,14 @@ checking two enterprises at the same moment would make two calls to every depart
 `Coalescer` sits beneath the loaders, transparent to them: keys that arrive while the source
 already has a call in flight wait for a call to return and then leave together, in one call up
 to the source's max batch; a full batch leaves at once. Keys that arrive while the source is
-idle leave after `window_s`; with no window (0, the default) the first fetch to find the
-source idle sends its call itself, at once, and the fetches of the same turn of the event loop
-leave together at the end of that turn. (Sent from the fetch's own task, a check's slowest
-department is asked before the loop turns over, not after every other source's dispatch: the
-order of a check's calls is the order it asked for them.) A key wanted by several fetches at
-once is asked for once.
+idle leave after `window_s`; with no window (0, the default) they leave at the end of the
+current turn of the event loop, together with every fetch of that turn — except on a quiet
+source (no call in flight or back within the last `QUIET_S`): there the first fetch sends its
+call itself, at once, and the fetches of the same turn leave together at its end. (Sent from
+the fetch's own task, a lone check's slowest department is asked before the loop turns over,
+not after every other source's dispatch; a busy source keeps merging whole turns, which saves
+calls when many checks resume at once, as when a shared registry call returns.) A key wanted
+by several fetches at once is asked for once.
 
 Each fetch gets the answers to its own keys and nothing else, and reports every call its keys
 rode on: the call's id (the same for every request that shared it), status and latency, and
@@ -26,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import itertools
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +38,9 @@ from connectors.base import Answer, Call, CallIds, FetchResult
 from connectors.config import SourceConfig
 from connectors.rest import fetch_budget_s
 
-__all__ = ["Coalescer", "DepartmentCalls"]
+__all__ = ["QUIET_S", "Coalescer", "DepartmentCalls"]
+
+QUIET_S = 0.010  # a source with no call back for this long sends a lone fetch's call at once
 
 
 class DepartmentCalls(Protocol):
@@ -102,7 +107,8 @@ async def _until_done_or(loop: asyncio.AbstractEventLoop, futures: list[asyncio.
 
 
 class Coalescer:
-    def __init__(self, inner: DepartmentCalls, *, window_s: float, call_ids: CallIds) -> None:
+    def __init__(self, inner: DepartmentCalls, *, window_s: float, call_ids: CallIds,
+                 quiet_s: float = QUIET_S) -> None:
         self.config = inner.config
         self._inner = inner
         self._window = window_s
@@ -112,6 +118,8 @@ class Coalescer:
         self._timer: asyncio.Handle | None = None
         self._flights: set[asyncio.Task[None]] = set()
         self._turn_open = False  # a fetch sent its call at once in this turn of the loop
+        self._back_at = -math.inf  # loop time the last call came back
+        self._quiet = quiet_s
 
     async def fetch(self, keys: Sequence[str]) -> FetchResult:
         loop = asyncio.get_running_loop()
@@ -131,7 +139,8 @@ class Coalescer:
         if not slots:
             return FetchResult()
         if self._in_flight == 0 and self._window == 0 and self._timer is None \
-                and len(self._pending) <= self._inner.max_batch:
+                and len(self._pending) <= self._inner.max_batch \
+                and loop.time() - self._back_at >= self._quiet:
             # Idle: this fetch's keys (all that wait) leave now, from this task.
             self._turn_open = True
             loop.call_soon(self._close_turn)
@@ -209,6 +218,7 @@ class Coalescer:
             return
         finally:
             self._in_flight -= 1
+            self._back_at = asyncio.get_running_loop().time()
             if self._pending and self._timer is None:
                 self._flush()  # keys that waited for a call to return leave now
         for key, slot in slots.items():

@@ -62,10 +62,11 @@ class Held:
         self.gate.set()
 
 
-def coalescer(held: Held, window_s: float = 0.0, **changes: object) -> Coalescer:
+def coalescer(held: Held, window_s: float = 0.0, quiet_s: float = 0.0,
+              **changes: object) -> Coalescer:
     if changes:
         held.config = dataclasses.replace(CFG, **changes)  # type: ignore[arg-type]
-    return Coalescer(held, window_s=window_s, call_ids=CallIds("t"))
+    return Coalescer(held, window_s=window_s, call_ids=CallIds("t"), quiet_s=quiet_s)
 
 
 async def settle() -> None:
@@ -134,6 +135,19 @@ async def test_fetches_of_the_turn_an_idle_source_was_asked_in_leave_together_af
         only_about(result, [key])
     assert results[1].calls[0].call_id == results[2].calls[0].call_id \
         != results[0].calls[0].call_id
+
+
+async def test_a_source_whose_call_just_came_back_merges_the_whole_turn() -> None:
+    """Not quiet (a call came back within `quiet_s`): no fetch goes alone at once; the fetches
+    of a turn leave together at its end, as many checks resuming at once do."""
+    held = Held()
+    c = coalescer(held, quiet_s=30.0)  # long enough that the test, not a clock, decides
+    held.release()
+    only_about(await c.fetch(["A"]), ["A"])  # the first call: never one before it
+    tasks = [asyncio.create_task(c.fetch([k])) for k in ("B", "C")]
+    for result, key in zip([await t for t in tasks], "BC", strict=True):
+        only_about(result, [key])
+    assert held.calls == [["A"], ["B", "C"]]
 
 
 async def test_a_key_wanted_by_two_fetches_is_asked_once() -> None:
