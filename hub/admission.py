@@ -47,7 +47,9 @@ class LagLimit:
       what requests cost becomes the baseline within that time), but only while the loop's
       thread wants the CPU at least `contended` of the time: then more in flight only queues
       work in the hub. With CPU to spare a slower median is the departments' own latency,
-      which a smaller limit would not shorten.
+      which a smaller limit would not shorten. A window shrinks it in proportion to how far
+      its median is over (`tolerance` x baseline ÷ median), by `decrease` at least and by
+      `steepest` at most.
 
     It grows by one per tick while it is binding (requests were refused at it since the last
     tick), the loop keeps up (lag under `low_s`), has CPU to spare and the last latency window
@@ -61,13 +63,14 @@ class LagLimit:
                  high_s: float = 0.010, low_s: float = 0.003, decrease: float = 0.75,
                  busy: float = 0.9, smoothing: float = 0.5, tolerance: float = 2.0,
                  grow_below: float = 1.25, contended: float = 0.6, window_n: int = 16,
-                 window_s: float = 0.1, memory_s: float = 30.0) -> None:
+                 window_s: float = 0.1, memory_s: float = 30.0, steepest: float = 0.5) -> None:
         self.ceiling = ceiling
         self.floor = min(floor, ceiling)
         self.limit = float(min(ceiling, initial if initial is not None else ceiling))
         self.high_s = high_s
         self.low_s = low_s
         self.decrease = decrease
+        self.steepest = steepest  # the most one latency window may shrink it by
         self.busy = busy
         self.smoothing = smoothing
         self.tolerance = tolerance
@@ -124,7 +127,11 @@ class LagLimit:
         contended = self.cpu_share >= self.contended
         self.headroom = not contended or median <= self.grow_below * baseline
         if contended and median > self.tolerance * baseline:
-            self.limit = max(float(self.floor), self.limit * self.decrease)
+            # In proportion to the overshoot (a median 4x the baseline halves the limit), at
+            # least by `decrease`: when a flood begins, the limit it meets was set for lighter
+            # load, and one window per step of `decrease` let the first half second queue.
+            factor = max(self.steepest, self.tolerance * baseline / median)
+            self.limit = max(float(self.floor), self.limit * min(self.decrease, factor))
 
     def admits(self, in_flight: int) -> bool:
         if in_flight < int(self.limit):

@@ -110,14 +110,27 @@ def test_the_limit_follows_the_latency_of_what_it_admitted() -> None:
     limit.admits(10**6)
     limit.observe(0.0)
     assert limit.limit == 49  # headroom again: it grows
-    for k in range(5):
-        _window(limit, 0.200, at=6.0 + k)  # everything costs more now
-    assert limit.limit == 49 * 0.75 ** 5
+    for k in range(3):
+        _window(limit, 0.200, at=6.0 + k)  # everything costs more now (10x: halved each)
+    assert limit.limit == 49 * 0.5 ** 3
     _window(limit, 0.200, at=16.0)  # the 20 ms windows are forgotten: the new normal
-    assert limit.baseline_s == 0.200 and limit.limit == 49 * 0.75 ** 5 and limit.headroom
+    assert limit.baseline_s == 0.200 and limit.limit == 49 * 0.5 ** 3 and limit.headroom
     limit.admits(10**6)
     limit.observe(0.0)
-    assert limit.limit == 49 * 0.75 ** 5 + 1
+    assert limit.limit == 49 * 0.5 ** 3 + 1
+
+
+def test_a_latency_window_shrinks_the_limit_in_proportion_to_its_overshoot() -> None:
+    """Over 2x the baseline: by `decrease` (0.75) when a little over, by 2x baseline ÷ median
+    when further over (3x: to two thirds), never by more than `steepest` (0.5)."""
+    limit = LagLimit(60, floor=2, tolerance=2.0, window_n=4, window_s=0.1, contended=0.0)
+    _window(limit, 0.020, at=1.0)  # the baseline
+    _window(limit, 0.044, at=2.0)  # 2.2x
+    assert limit.limit == 45
+    _window(limit, 0.060, at=3.0)  # 3x
+    assert limit.limit == pytest.approx(30)
+    _window(limit, 0.400, at=4.0)  # 20x
+    assert limit.limit == pytest.approx(15)
 
 
 def test_slower_departments_do_not_shrink_a_limit_with_cpu_to_spare() -> None:
@@ -136,8 +149,8 @@ def test_slower_departments_do_not_shrink_a_limit_with_cpu_to_spare() -> None:
     for _ in range(3):
         limit.observe(0.0, 0.8)  # the loop's thread gets busy: share 0.1 -> 0.71
     assert 0.6 <= limit.cpu_share < 0.9 and limit.limit == 13
-    _window(limit, 0.900, at=8.0)
-    assert limit.limit == 13 * 0.75 and not limit.headroom
+    _window(limit, 0.900, at=8.0)  # 45x the baseline: the steepest step
+    assert limit.limit == 13 * 0.5 and not limit.headroom
 
 
 def test_thread_demand_counts_time_on_the_cpu_and_waiting_for_it(tmp_path: Path) -> None:
