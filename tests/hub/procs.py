@@ -122,14 +122,18 @@ class ServeProcess:
 def running_demo(home: Path, *extra: str) -> Iterator[Path]:
     """`hub demo --no-latency` with its home at `home`, as a process; yields the home once
     `demo.json` is written, and stops the demo after."""
-    proc = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--port", str(free_port()),
-                             "--home", str(home), "--no-latency", *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    errors = home.parent / "demo-stderr.log"  # what the demo said, for a failure to start
+    errors.parent.mkdir(parents=True, exist_ok=True)
+    with open(errors, "wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--port",
+                                 str(free_port()), "--home", str(home), "--no-latency", *extra],
+                                stdout=subprocess.DEVNULL, stderr=sink)
     try:
         deadline = time.monotonic() + 90
         while not (home / "demo.json").exists():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("hub demo did not start")
+                said = errors.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"hub demo did not start (exit {proc.poll()}):\n{said}")
             time.sleep(0.1)
         yield home
     finally:
