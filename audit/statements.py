@@ -36,7 +36,7 @@ class ChainStatements:
         self.raw = dialect == "sqlite"
         e = tables.entries
         self._head = select(e.c.seq, e.c.entry_hash).order_by(e.c.seq.desc()).limit(1)
-        self._head_sql = (f"SELECT seq, entry_hash FROM {e.name} ORDER BY seq DESC LIMIT 1")
+        self._head_sql = f"SELECT seq, entry_hash FROM {e.name} ORDER BY seq DESC LIMIT 1"
         self._inserts = {t.name: _insert_sql(t) for t in (e, tables.subjects, tables.consents,
                                                           tables.applications)}
 

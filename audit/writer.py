@@ -229,15 +229,18 @@ class AuditWriter:
 
     async def _run_transaction(self, fn: Callable[[Connection], T]) -> T:
         if self._inline is not None:
-            done, result = _without_waiting(self._inline, fn)
-            if done:
+            try:
+                result = _without_waiting(self._inline, fn)
+            except _LockBusy:
+                pass  # another writer holds the lock: the thread waits for it, below
+            else:
                 self._inline_batches += 1
                 if self._inline_batches % self._wal_every == 0 and self._thread is not None:
                     # Waited for (the next batch waits, the loop does not): with no write
                     # beside it the checkpoint completes, and the next write rewinds the WAL.
                     await asyncio.get_running_loop().run_in_executor(self._thread,
                                                                      self._wal_checkpoint)
-                return result  # type: ignore[return-value]
+                return result
         if self._thread is not None and self._sync is not None:
             engine = self._sync
 
@@ -391,17 +394,21 @@ class AuditWriter:
         return cp
 
 
-def _without_waiting(engine: Engine, fn: Callable[[Connection], T]) -> tuple[bool, T | None]:
+class _LockBusy(Exception):
+    """Another writer holds the SQLite store's write lock; nothing was done."""
+
+
+def _without_waiting(engine: Engine, fn: Callable[[Connection], T]) -> T:
     """Run `fn` in one transaction of `engine` (SQLite, no busy wait) if the write lock is free
-    now: (True, its result); (False, None) if another writer holds it, with nothing done."""
+    now; raise `_LockBusy`, with nothing done, if another writer holds it."""
     with engine.connect() as conn:
         try:
             with conn.begin():  # BEGIN IMMEDIATE: the write lock, or SQLITE_BUSY at once
-                return True, fn(conn)
+                return fn(conn)
         except OperationalError as exc:  # rolled back: the thread does it again, waiting
             if getattr(exc.orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY,
                                                                 sqlite3.SQLITE_LOCKED):
-                return False, None
+                raise _LockBusy from exc
             raise
 
 

@@ -45,9 +45,9 @@ class SyncLane:
         committed) before this returns."""
         if self._sync is not None and self._threads is not None:
             sync = self._sync
-            # Let the department calls started in this turn go out first (a coalesced call
-            # leaves two turns later): the thread holds the GIL for most of its work, and a
-            # call that waits behind it adds that wait to the check's critical path.
+            # Let the department calls started in this turn go out first (a busy coalesced
+            # source's call leaves two turns later): the thread holds the GIL for most of its
+            # work, and a call that waits behind it adds that wait to the check's critical path.
             for _ in range(_YIELD_TURNS):
                 await asyncio.sleep(0)
 
