@@ -8,17 +8,13 @@ from pathlib import Path
 import pytest
 
 from signing.keys import KeyRing, init_keys
-from tests.pg import fresh_database, postgres_url_or_skip
-from tests.stores import migrated_sync
+from tests.stores import store_url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'audit.sqlite'}")
-        return
-    with fresh_database(postgres_url_or_skip()) as pg:
-        yield migrated_sync(pg)
+    with store_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

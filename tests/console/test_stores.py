@@ -12,19 +12,15 @@ from sqlalchemy import select
 from audit.reviews import FlagReview
 from hub.console.sessions import token_digest
 from hub.store import Store, open_store
-from tests.pg import fresh_database, postgres_url_or_skip
-from tests.stores import migrated_sync
+from tests.stores import store_url
 
 NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}")
-        return
-    with fresh_database(postgres_url_or_skip()) as pg:
-        yield migrated_sync(pg)
+    with store_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from hub.migrate import SchemaOutOfDate, schema_status, target_metadata, upgrade
 from hub.store import store_engine
 from signing.keys import init_keys
 from tests.hub.procs import free_port, hub_cmd, write_config
-from tests.pg import fresh_database, postgres_url_or_skip
 from tests.sandbox_process import SandboxProcess
+from tests.stores import store_url
 
 TABLES = {"audit_meta", "audit_entries", "audit_subjects", "audit_consents",
           "audit_applications", "audit_checkpoints", "audit_reviews", "consents",
@@ -35,11 +35,8 @@ HEAD = "0003"  # the newest revision under hub/migrations/versions
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}"
-        return
-    with fresh_database(postgres_url_or_skip()) as pg:
-        yield pg
+    with store_url(request.param, tmp_path, migrate=False) as url:
+        yield url
 
 
 async def _differences(url: str) -> list[Any]:
