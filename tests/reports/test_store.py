@@ -84,17 +84,23 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
-def test_numbers_are_unique_across_processes(store_url: str, tmp_path: Path) -> None:
-    """Four hub processes allocating at once never hand out one number twice."""
-    asyncio.run(_create(store_url))
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, store_url], cwd=ROOT,
+def _numbers_from(worker: str, store_url: str, processes: int) -> list[str]:
+    """The numbers `processes` copies of `worker` print, run at once against the store."""
+    procs = [subprocess.Popen([sys.executable, "-c", worker, store_url], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
+             for _ in range(processes)]
     numbers = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         numbers += out.split()
+    return numbers
+
+
+def test_numbers_are_unique_across_processes(store_url: str, tmp_path: Path) -> None:
+    """Four hub processes allocating at once never hand out one number twice."""
+    asyncio.run(_create(store_url))
+    numbers = _numbers_from(_WORKER, store_url, 4)
     assert len(numbers) == 300 and len(set(numbers)) == 300
     assert sorted(numbers) == [f"XXHC-2026-{n:06d}" for n in range(1, 301)]
 
@@ -120,14 +126,7 @@ def test_numbers_issued_from_blocks_are_unique_across_processes(store_url: str) 
     """Three hub processes issuing from blocks of 7 at once never issue one number twice, and
     the register's counter covers every number issued (what the blocks left over is a gap)."""
     asyncio.run(_create(store_url))
-    procs = [subprocess.Popen([sys.executable, "-c", _BLOCK_WORKER, store_url], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(3)]
-    numbers = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        numbers += out.split()
+    numbers = _numbers_from(_BLOCK_WORKER, store_url, 3)
     assert len(numbers) == 3 * 79 and len(set(numbers)) == len(numbers)
     issued = asyncio.run(_counter(store_url, 2026))
     # No request needs more than a block, so every reservation was one whole block of 7.
