@@ -49,21 +49,27 @@ class LagLimit:
       work in the hub. With CPU to spare a slower median is the departments' own latency,
       which a smaller limit would not shorten. A window shrinks it in proportion to how far
       its median is over (`tolerance` x baseline ÷ median), by `decrease` at least and by
-      `steepest` at most.
+      `steepest` at most. A window closes early when its last `trip_n` requests each took
+      over `trip` x the baseline with the CPU contended: a flood's first requests.
 
     It grows by one per tick while it is binding (requests were refused at it since the last
     tick), the loop keeps up (lag under `low_s`), has CPU to spare and the last latency window
     had headroom (its median at most `grow_below` x the baseline; between that and
-    `tolerance` the limit holds). So it is meant to settle at the concurrency that just keeps
-    the hub and its departments busy: a handful when the departments answer at once (it does),
-    many more when they are slow.
+    `tolerance` the limit holds). With the CPU contended it grows by one and then waits for a
+    window of requests finished at the new limit (`probing`): growing every 20 ms tick
+    overshot to several times what the CPU could serve before a 100 ms window said so. So it
+    is meant to settle at the concurrency that just keeps the hub and its departments busy:
+    one or two when the departments answer at once and the hub's CPU is what runs out (the
+    floor is one: a second request in flight then only halves the speed of both), many more
+    when they are slow.
     """
 
-    def __init__(self, ceiling: int, *, floor: int = 2, initial: int | None = None,
+    def __init__(self, ceiling: int, *, floor: int = 1, initial: int | None = None,
                  high_s: float = 0.010, low_s: float = 0.003, decrease: float = 0.75,
                  busy: float = 0.9, smoothing: float = 0.5, tolerance: float = 2.0,
                  grow_below: float = 1.25, contended: float = 0.6, window_n: int = 16,
-                 window_s: float = 0.1, memory_s: float = 30.0, steepest: float = 0.5) -> None:
+                 window_s: float = 0.1, memory_s: float = 30.0, steepest: float = 0.5,
+                 trip: float = 3.0, trip_n: int = 4) -> None:
         self.ceiling = ceiling
         self.floor = min(floor, ceiling)
         self.limit = float(min(ceiling, initial if initial is not None else ceiling))
@@ -79,6 +85,8 @@ class LagLimit:
         self.window_n = window_n
         self.window_s = window_s
         self.memory_s = memory_s
+        self.trip = trip
+        self.trip_n = trip_n
         self.cpu_share = 0.0
         self.binding = False  # refused at the limit since the last tick
         # The last tick's lag as the loop's own clock saw it (`Admission.background_turn`
@@ -86,6 +94,9 @@ class LagLimit:
         # loop pass, so it shows less lag than `lag_s`: the batch job's pacing was tuned on it).
         self.last_lag_s = 0.0
         self.headroom = True  # the last latency window was near the baseline
+        # Grown while the CPU was contended: no more growth until a latency window of
+        # requests admitted at the new limit has been seen.
+        self.probing = False
         self._window: list[float] = []
         self._window_start: float | None = None
         self._medians: collections.deque[tuple[float, float]] = collections.deque()
@@ -103,8 +114,16 @@ class LagLimit:
         self.cpu_share += self.smoothing * (cpu_share - self.cpu_share)
         if lag_s > self.high_s or self.cpu_share >= self.busy:
             self.limit = max(float(self.floor), self.limit * self.decrease)
-        elif lag_s < self.low_s and self.binding and self.headroom:
+        elif lag_s < self.low_s and self.binding and self.headroom and not self.probing:
             self.limit = min(float(self.ceiling), self.limit + 1)
+            if self.cpu_share >= self.contended:
+                # One more in flight may only queue work in the hub: see what it does to
+                # latency (a fresh window) before growing again. A tick is 20 ms and a window
+                # 100 ms or more, so growing every tick overshot to several times the
+                # concurrency the CPU could serve before the first window said so.
+                self.probing = True
+                self._window.clear()
+                self._window_start = None
         self.binding = False
 
     def done(self, seconds: float, now: float) -> None:
@@ -112,11 +131,20 @@ class LagLimit:
         if self._window_start is None:
             self._window_start = now
         self._window.append(seconds)
-        if len(self._window) < self.window_n or now - self._window_start < self.window_s:
-            return
-        median = statistics.median(self._window)
+        window = self._window
+        if len(window) < self.window_n or now - self._window_start < self.window_s:
+            # A flood's first requests: do not wait for a whole window while the last few
+            # took several times the baseline with the CPU contended (`trip`, `trip_n`).
+            baseline = self.baseline_s
+            if (baseline is None or len(window) < self.trip_n
+                    or self.cpu_share < self.contended
+                    or min(window[-self.trip_n:]) <= self.trip * baseline):
+                return
+            window = window[-self.trip_n:]
+        median = statistics.median(window)
         self._window.clear()
         self._window_start = None  # the next request to finish opens the next window
+        self.probing = False
         while self._medians and self._medians[0][0] < now - self.memory_s:
             self._medians.popleft()
         self._medians.append((now, median))

@@ -25,9 +25,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from audit.log import AuditLog
 from connectors.auth import resolve_credential
@@ -73,6 +75,24 @@ class HubState:
     console: Console | None = None
     sweeper: ObjectionSweeper | None = None
     jobs: JobsEndpoint | None = None
+
+
+class _AdmissionFront:
+    """ASGI middleware: a `/graphql` request meets the admission limit before routing
+    (`GraphQLEndpoint.front`), so that a refusal costs as little as it can."""
+
+    def __init__(self, app: ASGIApp, state: Callable[[], HubState | None]) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["path"] == "/graphql"
+                and scope["method"] in ("GET", "POST")):
+            current = self.state()
+            if current is not None:
+                await current.endpoint.front(scope, receive, send, self.app)
+                return
+        await self.app(scope, receive, send)
 
 
 def _real_now() -> dt.datetime:
@@ -266,5 +286,6 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
         routes.append(console_mount(console))
     if settings.demo:
         routes.append(Mount(ASSETS_PATH, graphiql_assets()))
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(_AdmissionFront, state=lambda: holder.get("state"))])
 

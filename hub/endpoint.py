@@ -16,7 +16,7 @@ from hub.config.settings import hash_key
 from hub.trail import Trail, after_commit
 from schema.errors import Unauthenticated
 
-__all__ = ["audited", "authenticate", "bearer", "error_body"]
+__all__ = ["audited", "authenticate", "bearer", "bearer_token", "error_body"]
 
 
 class _Sink(Protocol):
@@ -25,7 +25,12 @@ class _Sink(Protocol):
 
 def bearer(request: Request) -> str:
     """The token of `Authorization: Bearer <token>`, or "" when there is none."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return bearer_token(request.headers.get("authorization", ""))
+
+
+def bearer_token(authorization: str) -> str:
+    """The token of an Authorization header's value `Bearer <token>`, or ""."""
+    scheme, _, token = authorization.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 

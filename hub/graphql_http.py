@@ -19,12 +19,14 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from application.store import Application, ApplicationUnknown, check_tie
 from audit.entry import AuditRecord, Denial
@@ -34,7 +36,7 @@ from consent.enforcement import Caller, load_presented
 from consent.errors import AccessDenied, Forbidden
 from hub.admission import Admission
 from hub.config.settings import Settings, hash_key
-from hub.endpoint import authenticate, bearer, error_body
+from hub.endpoint import authenticate, bearer_token, error_body
 from hub.headers import HeaderError, decode_text
 from hub.telemetry import Telemetry
 from hub.trail import RequestMeta, Trail, after_commit
@@ -62,6 +64,17 @@ JSON = "application/json"
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
 _PURPOSE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+_ADMITTED = "hub.admitted"  # ASGI scope key: the request's `_Ticket`, set by `front`
+
+
+@dataclass(slots=True)
+class _Ticket:
+    """An admitted request: when it was admitted, and whether the endpoint has let it go."""
+
+    started: float
+    left: bool = False
 
 
 class _Refusal(Exception):
@@ -97,19 +110,40 @@ class GraphQLEndpoint:
         self._flusher: asyncio.Task[None] | None = None
         self._callers = callers_by_key(settings)
 
+    async def front(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
+        """ASGI, in front of the router: admit a `/graphql` request (count it) and pass it on,
+        or refuse it here with a 503 written straight to the server. Under a flood most
+        requests are refused, and a refusal through routing, `Request` and `Response` cost
+        about twice as much CPU as this, CPU the admitted requests needed."""
+        if not self.admission.enter():
+            headers = dict(scope["headers"])
+            status, response_headers, body = self._refusal(
+                headers.get(b"x-request-id", b"").decode("latin-1"),
+                headers.get(b"authorization", b"").decode("latin-1"),
+                headers.get(b"accept", b"").decode("latin-1"))
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [(k.encode(), v.encode()) for k, v in response_headers]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        ticket = scope[_ADMITTED] = _Ticket(time.perf_counter())
+        try:
+            await app(scope, receive, send)
+        finally:
+            if not ticket.left:  # the endpoint never ran (the request failed before it)
+                self.admission.leave()
+
     async def __call__(self, request: Request) -> Response:
+        ticket = request.scope.get(_ADMITTED)
+        if ticket is None:  # not through `front` (an app built without it): admit here
+            if not self.admission.enter():
+                status, headers, body = self._refusal(
+                    request.headers.get("x-request-id", ""),
+                    request.headers.get("authorization", ""), request.headers.get("accept", ""))
+                return Response(body, status_code=status, headers=dict(headers))
+            ticket = _Ticket(time.perf_counter())
         request_id = self._request_id(request)
         media = _media_type(request)
-        if not self.admission.enter():
-            # Shed at once, before any other work: waits would only pile up into timeouts.
-            # Audited as one aggregate entry per caller and second (`_flush_shed`).
-            self._shed(request, "RATE_LIMITED")
-            self.telemetry.shed.labels("RATE_LIMITED").inc()
-            body = _errors(RateLimited(f"the hub is at capacity ({self.admission.in_flight} "
-                                       "operations in flight); retry in a second"))
-            return Response(orjson.dumps(body), status_code=503, media_type=media or JSON,
-                            headers={"X-Request-Id": request_id, "Retry-After": "1"})
-        started = time.perf_counter()
+        started = ticket.started
         self.telemetry.in_flight.inc()
         bound = REQUEST_ID.set(request_id)  # department calls carry it (X-Request-Id)
         try:
@@ -123,10 +157,27 @@ class GraphQLEndpoint:
         finally:
             REQUEST_ID.reset(bound)
             # Only once the audit entry is committed; the limit follows this latency.
+            ticket.left = True
             self.admission.leave(time.perf_counter() - started)
             self.telemetry.in_flight.dec()
         self._observe(trail, record, response.status_code, time.perf_counter() - started)
         return response
+
+    def _refusal(self, request_id: str, authorization: str, accept: str
+                 ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The 503 for a request refused at the concurrency limit (status, headers, body),
+        counted for its aggregate audit entry: shed at once, before any other work, since
+        waits would only pile up into timeouts."""
+        token = bearer_token(authorization)
+        self._shed(self._callers.get(hash_key(token)) if token else None, "RATE_LIMITED")
+        self.telemetry.shed.labels("RATE_LIMITED").inc()
+        body = orjson.dumps(_errors(RateLimited(
+            f"the hub is at capacity ({self.admission.in_flight} operations in flight); retry "
+            "in a second")))
+        media = _media(accept) or JSON
+        return 503, [("content-type", media), ("content-length", str(len(body))),
+                     ("x-request-id", request_id if _TOKEN.match(request_id)
+                      else uuid.uuid4().hex), ("retry-after", "1")], body
 
     def _observe(self, trail: Trail, record: AuditRecord, status: int, seconds: float) -> None:
         """The request's metrics and its access log line: who, what, how it ended — never a
@@ -207,9 +258,7 @@ class GraphQLEndpoint:
 
     # -- shed requests -------------------------------------------------------------------------
 
-    def _shed(self, request: Request, code: str) -> None:
-        token = bearer(request)
-        caller = self._callers.get(hash_key(token)) if token else None
+    def _shed(self, caller: Caller | None, code: str) -> None:
         self.admission.shed.add(caller.name if caller else None, code, time.time())
         if self._flusher is None:
             self._flusher = asyncio.get_running_loop().create_task(self._flush_shed(),
@@ -431,7 +480,11 @@ def _graphql_status(media: str) -> int:
 
 
 def _media_type(request: Request) -> str | None:
-    accept = request.headers.get("accept", "")
+    return _media(request.headers.get("accept", ""))
+
+
+def _media(accept: str) -> str | None:
+    """The answer's media type for an Accept header, None when it accepts neither."""
     if not accept or "*/*" in accept or "application/*" in accept:
         return JSON if GRAPHQL_RESPONSE not in accept else GRAPHQL_RESPONSE
     if GRAPHQL_RESPONSE in accept:

@@ -153,6 +153,77 @@ def test_slower_departments_do_not_shrink_a_limit_with_cpu_to_spare() -> None:
     assert limit.limit == 13 * 0.5 and not limit.headroom
 
 
+def test_growth_with_the_cpu_contended_waits_for_a_latency_window_at_the_new_limit() -> None:
+    """With CPU to spare the limit grows by one per tick while binding; with the loop's thread
+    busy (contended) it grows by one and then waits until a window of requests finished at
+    the new limit shows headroom: a tick (20 ms) is shorter than a window (100 ms or more),
+    and one more request in flight then only queues work in the hub."""
+    idle = LagLimit(64, initial=4, window_n=4, window_s=0.1, contended=0.6)
+    _window(idle, 0.010, at=1.0)
+    for _ in range(3):
+        assert not idle.admits(10**6)
+        idle.observe(0.0, 0.1)
+    assert idle.limit == 7 and not idle.probing
+
+    busy = LagLimit(64, initial=4, window_n=4, window_s=0.1, contended=0.6)
+    _window(busy, 0.010, at=1.0)
+    busy.observe(0.0, 0.8)
+    busy.observe(0.0, 0.8)  # smoothed share 0.6: contended, not busy (0.9)
+    assert not busy.admits(10**6)
+    busy.observe(0.0, 0.8)
+    assert busy.limit == 5 and busy.probing
+    for _ in range(5):
+        assert not busy.admits(10**6)
+        busy.observe(0.0, 0.8)
+    assert busy.limit == 5  # no window at 5 yet
+    for k in range(3):
+        busy.done(0.011, 2.0 + k / 10)
+    assert busy.probing  # three of four
+    busy.done(0.011, 2.3)
+    assert not busy.probing and busy.headroom
+    assert not busy.admits(10**6)
+    busy.observe(0.0, 0.8)
+    assert busy.limit == 6
+    # A window over `grow_below` x the baseline at the new limit: it holds there.
+    _window(busy, 0.016, at=3.0)
+    assert not busy.headroom and busy.limit == 6
+    assert not busy.admits(10**6)
+    busy.observe(0.0, 0.8)
+    assert busy.limit == 6
+
+
+def test_a_floods_first_requests_shrink_the_limit_before_a_whole_window() -> None:
+    """With the CPU contended, `trip_n` requests in a row over `trip` x the baseline close the
+    window at once; fewer of them, a faster one among them, or the same latency with CPU to
+    spare wait for the whole window (16 requests over 100 ms)."""
+    def limit_at(share: float) -> LagLimit:
+        limit = LagLimit(64, initial=8, window_n=16, window_s=0.1, contended=0.6, trip=3.0,
+                         trip_n=4)
+        _window(limit, 0.010, at=1.0)
+        limit.observe(0.0, share)
+        limit.observe(0.0, share)
+        return limit
+
+    flood = limit_at(0.8)
+    for k in range(3):
+        flood.done(0.040, 2.0 + k / 1000)
+    assert flood.limit == 8
+    flood.done(0.040, 2.003)  # 4x the baseline: halved (2 x 10 ms / 40 ms)
+    assert flood.limit == 4 and not flood.headroom
+
+    mixed = limit_at(0.8)
+    for k, seconds in enumerate((0.040, 0.040, 0.025, 0.040, 0.040, 0.040)):
+        mixed.done(seconds, 2.0 + k / 1000)
+    assert mixed.limit == 8  # 25 ms is under 3x: the last four are not all over
+    mixed.done(0.040, 2.006)
+    assert mixed.limit == 4
+
+    spare = limit_at(0.1)
+    for k in range(8):
+        spare.done(0.040, 2.0 + k / 1000)
+    assert spare.limit == 8  # the departments are slower; the hub is not queueing
+
+
 def test_thread_demand_counts_time_on_the_cpu_and_waiting_for_it(tmp_path: Path) -> None:
     stat = tmp_path / "schedstat"
     stat.write_text("1500000000 250000000 42\n")  # ns on the CPU, ns waiting on a run queue
@@ -260,20 +331,28 @@ def test_a_request_counts_until_its_audit_entry_is_committed(
             assert time.monotonic() < deadline
             time.sleep(0.02)
         second = tight.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc},
-                            headers={"X-Hub-Case": "SHED-1"})
+                            headers={"X-Hub-Case": "SHED-1", "X-Request-Id": "shed-me-1"})
+        bad_id = tight.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc},
+                            headers={"X-Request-Id": "no spaces allowed"})
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
         thread.join(30)
     assert second.status_code == 503 and second.headers["Retry-After"] == "1"
     assert second.headers["content-type"].startswith("application/graphql-response+json")
+    assert second.headers["X-Request-Id"] == "shed-me-1"
     (error,) = second.json()["errors"]
     assert error["extensions"]["code"] == "RATE_LIMITED" and "capacity" in error["message"]
+    assert bad_id.status_code == 503 and bad_id.headers["X-Request-Id"] != "no spaces allowed"
+    assert len(bad_id.headers["X-Request-Id"]) == 32
     assert first["r"].json()["data"]["complianceCheck"]["verdict"] == "CLEAN"
+    # The refused requests never counted, and the first let go of its place: one more fits.
+    third = tight.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc})
+    assert third.json()["data"]["complianceCheck"]["verdict"] == "CLEAN"
     tight.close()  # flushes the shed ledger
-    (shed,) = shed_entries(tight)
-    assert shed["caller"] == "xzsp" and shed["requests"] == 1
-    assert shed["denied"] == [{"path": "", "code": "RATE_LIMITED"}]
+    sheds = shed_entries(tight)  # one per second: the two may straddle a second's end
+    assert {e["caller"] for e in sheds} == {"xzsp"} and sum(e["requests"] for e in sheds) == 2
+    assert all(e["denied"] == [{"path": "", "code": "RATE_LIMITED"}] for e in sheds)
 
 
 def test_a_caller_over_its_quota_gets_429(tight: HubHarness,
