@@ -223,8 +223,9 @@ async def reconcile(store_url: str) -> tuple[int, int, int]:
 
 
 async def overload(sandbox: SandboxProc, usccs: list[str], *, seconds: float = 20.0,
-                   factor: float = 4.0, workers: int = 16, measure_s: float = 10.0
-                   ) -> dict[str, Any]:
+                   factor: float = 4.0, workers: int = 16, measure_s: float = 10.0,
+                   rate: float | None = None) -> dict[str, Any]:
+    """`rate`: the overload's arrivals per second, instead of `factor` x the capacity."""
     sandbox.latency(False)
     log_path = Path(tempfile.mkdtemp(prefix="bench-overload-")) / "hub.log"
     hub = HubProcess(sandbox, log_path=log_path)
@@ -256,15 +257,16 @@ async def overload(sandbox: SandboxProc, usccs: list[str], *, seconds: float = 2
         f["overload.unloaded_hub_cpu_ms_per_check"] = per_check * 1000
 
         hub_cpu = hub.cpu_seconds()
-        run, sending = await open_loop(client, usccs, capacity * factor, seconds, "overload")
+        target = rate if rate is not None else capacity * factor
+        run, sending = await open_loop(client, usccs, target, seconds, "overload")
         hub_cpu = hub.cpu_seconds() - hub_cpu
         sent += run.sent
         accepted, shed = run.outcomes.get("ok", 0), run.outcomes.get("shed", 0)
         excess = run.sent - capacity * seconds
         fast = sum(1 for ms in run.shed_ms if ms <= FAST_S * 1000)
         f.update({
-            "overload.factor": factor, "overload.seconds": seconds,
-            "overload.target_per_s": capacity * factor,
+            "overload.factor": target / capacity, "overload.seconds": seconds,
+            "overload.target_per_s": target,
             "overload.offered": run.sent, "overload.offered_per_s": run.sent / sending,
             "overload.send_late_p99_ms": pct(run.late_ms, 99),
             "overload.accepted": accepted, "overload.accepted_per_s": accepted / seconds,
