@@ -6,16 +6,21 @@ costs ~250 µs of CPU that way against ~70 µs as one hop. A `SyncLane` runs a s
 function of a `Connection` — the whole unit of work — either inside the async connection
 (`run_sync`: PostgreSQL's asyncpg needs no thread) or, for SQLite, on threads of the lane's own
 with a synchronous engine on the same database (stdlib `sqlite3`, the same pragmas and timeout).
+A small read (`inline`) on SQLite runs on the loop's own thread when the database is not locked
+(no busy wait; a locked one sends it to the lane's thread, which waits): handing a read of a few
+keys to a thread and back costs more than the read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = ["SyncLane"]
@@ -31,18 +36,25 @@ class SyncLane:
         self.engine = engine
         self._sync: Engine | None = None
         self._threads: ThreadPoolExecutor | None = None
+        self._inline: Engine | None = None
         if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-            self._sync = create_engine(engine.url.set(drivername="sqlite"), pool_size=threads,
-                                       max_overflow=0,
+            url = engine.url.set(drivername="sqlite")
+            self._sync = create_engine(url, pool_size=threads, max_overflow=0,
                                        connect_args={"timeout": timeout_s,
                                                      "check_same_thread": False})
+            # The loop's thread never waits on a lock: busy timeout 0, one connection.
+            self._inline = create_engine(url, pool_size=1, max_overflow=0,
+                                         connect_args={"timeout": 0,
+                                                       "check_same_thread": False})
             if on_connect is not None:
                 event.listen(self._sync, "connect", on_connect)
+                event.listen(self._inline, "connect", on_connect)
             self._threads = ThreadPoolExecutor(threads, thread_name_prefix=name)
 
-    async def run(self, fn: Callable[[Connection], T]) -> T:
+    async def run(self, fn: Callable[[Connection], T], *, inline: bool = False) -> T:
         """`fn` on a connection of the database, its work ended (rolled back unless `fn`
-        committed) before this returns."""
+        committed) before this returns. `inline`: `fn` is a small read, with no effect if it
+        runs twice; on SQLite it runs on the loop's thread unless the database is locked."""
         if self._sync is not None and self._threads is not None:
             sync = self._sync
             # Let the department calls started in this turn go out first (a busy coalesced
@@ -50,6 +62,14 @@ class SyncLane:
             # work, and a call that waits behind it adds that wait to the check's critical path.
             for _ in range(_YIELD_TURNS):
                 await asyncio.sleep(0)
+            if inline and self._inline is not None:
+                try:
+                    with self._inline.connect() as local:
+                        return fn(local)
+                except OperationalError as exc:  # locked: the thread waits for it
+                    if getattr(exc.orig, "sqlite_errorcode", None) not in (
+                            sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                        raise
 
             def call() -> T:
                 with sync.connect() as conn:
@@ -63,6 +83,8 @@ class SyncLane:
         """Close the pooled synchronous connections (a query in progress finishes first)."""
         if self._sync is not None:
             self._sync.dispose()
+        if self._inline is not None:
+            self._inline.dispose()
 
     def close(self) -> None:
         self.reset()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from connectors.lane import SyncLane
@@ -68,5 +71,55 @@ async def test_an_in_memory_sqlite_database_stays_on_the_async_engine() -> None:
     try:
         assert await lane.run(lambda conn: conn.execute(text("SELECT 41 + 1")).scalar()) == 42
     finally:
+        lane.close()
+        await engine.dispose()
+
+
+async def test_a_small_read_runs_on_the_loops_thread_unless_the_database_is_locked(
+        tmp_path: Path) -> None:
+    """`inline`: no thread hop for a read of a few keys; while another process holds the lock
+    the read goes to the lane's thread, which waits for it, and the loop keeps running."""
+    path = tmp_path / "lane.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
+        db.execute("INSERT INTO t VALUES ('a', 1)")
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    lane = SyncLane(engine, threads=1, timeout_s=5.0)
+    seen: list[str] = []
+
+    def read(conn: Connection) -> int:
+        seen.append(threading.current_thread().name)
+        return int(conn.execute(text("SELECT v FROM t WHERE k = 'a'")).scalar_one())
+
+    main = threading.main_thread().name
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        assert await lane.run(read, inline=True) == 1
+        assert await lane.run(read) == 1
+        assert seen[0] == main and seen[1].startswith("sync-lane")
+        holder.execute("BEGIN EXCLUSIVE")  # a department's writer holds the database
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        threading.Timer(0.3, holder.execute, ("ROLLBACK",)).start()
+        started = time.monotonic()
+        assert await lane.run(read, inline=True) == 1
+        waited = time.monotonic() - started
+        ticker.cancel()
+        # Tried on the loop's thread, refused at once by the lock, then run on the lane's.
+        assert waited >= 0.25 and seen[2] == main and seen[3].startswith("sync-lane")
+        assert len(seen) == 4
+        assert ticks >= 10  # the loop ran on while the thread waited for the lock
+        with pytest.raises(OperationalError, match="no such table"):  # not a lock: raised
+            await lane.run(lambda conn: conn.execute(text("SELECT * FROM missing")).all(),
+                           inline=True)
+    finally:
+        holder.close()
         lane.close()
         await engine.dispose()
