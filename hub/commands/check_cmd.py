@@ -22,7 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from hub.headers import HeaderError, check_text, encode_text
-from hub.report.labels import KIND_TITLES, Lang, conclusion, money, summarise, verdict_text, word
+from hub.report.labels import (
+    KIND_TITLES,
+    Lang,
+    conclusion,
+    domain_title,
+    money,
+    summarise,
+    verdict_text,
+    word,
+)
 from hub.report.view import DomainView, ReportInvalid, ReportView
 
 __all__ = ["CHECK_QUERY", "DEFAULT_VERIFY_BASE", "EXIT_CODES", "KINDS", "default_lang", "register",
@@ -188,7 +197,7 @@ def render_table(view: ReportView, lang: Lang = "en", *, colour: bool = False) -
     for d in view.domains:
         mark = "!" if _causes_findings(d) else ""
         disputed = d.marks if zh else " (disputed)" if d.disputed else ""
-        rows.append((mark, d.title if zh else d.domain, d.department,
+        rows.append((mark, domain_title(view.kind, d, lang), d.department,
                      conclusion(d, lang) + disputed, str(len(d.records)),
                      d.as_of[:16].replace("T", " ")))
     widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]

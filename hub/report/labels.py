@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from connectors.catalogue import CheckKind, domains_of
 from hub.report.view import DomainView
 
-__all__ = ["KIND_TITLES", "Lang", "conclusion", "money", "summarise", "verdict_text", "word"]
+__all__ = ["KIND_TITLES", "Lang", "conclusion", "domain_title", "money", "summarise",
+           "verdict_text", "word"]
 
 Lang = Literal["zh", "en"]
 
@@ -44,6 +46,18 @@ _SCHEMES = {"social_insurance": "社会保险", "medical_insurance": "职工医�
 def word(key: str, lang: Lang) -> str:
     zh, en = _WORDS[key]
     return zh if lang == "zh" else en
+
+
+def domain_title(kind: str, d: DomainView, lang: Lang) -> str:
+    """The domain's name: the report's own (Chinese), or in English the catalogue's name for
+    the check's domain (its code when the check or the domain is not in the catalogue)."""
+    if lang == "zh":
+        return d.title
+    try:
+        infos = domains_of(CheckKind(kind))
+    except ValueError:
+        return d.domain
+    return next((i.english for i in infos if i.code == d.domain), d.domain)
 
 
 def verdict_text(verdict: str, lang: Lang) -> str:

@@ -213,3 +213,20 @@ def test_an_objection_and_a_disagreement_are_told_apart() -> None:
     page = render_html(view, verify_base="http://h")
     assert "无记录（企业已提出异议，处理中）" in page
     assert "disputed" in render_table(view, "en") and "异议" in render_table(view, "zh")
+
+
+@pytest.mark.parametrize(("kind", "english"), [
+    ("BANKRUPTCY", "taxes paid and owed"),  # domain.md, bankruptcy check item 8
+    ("IPO_COMPLIANCE", "lawful tax payment"),  # domain.md, IPO check item 13
+])
+def test_the_english_table_names_each_domain_in_english(kind: str, english: str) -> None:
+    rows = [{"domain": "tax", "title": "纳税缴税", "department": "市税务局", "status": "OK",
+             "records": []},
+            {"domain": "not_in_the_catalogue", "title": "新领域", "department": "市某局",
+             "status": "OK", "records": []}]
+    view = ReportView.from_signed({**TODAY_DOC, "report": {**TODAY_DOC["report"], "kind": kind,
+                                                           "domains": rows}})
+    table = render_table(view, "en")
+    assert english in table and "纳税缴税" not in table
+    assert "not_in_the_catalogue" in table  # a domain this hub does not know: its code
+    assert "纳税缴税" in render_table(view, "zh") and english not in render_table(view, "zh")
