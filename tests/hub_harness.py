@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import httpx2
 from starlette.testclient import TestClient
 
 from hub.app import create_app
+from hub.config.settings import Settings
 from hub.config.sources import parse_sources
 from hub.demo import demo_settings, sandbox_services
 from schema.limits import Limits
@@ -28,7 +29,9 @@ class HubHarness:
                  limits: Limits | None = None, store_url: str | None = None,
                  quotas: dict[str, tuple[float, int]] | None = None,
                  clock: Any = None, tracer_provider: Any = None,
+                 adjust: Callable[[Settings], Settings] | None = None,
                  **settings_changes: Any) -> None:
+        """`adjust`: a last change to the settings the harness made (callers, matters)."""
         self.sandbox = sandbox
         configs = {c.name: c for c in parse_sources(sandbox.config["sources"])}
         for name, change in (sources or {}).items():
@@ -46,6 +49,8 @@ class HubHarness:
         settings = dataclasses.replace(settings, demo=demo, limits=limits or Limits(),
                                        store_url=store_url or settings.store_url,
                                        callers=callers, **settings_changes)
+        if adjust is not None:
+            settings = adjust(settings)
         self.settings = settings
         migrated_sync(settings.store_url)
         self.app = create_app(settings, clock=clock, tracer_provider=tracer_provider)

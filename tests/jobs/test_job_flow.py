@@ -9,11 +9,13 @@ finding, one tagged `findings:<domain>` has one in that domain), not the hub. Th
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -21,6 +23,7 @@ import pytest
 from openpyxl import load_workbook
 
 from hub.config.jobs import JobSettings
+from hub.config.settings import Settings
 from jobs.manifest import verify_report_in_job
 from jobs.pacing import Pacing
 from signing.keys import load_public_keys
@@ -328,3 +331,49 @@ def test_metrics_count_finished_enterprises_by_verdict(app: HubHarness,
     assert wait(app, job_id)["status"] == "DONE"
     text = app.client.get("/metrics").text
     assert 'hub_job_items_total{verdict="' in text
+
+
+@pytest.mark.parametrize("change", ["caller_gone", "purpose_withdrawn"])
+def test_a_job_whose_caller_may_no_longer_run_its_check_ends_failed_and_says_why(
+        sandbox: SandboxProcess, tmp_path: Path, change: str) -> None:
+    """The hub restarts with a configuration that no longer lets the job's caller run it: the
+    caller is gone, or the matter no longer names it. The worker ends the job FAILED with a
+    reason, checks nothing more for it, and (when the caller is still there) it reads so."""
+    usccs = [e["uscc"] for e in samples(sandbox)][:40]
+    first = HubHarness(sandbox, tmp_path, jobs=FAST)
+    job_id = submit(first, usccs)
+    first.close()  # at once: most of the 40 are still to do
+
+    def adjust(settings: Settings) -> Settings:
+        if change == "caller_gone":
+            # xzsp is gone; the auditor stays, so that the hub still has callers.
+            return dataclasses.replace(settings, callers=tuple(
+                c for c in settings.callers if c.name != "xzsp"))
+        matters = {code: dataclasses.replace(m, callers=m.callers - {"xzsp"})
+                   if code == "IPO_COMPLIANCE" else m for code, m in settings.matters.items()}
+        return dataclasses.replace(settings, matters=matters)
+
+    second = HubHarness(sandbox, tmp_path, jobs=FAST, adjust=adjust)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with closing(second._store()) as db:
+                row = db.execute(
+                    "SELECT status, detail, (SELECT count(*) FROM check_job_results r "
+                    "WHERE r.job_id = j.id) FROM check_jobs j WHERE id = ?", (job_id,)).fetchone()
+            if row[0] not in ("QUEUED", "RUNNING") or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        state, detail, done = row
+        assert state == "FAILED" and done < len(usccs)
+        if change == "caller_gone":
+            assert "xzsp" in detail and "配置" in detail
+        else:
+            assert detail and "Error" not in detail
+            job = status(second, job_id)
+            assert job["status"] == "FAILED" and job["done"] == done
+            calls = sandbox.total_calls()
+            time.sleep(0.5)  # the worker keeps polling: nothing more is asked for this job
+            assert sandbox.total_calls() == calls
+    finally:
+        second.close()
