@@ -69,7 +69,7 @@ class LagLimit:
                  busy: float = 0.9, smoothing: float = 0.5, tolerance: float = 2.0,
                  grow_below: float = 1.25, contended: float = 0.6, window_n: int = 16,
                  window_s: float = 0.1, memory_s: float = 30.0, steepest: float = 0.5,
-                 trip: float = 3.0, trip_n: int = 4) -> None:
+                 trip: float = 3.0, trip_n: int = 4, probe_ticks: int = 12) -> None:
         self.ceiling = ceiling
         self.floor = min(floor, ceiling)
         self.limit = float(min(ceiling, initial if initial is not None else ceiling))
@@ -87,6 +87,7 @@ class LagLimit:
         self.memory_s = memory_s
         self.trip = trip
         self.trip_n = trip_n
+        self.probe_ticks = probe_ticks
         self.cpu_share = 0.0
         self.binding = False  # refused at the limit since the last tick
         # The last tick's lag as the loop's own clock saw it (`Admission.background_turn`
@@ -95,9 +96,11 @@ class LagLimit:
         self.last_lag_s = 0.0
         self.headroom = True  # the last latency window was near the baseline
         # Grown while the CPU was contended: no more growth until a latency window of
-        # requests admitted at the new limit has been seen.
+        # requests admitted at the new limit has been seen, or `probe_ticks` ticks went by
+        # (requests that take long, at a low limit, would fill a window only after seconds).
         self.probing = False
-        self._window: list[float] = []
+        self._probe_left = 0
+        self._window: list[tuple[float, float]] = []  # (own seconds, waited seconds)
         self._window_start: float | None = None
         self._medians: collections.deque[tuple[float, float]] = collections.deque()
 
@@ -112,6 +115,9 @@ class LagLimit:
         the loop's clock, when it differs)."""
         self.last_lag_s = lag_s if loop_lag_s is None else loop_lag_s
         self.cpu_share += self.smoothing * (cpu_share - self.cpu_share)
+        if self.probing:
+            self._probe_left -= 1
+            self.probing = self._probe_left > 0
         if lag_s > self.high_s or self.cpu_share >= self.busy:
             self.limit = max(float(self.floor), self.limit * self.decrease)
         elif lag_s < self.low_s and self.binding and self.headroom and not self.probing:
@@ -122,15 +128,24 @@ class LagLimit:
                 # 100 ms or more, so growing every tick overshot to several times the
                 # concurrency the CPU could serve before the first window said so.
                 self.probing = True
+                self._probe_left = self.probe_ticks
                 self._window.clear()
                 self._window_start = None
         self.binding = False
 
-    def done(self, seconds: float, now: float) -> None:
-        """An admitted request finished after `seconds`; `now` is a monotonic clock."""
+    def done(self, seconds: float, now: float, waited: float = 0.0) -> None:
+        """An admitted request finished after `seconds` of its own (the hub's share of its
+        latency) and `waited` seconds in which it only waited for departments; `now` is a
+        monotonic clock.
+
+        Windows compare each request's latency with what it would have taken with an idle
+        hub, the baseline (the lowest window median of the hub's share) plus its own wait:
+        a request that waited 400 ms for a department is slowed by 8 ms of queueing in the
+        hub by 2%, a request that waited for nothing, by twice. So slower departments
+        neither shrink the limit nor stop it growing; the hub's own queueing does."""
         if self._window_start is None:
             self._window_start = now
-        self._window.append(seconds)
+        self._window.append((seconds, waited))
         window = self._window
         if len(window) < self.window_n or now - self._window_start < self.window_s:
             # A flood's first requests: do not wait for a whole window while the last few
@@ -138,27 +153,28 @@ class LagLimit:
             baseline = self.baseline_s
             if (baseline is None or len(window) < self.trip_n
                     or self.cpu_share < self.contended
-                    or min(window[-self.trip_n:]) <= self.trip * baseline):
+                    or min(_slowed(r, baseline) for r in window[-self.trip_n:]) <= self.trip):
                 return
             window = window[-self.trip_n:]
-        median = statistics.median(window)
-        self._window.clear()
+        median = statistics.median(own for own, _ in window)
+        self._window = []  # `window` keeps this one's requests
         self._window_start = None  # the next request to finish opens the next window
         self.probing = False
         while self._medians and self._medians[0][0] < now - self.memory_s:
             self._medians.popleft()
         self._medians.append((now, median))
         baseline = min(m for _, m in self._medians)
+        slowed = statistics.median(_slowed(r, baseline) for r in window)
         # Latency counts only while the loop's thread is busy (`contended`): then a slower
         # median is requests queueing in the hub. With CPU to spare it is the departments
         # taking longer, which fewer requests in flight would not cure, only starve.
         contended = self.cpu_share >= self.contended
-        self.headroom = not contended or median <= self.grow_below * baseline
-        if contended and median > self.tolerance * baseline:
+        self.headroom = not contended or slowed <= self.grow_below
+        if contended and slowed > self.tolerance:
             # In proportion to the overshoot (a median 4x the baseline halves the limit), at
             # least by `decrease`: when a flood begins, the limit it meets was set for lighter
             # load, and one window per step of `decrease` let the first half second queue.
-            factor = max(self.steepest, self.tolerance * baseline / median)
+            factor = max(self.steepest, self.tolerance / slowed)
             self.limit = max(float(self.floor), self.limit * min(self.decrease, factor))
 
     def admits(self, in_flight: int) -> bool:
@@ -166,6 +182,13 @@ class LagLimit:
             return True
         self.binding = True
         return False
+
+
+def _slowed(request: tuple[float, float], baseline: float) -> float:
+    """How many times longer a request (own seconds, waited seconds) took than it would have
+    with the hub's share at `baseline`."""
+    own, waited = request
+    return (own + waited) / max(baseline + waited, 1e-9)
 
 
 class ThreadDemand:
@@ -263,12 +286,13 @@ class Admission:
         self.in_flight += 1
         return True
 
-    def leave(self, seconds: float | None = None) -> None:
+    def leave(self, seconds: float | None = None, waited: float = 0.0) -> None:
         """One admitted request is done (its audit entry committed), `seconds` after it was
-        admitted (None: do not count it in the latency the limit follows)."""
+        admitted, `waited` of them only waiting for departments (None: do not count it in
+        the latency the limit follows)."""
         self.in_flight -= 1
         if seconds is not None:
-            self.limit.done(seconds, self.clock())
+            self.limit.done(seconds - waited, self.clock(), waited)
 
     async def background_turn(self, step_s: float = 0.005, most: int = 4) -> None:
         """Where background work (a batch job's chunk) waits between its pieces: while

@@ -144,23 +144,26 @@ class GraphQLEndpoint:
         request_id = self._request_id(request)
         media = _media_type(request)
         started = ticket.started
+        waited = 0.0
         self.telemetry.in_flight.inc()
         bound = REQUEST_ID.set(request_id)  # department calls carry it (X-Request-Id)
         try:
             with self.telemetry.span("graphql.request",
                                      {"hub.request_id": request_id}) as span:
-                response, trail, record = await self._admitted(request, request_id, media)
+                response, trail, record, waited = await self._admitted(request, request_id,
+                                                                       media)
                 span.set_attributes({"hub.caller": trail.caller or "",
                                      "hub.operation": trail.operation,
                                      "http.status_code": response.status_code,
                                      "hub.outcome": record.outcome})
         finally:
             REQUEST_ID.reset(bound)
-            # Only once the audit entry is committed; the limit follows this latency.
+            # Only once the audit entry is committed. The limit follows the hub's own share of
+            # the latency: slower departments are no reason to admit fewer requests.
             ticket.left = True
-            self.admission.leave(time.perf_counter() - started)
+            self.admission.leave(time.perf_counter() - started, waited)
             self.telemetry.in_flight.dec()
-        self._observe(trail, record, response.status_code, time.perf_counter() - started)
+        self._observe(trail, record, response.status_code, time.perf_counter() - started, waited)
         return response
 
     def _refusal(self, request_id: str, authorization: str, accept: str
@@ -179,9 +182,11 @@ class GraphQLEndpoint:
                      ("x-request-id", request_id if _TOKEN.match(request_id)
                       else uuid.uuid4().hex), ("retry-after", "1")], body
 
-    def _observe(self, trail: Trail, record: AuditRecord, status: int, seconds: float) -> None:
-        """The request's metrics and its access log line: who, what, how it ended — never a
-        subject identifier or a value."""
+    def _observe(self, trail: Trail, record: AuditRecord, status: int, seconds: float,
+                 waited: float = 0.0) -> None:
+        """The request's metrics and its access log line: who, what, how it ended, how long it
+        took and how much of that it only waited for departments — never a subject identifier
+        or a value."""
         self.telemetry.requests.labels(trail.operation, record.outcome).observe(seconds)
         sources: dict[str, dict[str, int]] = {}
         for call in record.sources:
@@ -192,10 +197,13 @@ class GraphQLEndpoint:
             "request_id": trail.request_id, "caller": trail.caller,
             "purpose": trail.meta.purpose, "operation": trail.operation, "status": status,
             "outcome": record.outcome, "code": codes[0] if codes else None, "codes": codes,
-            "latency_ms": round(seconds * 1000, 2), "sources": sources, "pid": os.getpid()})
+            "latency_ms": round(seconds * 1000, 2), "waited_ms": round(waited * 1000, 2),
+            "sources": sources, "pid": os.getpid()})
 
     async def _admitted(self, request: Request, request_id: str, media: str | None
-                        ) -> tuple[Response, Trail, AuditRecord]:
+                        ) -> tuple[Response, Trail, AuditRecord, float]:
+        """The response, the request's trail and audit record (committed, or withheld), and the
+        seconds it only waited for departments."""
         trail = Trail(self.clock(), request_id)
         facts: Facts | None = None
         headers: dict[str, str] = {}
@@ -242,7 +250,7 @@ class GraphQLEndpoint:
             response = HTMLResponse(self.graphiql_html, headers=headers)
         else:
             response = Response(content, status_code=status, media_type=media, headers=headers)
-        return response, trail, record
+        return response, trail, record, facts.waited_s if facts is not None else 0.0
 
     async def _append(self, record: AuditRecord) -> None:
         telemetry = self.telemetry

@@ -34,6 +34,9 @@ class Facts:
     application: str | None = None  # an application the request opened
     case: str | None = None  # a case number named in the operation (e.g. a job's caseNo)
     committed: tuple[Callable[[], None], ...] = ()  # to run once the entry is committed
+    # Seconds the request did nothing but wait for departments (the union of its waits): the
+    # admission limit follows the rest, the hub's own share of its latency.
+    waited_s: float = 0.0
 
 
 class Recorder:
@@ -51,6 +54,7 @@ class Recorder:
         self._application: str | None = None
         self._case: str | None = None
         self._committed: list[Callable[[], None]] = []
+        self._waits: list[tuple[float, float]] = []
 
     def subject(self, subject: str) -> None:
         self._subjects.add(subject)
@@ -87,6 +91,21 @@ class Recorder:
         """Something to do once this request's audit entry (and its effects) is committed."""
         self._committed.append(action)
 
+    def waited(self, start: float, end: float) -> None:
+        """The request waited for departments from `start` to `end` (a monotonic clock), with
+        nothing else of its own to do."""
+        self._waits.append((start, end))
+
+    def _waited_s(self) -> float:
+        """The union of the waits: two concurrent checks of one request waiting together
+        count once."""
+        total, reach = 0.0, float("-inf")
+        for start, end in sorted(self._waits):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return total
+
     def freeze(self, consents_taken: Iterable[str] = ()) -> Facts:
         return Facts(
             calls=tuple(self._calls), subjects=tuple(sorted(self._subjects)),
@@ -95,4 +114,4 @@ class Recorder:
             subject_categories={s: tuple(sorted(c)) for s, c in self._categories.items()},
             effects=tuple(self._effects), refs=tuple(self._refs),
             application=self._application, case=self._case,
-            committed=tuple(self._committed))
+            committed=tuple(self._committed), waited_s=self._waited_s())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Iterator, Sequence
@@ -141,8 +142,10 @@ class EnterpriseData(GatewayBase):
         """The signed reports, filed unless `file` is false (a job files them itself, with
         the chunk's results and audit entry)."""
         sources = self._services.sources
+        waiting = time.perf_counter()
         said = [self._enterprise_outcome(a) for a in await asyncio.gather(*gates)] \
             if gates else [None] * len(usccs)
+        self._record.waited(waiting, time.perf_counter())
         subjects = [gate(u, registry, a, self._requester) for u, a in zip(usccs, said,
                                                                             strict=True)]
         items = sources.plan(kind)
@@ -161,8 +164,10 @@ class EnterpriseData(GatewayBase):
         with self._register("no report number could be allocated; no report was issued"):
             numbers = await register.issue(now.year, len(usccs))
         objected = dict(zip(asked, await self._open_objections_of(asked), strict=True))
+        waiting = time.perf_counter()  # what is left of the departments' time, after ours
         answered: list[list[Outcome | None] | None] = [
             None if load is None else list(await load) for load in loads]
+        self._record.waited(waiting, time.perf_counter())
         del loads  # the answers are `answered`'s alone: a subject's go once its report is made
         # A batch holds every signed document until the audit entry files them: the first of a
         # confirmed subject as signed, the later ones deflated against it (they repeat most of

@@ -192,6 +192,22 @@ def test_growth_with_the_cpu_contended_waits_for_a_latency_window_at_the_new_lim
     assert busy.limit == 6
 
 
+def test_a_probe_that_no_window_answers_ends_after_its_ticks() -> None:
+    """Requests that take long at a low limit would fill a window only after seconds: the
+    probe ends after `probe_ticks` ticks without one, and the limit may grow again."""
+    limit = LagLimit(64, initial=2, window_n=16, window_s=0.1, contended=0.6, probe_ticks=12)
+    _window(limit, 0.010, at=1.0)
+    limit.observe(0.0, 0.8)
+    limit.observe(0.0, 0.8)
+    grown = []
+    for _ in range(30):
+        assert not limit.admits(10**6)
+        limit.observe(0.0, 0.8)
+        grown.append(limit.limit)
+    # One step, then 12 ticks of probing (the 12th ends it and may grow again).
+    assert grown[:12] == [3] * 12 and grown[12:24] == [4] * 12 and grown[24] == 5
+
+
 def test_a_floods_first_requests_shrink_the_limit_before_a_whole_window() -> None:
     """With the CPU contended, `trip_n` requests in a row over `trip` x the baseline close the
     window at once; fewer of them, a faster one among them, or the same latency with CPU to
@@ -222,6 +238,53 @@ def test_a_floods_first_requests_shrink_the_limit_before_a_whole_window() -> Non
     for k in range(8):
         spare.done(0.040, 2.0 + k / 1000)
     assert spare.limit == 8  # the departments are slower; the hub is not queueing
+
+
+def test_waiting_for_departments_is_not_the_hubs_latency() -> None:
+    """With the CPU contended, a window compares each request with what it would have taken
+    with an idle hub: the baseline of the hub's own share plus the request's own wait. 12 ms
+    of the hub's against a 4 ms baseline is 3x for a request that waited for nothing, and 2%
+    for one that waited 400 ms for a department."""
+    limit = LagLimit(64, initial=32, window_n=4, window_s=0.1, contended=0.6)
+    limit.observe(0.0, 0.8)
+    limit.observe(0.0, 0.8)  # smoothed share 0.6: contended
+    _window(limit, 0.004, at=1.0)  # the hub's own 4 ms, nothing waited: the baseline
+    for k in range(4):
+        limit.done(0.012, 2.0 + k * 0.05, waited=0.400)
+    assert limit.limit == 32 and limit.headroom and limit.baseline_s == 0.004
+    assert not limit.admits(10**6)
+    limit.observe(0.0, 0.8)
+    assert limit.limit == 33  # it may even grow: the hub is not what is slow
+    for k in range(4):
+        limit.done(0.012, 3.0 + k * 0.05)
+    assert limit.limit == pytest.approx(33 * 2 / 3) and not limit.headroom  # 3x: by 2/3
+
+
+def test_a_flood_trips_on_the_hubs_share_only() -> None:
+    """Four requests in a row at 10x the hub's baseline trip the window only when that is
+    most of their latency."""
+    for waited, tripped in ((0.0, True), (0.500, False)):
+        limit = LagLimit(64, initial=8, window_n=16, window_s=0.1, contended=0.6)
+        _window(limit, 0.004, at=1.0)
+        limit.observe(0.0, 0.8)
+        limit.observe(0.0, 0.8)
+        for k in range(4):
+            limit.done(0.040, 2.0 + k / 1000, waited=waited)
+        assert (limit.limit < 8) is tripped
+
+
+async def test_admission_hands_the_limit_the_hubs_share_and_the_wait() -> None:
+    now = [100.0]
+    admission = Admission(32, {}, clock=lambda: now[0])
+    try:
+        n = admission.limit.window_n
+        for k in range(n):
+            assert admission.enter()
+            now[0] = 100.0 + k * 0.01
+            admission.leave(0.420, 0.400)  # 400 ms of it waiting for departments
+        assert admission.limit.baseline_s == pytest.approx(0.020)
+    finally:
+        await admission.aclose()
 
 
 def test_thread_demand_counts_time_on_the_cpu_and_waiting_for_it(tmp_path: Path) -> None:

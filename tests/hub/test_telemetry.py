@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,26 @@ def test_without_tracing_only_the_request_id_travels(hub: HubHarness,
              headers={"X-Request-Id": "plain-8"})
     stats = clean_sandbox.stats()["sw_penalties"]
     assert stats["last_request_id"] == "plain-8" and stats["last_traceparent"] is None
+
+
+def test_the_access_log_says_how_much_of_a_request_was_waiting_for_departments(
+        hub: HubHarness, clean_sandbox: SandboxProcess,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A check waits for the registry, then for the slowest department: its log line's
+    `waited_ms` covers at least the slowest one's answer (each domain says how long its
+    department took) and leaves the hub's own share (the share the admission limit follows);
+    a request that calls no department waited for none."""
+    uscc = clean_sandbox.enterprise("clean")
+    clean_sandbox.fault("sw_penalties", "slow:150")  # one department takes its time
+    with caplog.at_level(logging.INFO, logger="hub.http"):
+        r = hub.post(CHECK, {"kind": "IPO_COMPLIANCE", "uscc": uscc},
+                     headers={"X-Request-Id": "waits-1"})
+        hub.post("{ sources { name } }", headers={"X-Request-Id": "waits-2"})
+    domains = r.json()["data"]["complianceCheck"]["domains"]
+    slowest = max(d["latencyMs"] or 0 for d in domains)
+    lines = {getattr(rec, "request_id", None): rec for rec in caplog.records
+             if rec.getMessage() == "request"}
+    check, other = lines["waits-1"], lines["waits-2"]
+    assert slowest >= 150
+    assert slowest * 0.9 <= check.waited_ms < check.latency_ms  # type: ignore[attr-defined]
+    assert other.waited_ms == 0  # type: ignore[attr-defined]
