@@ -42,21 +42,23 @@ class LagLimit:
       to run, smoothed with weight `smoothing` for the newest tick) at or over `busy`: more
       requests in flight would not finish more per second, only wait longer;
     - the latency of the requests it admitted (`done`): once a window of them is complete
-      (at least `window_n` requests over at least `window_s`), its median over `tolerance` x
-      the baseline, the lowest window median of the last `memory_s` (so a lasting change in
-      what requests cost becomes the baseline within that time), but only while the loop's
-      thread wants the CPU at least `contended` of the time: then more in flight only queues
-      work in the hub. With CPU to spare a slower median is the departments' own latency,
-      which a smaller limit would not shorten. A window shrinks it in proportion to how far
-      its median is over (`tolerance` x baseline ÷ median), by `decrease` at least and by
-      `steepest` at most. A window closes early when its last `trip_n` requests each took
-      over `trip` x the baseline with the CPU contended: a flood's first requests.
+      (at least `window_n` requests over at least `window_s`), how much longer they took, at
+      the median, than with an idle hub: the baseline (the lowest window median of the hub's
+      own share of a request's latency in the last `memory_s`, so a lasting change in what
+      requests cost becomes the baseline within that time) plus the request's own wait for
+      departments. Over `tolerance` x, and only while the loop's thread wants the CPU at
+      least `contended` of the time (then more in flight only queues work in the hub; with
+      CPU to spare a slower request is the departments' own latency, which a smaller limit
+      would not shorten), it shrinks in proportion (`tolerance` ÷ that median), by
+      `decrease` at least and by `steepest` at most. A window closes early when its last
+      `trip_n` requests each took over `trip` x that with the CPU contended: a flood's first
+      requests.
 
     It grows by one per tick while it is binding (requests were refused at it since the last
     tick), the loop keeps up (lag under `low_s`), has CPU to spare and the last latency window
-    had headroom (its median at most `grow_below` x the baseline; between that and
-    `tolerance` the limit holds). With the CPU contended it grows by one and then waits for a
-    window of requests finished at the new limit (`probing`): growing every 20 ms tick
+    had headroom (its median at most `grow_below` x; between that and `tolerance` the limit
+    holds). With the CPU contended it grows by one and then waits for a window of requests
+    finished at the new limit, or `probe_ticks` ticks (`probing`): growing every 20 ms tick
     overshot to several times what the CPU could serve before a 100 ms window said so. So it
     is meant to settle at the concurrency that just keeps the hub and its departments busy:
     one or two when the departments answer at once and the hub's CPU is what runs out (the
