@@ -36,7 +36,7 @@ from connectors.lane import SyncLane
 from connectors.parse import RecordMapper, parse_timestamp
 from connectors.priority import PriorityCap
 
-__all__ = ["SqlConnector", "open_engine"]
+__all__ = ["INLINE_KEYS", "SqlConnector", "open_engine"]
 
 log = logging.getLogger("hub.connectors")
 
