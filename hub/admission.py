@@ -122,7 +122,11 @@ class LagLimit:
             self.probing = self._probe_left > 0
         if lag_s > self.high_s or self.cpu_share >= self.busy:
             self.limit = max(float(self.floor), self.limit * self.decrease)
-        elif lag_s < self.low_s and self.binding and self.headroom and not self.probing:
+        elif (lag_s < self.low_s and self.binding and not self.probing
+              and (self.headroom or self.cpu_share < self.contended)):
+            # With CPU to spare there is headroom whatever the last window said: it may have
+            # closed while the CPU was busy, and at a low limit with slow departments the
+            # next one takes seconds to fill.
             self.limit = min(float(self.ceiling), self.limit + 1)
             if self.cpu_share >= self.contended:
                 # One more in flight may only queue work in the hub: see what it does to

@@ -208,6 +208,27 @@ def test_a_probe_that_no_window_answers_ends_after_its_ticks() -> None:
     assert grown[:12] == [3] * 12 and grown[12:24] == [4] * 12 and grown[24] == 5
 
 
+def test_with_cpu_to_spare_a_window_without_headroom_does_not_stop_growth() -> None:
+    """The last window closed while the CPU was busy and found no headroom; then the load
+    changed (slow departments: the next window takes seconds at a low limit). With the CPU
+    idle the limit grows at once, one per tick."""
+    limit = LagLimit(64, initial=2, window_n=4, window_s=0.1, contended=0.6)
+    limit.observe(0.0, 0.8)
+    limit.observe(0.0, 0.8)  # contended
+    _window(limit, 0.010, at=1.0)
+    _window(limit, 0.016, at=2.0)  # 1.6x: no headroom, within tolerance
+    assert not limit.headroom and limit.limit == 2
+    assert not limit.admits(10**6)
+    limit.observe(0.0, 0.8)
+    assert limit.limit == 2  # busy and no headroom: holds
+    for _ in range(4):
+        limit.observe(0.0, 0.0)  # the CPU goes idle: 0.6 -> 0.04
+    for _ in range(3):
+        assert not limit.admits(10**6)
+        limit.observe(0.0, 0.0)
+    assert limit.limit == 5 and not limit.headroom
+
+
 def test_a_floods_first_requests_shrink_the_limit_before_a_whole_window() -> None:
     """With the CPU contended, `trip_n` requests in a row over `trip` x the baseline close the
     window at once; fewer of them, a faster one among them, or the same latency with CPU to
