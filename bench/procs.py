@@ -131,6 +131,11 @@ class HubProcess:
                   if line.startswith(("VmRSS", "VmHWM"))}
         return values["VmRSS"] / 1024, values["VmHWM"] / 1024
 
+    def reset_peak(self) -> None:
+        """Start the peak (VmHWM) over from the current resident memory (Linux clear_refs),
+        so that the next peak is one scenario's own."""
+        Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
