@@ -155,10 +155,12 @@ class LagLimit:
         window = self._window
         if len(window) < self.window_n or now - self._window_start < self.window_s:
             # A flood's first requests: do not wait for a whole window while the last few
-            # took several times the baseline with the CPU contended (`trip`, `trip_n`).
+            # took several times the baseline with the CPU contended (`trip`, `trip_n`). The
+            # cheap tests first: this runs for every request that finishes.
+            if len(window) < self.trip_n or self.cpu_share < self.contended:
+                return
             baseline = self.baseline_s
-            if (baseline is None or len(window) < self.trip_n
-                    or self.cpu_share < self.contended
+            if (baseline is None
                     or min(_slowed(r, baseline) for r in window[-self.trip_n:]) <= self.trip):
                 return
             window = window[-self.trip_n:]

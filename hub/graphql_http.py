@@ -183,7 +183,7 @@ class GraphQLEndpoint:
                       else uuid.uuid4().hex), ("retry-after", "1")], body
 
     def _observe(self, trail: Trail, record: AuditRecord, status: int, seconds: float,
-                 waited: float = 0.0) -> None:
+                 waited: float) -> None:
         """The request's metrics and its access log line: who, what, how it ended, how long it
         took and how much of that it only waited for departments — never a subject identifier
         or a value."""
