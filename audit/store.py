@@ -8,6 +8,7 @@ the write lock.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,8 +90,31 @@ def sqlite_pragmas(cursor: Any, busy_ms: int = 30_000) -> None:
     # The busy wait first: switching a new store to WAL takes a lock that another connection
     # opening the same new store at that moment may hold (four `hub db upgrade` at once).
     cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor, busy_ms)
     cursor.execute("PRAGMA synchronous=NORMAL")
+
+
+def _switch_to_wal(cursor: Any, busy_ms: int) -> None:
+    """`PRAGMA journal_mode=WAL`, retried while the store is locked, for at most `busy_ms`.
+
+    The busy wait does not cover this: when connections opening a new store at the same moment
+    each hold a shared lock and want the exclusive one the switch needs, SQLite answers
+    "database is locked" at once rather than call a busy handler that could deadlock (seen:
+    one run in about fifteen of four concurrent `upgrade_store` on a fresh file). The mode is
+    kept in the file, so once one connection has switched, the others' pragma finds it done.
+    Waits here happen only while a store is being created, and last milliseconds.
+    """
+    deadline = time.monotonic() + busy_ms / 1000
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError: sqlite3's or its adapter's
+            if "database is locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: object, busy_ms: int = 30_000) -> None:
