@@ -8,7 +8,9 @@ for the audit trail and the metrics. An answer whose data are older than the sou
 `max_age` is stale: UNAVAILABLE with `stale` set, its records and data time kept (so that it
 counts like an unavailable source, and a report can say STALE and show what was said).
 Every call has an id (`CallIds`); requests that shared one department call (coalescing) each
-report it with the same id.
+report it with the same id. A connector that makes several calls for one fetch may also hand
+over each call's answers as it returns (`each`), before the fetch returns; the fetch's result
+holds every answer all the same.
 """
 
 from __future__ import annotations
@@ -17,15 +19,15 @@ import dataclasses
 import datetime as dt
 import itertools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from connectors.config import SourceConfig
 from connectors.records import Record
 
-__all__ = ["Answer", "AnswerStatus", "Call", "CallIds", "Connector", "FetchResult", "check_age",
-           "chunked"]
+__all__ = ["Answer", "AnswerStatus", "Call", "CallIds", "Connector", "Each", "FetchResult",
+           "check_age", "chunked"]
 
 AnswerStatus = Literal["OK", "NOT_FOUND", "UNAVAILABLE", "INVALID"]
 
@@ -66,6 +68,10 @@ class CallIds:
         return f"{self._prefix}-{next(self._count)}"
 
 
+# Answers handed over as a department call returns, before the fetch that made it returns.
+Each = Callable[[Mapping[str, "Answer"]], None]
+
+
 @dataclass(slots=True)
 class FetchResult:
     answers: dict[str, Answer] = field(default_factory=dict)
@@ -75,8 +81,9 @@ class FetchResult:
 class Connector(Protocol):
     config: SourceConfig
 
-    async def fetch(self, keys: Sequence[str]) -> FetchResult:
-        """Answer every key; never raise for a department's failure."""
+    async def fetch(self, keys: Sequence[str], each: Each | None = None) -> FetchResult:
+        """Answer every key; never raise for a department's failure. `each`, if given, may be
+        called with some keys' answers as calls return (some connectors never call it)."""
         ...
 
     async def aclose(self) -> None:

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from connectors.base import Answer, Call, CallIds, FetchResult
+from connectors.base import Answer, Call, CallIds, Each, FetchResult
 from connectors.config import SourceConfig
 from connectors.rest import fetch_budget_s
 
@@ -121,7 +121,9 @@ class Coalescer:
         self._back_at = -math.inf  # loop time the last call came back
         self._quiet = quiet_s
 
-    async def fetch(self, keys: Sequence[str]) -> FetchResult:
+    async def fetch(self, keys: Sequence[str], each: Each | None = None) -> FetchResult:
+        """Every key's answer, from the calls its keys rode on (nothing early through `each`:
+        a batch source's few calls leave together)."""
         loop = asyncio.get_running_loop()
         calls = -(-len(keys) // self._inner.max_batch)
         deadline = loop.time() + fetch_budget_s(self.config, calls)

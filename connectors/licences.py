@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from connectors.base import Answer, Call, FetchResult, chunked
+from connectors.base import Answer, Call, Each, FetchResult, chunked
 from connectors.config import SourceConfig
 from connectors.errors import SourceFailure, SourceInvalid
 from connectors.jsonapi import call_json, new_session
@@ -111,7 +111,8 @@ class LicenceConnector:
         self._session = session or new_session()
         self._cap = asyncio.Semaphore(config.concurrency)
 
-    async def fetch(self, keys: Sequence[str]) -> FetchResult:
+    async def fetch(self, keys: Sequence[str], each: Each | None = None) -> FetchResult:
+        """Every key's answer (nothing early through `each`)."""
         result = FetchResult()
         for answers, call in await asyncio.gather(*(
                 self._call(c) for c in chunked(keys, self.library.max_batch))):

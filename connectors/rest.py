@@ -28,7 +28,7 @@ from urllib.parse import quote_plus, urlsplit
 import orjson
 
 from connectors.auth import HMAC_KEY_HEADER, HMAC_SIGNATURE_HEADER, HMAC_TIMESTAMP_HEADER
-from connectors.base import Answer, Call, CallIds, FetchResult, check_age, chunked
+from connectors.base import Answer, Call, CallIds, Each, FetchResult, check_age, chunked
 from connectors.config import SourceConfig
 from connectors.errors import (
     BodyTooLarge,
@@ -148,7 +148,9 @@ class RestConnector:
     def max_batch(self) -> int:
         return self._size
 
-    async def fetch(self, keys: Sequence[str]) -> FetchResult:
+    async def fetch(self, keys: Sequence[str], each: Each | None = None) -> FetchResult:
+        """Every key's answer; with several calls, each call's answers go to `each` as it
+        returns (a batch makes a subject's report once its last answer is in)."""
         chunks = chunked(keys, self._size)
         if not chunks:
             return FetchResult()
@@ -169,7 +171,9 @@ class RestConnector:
 
         async def worker() -> None:
             for i in turns:
-                done[i] = await self.call(chunks[i], deadline, self._ids.next())
+                done[i] = answered = await self.call(chunks[i], deadline, self._ids.next())
+                if each is not None:
+                    each(answered[0])
 
         await asyncio.gather(*(worker() for _ in range(min(len(chunks), self.config.concurrency))))
         result = FetchResult()

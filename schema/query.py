@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Annotated, TypeVar
+from collections.abc import Awaitable
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -21,37 +21,25 @@ from schema.audit_api import (
 from schema.context import RequestContext, path_of
 from schema.errors import BadUserInput
 from schema.matter_types import MatterType, matters_of
-from schema.period import check_scope
+from schema.period import CheckScope, check_scope
 from schema.person import Person
 from schema.prefill import resolve_prefill
 from schema.prefill_types import Prefill, SubjectInput
+from schema.report import CheckReport
 from schema.scalars import CHINA, USCC, ResidentId
 from schema.types import ComplianceReport, Enterprise, Source, SourceStatus
 
-__all__ = ["Handover", "Query"]
-
-T = TypeVar("T")
+__all__ = ["Query"]
 
 
-async def _checks(info: Info[RequestContext, None], kind: CheckKind, usccs: list[str],
-                  since: dt.date | None, until: dt.date | None, base_date: dt.date | None
-                  ) -> list[ComplianceReport]:
+def _scope(info: Info[RequestContext, None], kind: CheckKind, since: dt.date | None,
+           until: dt.date | None, base_date: dt.date | None) -> CheckScope:
     today = info.context.now.astimezone(CHINA).date()
-    scope = check_scope(kind, since, until, base_date, today)  # refused before any call
-    reports = await info.context.gateway.checks(path_of(info), kind, usccs, scope)
-    return Handover(ComplianceReport.of(r) for r in reports)
+    return check_scope(kind, since, until, base_date, today)  # refused before any call
 
 
-class Handover(list[T]):
-    """A resolver's list whose items are handed over once: iterating takes each out of it, in
-    order, so that while the executor completes a batch's thousand reports a report (with its
-    outcomes and records) is held until its fields are in the response, not until the whole
-    response is made."""
-
-    def __iter__(self) -> Iterator[T]:
-        self.reverse()
-        while self:
-            yield self.pop()
+async def _converted(pending: Awaitable[CheckReport]) -> ComplianceReport:
+    return ComplianceReport.of(await pending)
 
 
 _SINCE = "first day covered (default: 36 months before until for IPO; all records held for " \
@@ -70,8 +58,9 @@ class Query:
             until: Annotated[dt.date | None, strawberry.argument(description=_UNTIL)] = None,
             base_date: Annotated[dt.date | None, strawberry.argument(description=_BASE)] = None,
     ) -> ComplianceReport:
-        (report,) = await _checks(info, kind, [str(uscc)], since, until, base_date)
-        return report
+        scope = _scope(info, kind, since, until, base_date)
+        return ComplianceReport.of(
+            await info.context.gateway.check(path_of(info), kind, str(uscc), scope))
 
     @strawberry.field(description="Up to 1000 enterprises: the registry is asked for the whole "
                                   "batch in one go, then each other source once per batch for "
@@ -91,7 +80,11 @@ class Query:
                                "takes up to 100,000 and finishes every enterprise")
         if not usccs:
             raise BadUserInput("usccs: give at least one USCC")
-        return await _checks(info, kind, [str(u) for u in usccs], since, until, base_date)
+        scope = _scope(info, kind, since, until, base_date)
+        # Each report is completed as soon as it is made, while the others wait for answers.
+        return [_converted(r) for r in  # type: ignore[misc]
+                await info.context.gateway.checks(path_of(info), kind, [str(u) for u in usccs],
+                                                  scope)]
 
     @strawberry.field(description="An enterprise by USCC (registration data needs a check "
                                   "purpose).")

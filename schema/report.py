@@ -137,12 +137,17 @@ class FiledReports(Sequence[StoredReport]):
     batch's filing holds what the register keeps of its reports (their documents as the
     reports held them), not the reports' outcomes and records, nor the documents twice."""
 
-    __slots__ = ("_documents", "_reports")
+    __slots__ = ("_documents", "_expiry", "_reports")
 
-    def __init__(self, reports: Sequence[CheckReport],
-                 expiry: Callable[[dt.datetime], dt.datetime]) -> None:
-        self._reports = [_stored(r, expiry(r.checked_at), b"") for r in reports]
-        self._documents = [(r.signed, r.primer) for r in reports]
+    def __init__(self, size: int, expiry: Callable[[dt.datetime], dt.datetime]) -> None:
+        """Room for `size` reports, each `put` in its place as it is made."""
+        self._expiry = expiry
+        self._reports: list[StoredReport | None] = [None] * size
+        self._documents: list[tuple[bytes, bytes | None]] = [(b"", None)] * size
+
+    def put(self, index: int, r: CheckReport) -> None:
+        self._reports[index] = _stored(r, self._expiry(r.checked_at), b"")
+        self._documents[index] = (r.signed, r.primer)
 
     def __len__(self) -> int:
         return len(self._reports)
@@ -156,8 +161,11 @@ class FiledReports(Sequence[StoredReport]):
     def __getitem__(self, index: int | slice) -> StoredReport | list[StoredReport]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        stored = self._reports[index]
+        if stored is None:
+            raise LookupError(f"report {index} of the filing was never made")
         signed, primer = self._documents[index]
-        return dataclasses.replace(self._reports[index], document=_inflated(signed, primer))
+        return dataclasses.replace(stored, document=_inflated(signed, primer))
 
 
 def filed(r: CheckReport, expires_at: dt.datetime) -> StoredReport:

@@ -16,7 +16,7 @@ from aiodataloader import DataLoader
 from application.store import Application, ApplicationStore
 from audit.log import AuditLog
 from audit.reviews import ReviewStore
-from connectors.base import Answer, Call, Connector
+from connectors.base import Answer, Call, Connector, Each
 from connectors.catalogue import CheckKind
 from connectors.config import SourceConfig
 from connectors.records import Record
@@ -260,22 +260,25 @@ class GatewayBase:
             loader = self._loaders[source] = DataLoader(self._batch_fn(source))
         return loader.load(key)
 
-    def _load_batch(self, source: str, keys: Sequence[str]) -> Awaitable[list[Outcome]]:
+    def _load_batch(self, source: str, keys: Sequence[str], each: Each | None = None
+                    ) -> Awaitable[list[Outcome]]:
         """`source`'s outcomes for distinct `keys`, in their order, asked now. One key goes
         through the request's loader (the fields of a query share its batch); many keys are a
         batch already and go to the source as one: through the loader, each would hold a
         future and a cache entry, for every source, until the slowest department had answered
-        the whole batch, and the answers until the request ended."""
+        the whole batch, and the answers until the request ended. Some go to `each` as well,
+        before the batch is whole, as the department's calls return."""
         if len(keys) == 1:
             return _listed(self._load(source, keys[0]))
-        return asyncio.ensure_future(self._batch_fn(source)(list(keys)))
+        return asyncio.ensure_future(self._batch_fn(source)(list(keys), each))
 
-    def _batch_fn(self, source: str) -> Callable[[list[str]], Coroutine[Any, Any, list[Outcome]]]:
+    def _batch_fn(self, source: str
+                  ) -> Callable[..., Coroutine[Any, Any, list[Outcome]]]:
         connector: Connector = self._services.sources.connectors[source]
         state: SourceState = self._services.sources.states[source]
         person = connector.config.subject == "person"
 
-        async def batch(keys: list[str]) -> list[Outcome]:
+        async def batch(keys: list[str], each: Each | None = None) -> list[Outcome]:
             breaker, observer = state.breaker, self._services.observer
             closed_before = breaker.state
             admitted = breaker.admit(time.monotonic())
@@ -298,7 +301,7 @@ class GatewayBase:
                 breaker.release()
                 return [refused[k] for k in keys]
             with observer.fetch(source, len(asked)):
-                result = await connector.fetch(asked)
+                result = await connector.fetch(asked, each)
             before = breaker.state
             if result.calls:
                 breaker.record(all(c.status == "OK" for c in result.calls), time.monotonic())

@@ -8,8 +8,7 @@ import contextlib
 import hmac
 import time
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Literal
 
 from connectors.base import Answer
@@ -29,6 +28,7 @@ from consent.errors import (
 from reports.codes import CODE_LENGTH, is_report_no, verification_code
 from reports.store import RegisterUnavailable, StoredReport
 from schema.errors import InternalError, NotFound, SourceFailed
+from schema.gateway.assembly import Assembly
 from schema.gateway.base import (
     CHINA,
     ENTERPRISE_PURPOSES,
@@ -111,15 +111,51 @@ class EnterpriseData(GatewayBase):
 
     # -- checks --------------------------------------------------------------------------------
 
+    def check(self, path: str, kind: CheckKind, uscc: str, scope: CheckScope
+              ) -> Awaitable[CheckReport]:
+        """One subject's signed, filed report: the registry first, then every other source
+        about it at once (slowest first, by recent latency: one thread issues the calls one
+        after another, so a slow department asked last would add that delay to the answer)."""
+        registry, gates = self._gate(path, kind, [uscc])
+        return self._check(path, kind, uscc, scope, registry, gates)
+
+    async def _check(self, path: str, kind: CheckKind, uscc: str, scope: CheckScope,
+                     registry: SourceConfig | None, gates: list[Awaitable[Outcome]]
+                     ) -> CheckReport:
+        _, run = await self._assembly(path, kind, [uscc], scope, registry, gates)
+        (report,) = await run()
+        return report
+
     def checks(self, path: str, kind: CheckKind, usccs: Sequence[str], scope: CheckScope
-               ) -> Awaitable[list[CheckReport]]:
+               ) -> Awaitable[list[Awaitable[CheckReport]]]:
         """Ask the registry about every subject now; when it has answered, every other source
         about the subjects it confirmed; number, sign and file one report per subject.
 
-        Sources are started slowest first (by their recent latency): one thread issues the calls
-        one after another, so a slow department asked last would add that delay to the answer."""
+        One awaitable per subject, in order: each resolves as soon as every source has
+        answered about its subject (`schema.gateway.assembly`), so that the executor completes
+        a report while the departments are still answering about the others."""
         registry, gates = self._gate(path, kind, usccs)
-        return self._checks(path, kind, list(usccs), scope, registry, gates)
+        return self._handed(path, kind, list(usccs), scope, registry, gates)
+
+    async def _handed(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
+                      registry: SourceConfig | None, gates: list[Awaitable[Outcome]]
+                      ) -> list[Awaitable[CheckReport]]:
+        assembly, run = await self._assembly(path, kind, usccs, scope, registry, gates)
+        items = assembly.items()
+        task = asyncio.ensure_future(run())
+        task.add_done_callback(_settled)
+        return items
+
+    async def _unfiled(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
+                       registry: SourceConfig | None, gates: list[Awaitable[Outcome]]
+                       ) -> list[CheckReport]:
+        """A job's chunk: the signed reports, in order, not filed (the job files them itself,
+        with the chunk's results and audit entry); interactive requests get their turn
+        between its reports."""
+        turn = self._services.background_turn
+        _, run = await self._assembly(path, kind, usccs, scope, registry, gates, file=False,
+                                      between=turn if turn is not None else _yield)
+        return await run()
 
     def _gate(self, path: str, kind: CheckKind, usccs: Sequence[str]
               ) -> tuple[SourceConfig | None, list[Awaitable[Outcome]]]:
@@ -136,11 +172,14 @@ class EnterpriseData(GatewayBase):
         gates = [self._load(registry.name, u) for u in usccs] if registry is not None else []
         return registry, gates
 
-    async def _checks(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
-                      registry: SourceConfig | None, gates: list[Awaitable[Outcome]], *,
-                      file: bool = True) -> list[CheckReport]:
-        """The signed reports, filed unless `file` is false (a job files them itself, with
-        the chunk's results and audit entry)."""
+    async def _assembly(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
+                        registry: SourceConfig | None, gates: list[Awaitable[Outcome]], *,
+                        file: bool = True, between: Callable[[], Awaitable[None]] | None = None
+                        ) -> tuple[Assembly[Outcome, CheckReport],
+                                   Callable[[], Awaitable[list[CheckReport]]]]:
+        """Wait for the registry's gate, ask every other source about the subjects it
+        confirmed, number the reports: the batch's assembly, and what makes its reports (and,
+        unless `file` is false, files them with the request's audit entry)."""
         sources = self._services.sources
         waiting = time.perf_counter()
         said = [self._enterprise_outcome(a) for a in await asyncio.gather(*gates)] \
@@ -154,67 +193,64 @@ class EnterpriseData(GatewayBase):
         # Each source is asked once about every confirmed subject (duplicates once).
         asked = list(dict.fromkeys(g.subject.uscc for g in subjects if g.confirmed))
         column = {uscc: j for j, uscc in enumerate(asked)}
-        loads: list[Awaitable[list[Outcome]] | None] = [None] * len(items)
+        reports_of: list[list[int]] = [[] for _ in asked]
+        loose: list[int] = []
+        for k, g in enumerate(subjects):
+            (reports_of[column[g.subject.uscc]] if g.confirmed else loose).append(k)
+        assembly: Assembly[Outcome, CheckReport] = Assembly(len(items), asked, reports_of,
+                                                             loose, len(usccs))
         for i in order if asked else ():
             source = items[i].source
             if source is not None and source.enabled:
-                loads[i] = self._load_batch(source.name, asked)
+                assembly.expect(i, self._load_batch(source.name, asked, assembly.answer(i)))
         register = self._services.reports
         now = self._now.astimezone(CHINA)
-        with self._register("no report number could be allocated; no report was issued"):
-            numbers = await register.issue(now.year, len(usccs))
-        objected = dict(zip(asked, await self._open_objections_of(asked), strict=True))
-        waiting = time.perf_counter()  # what is left of the departments' time, after ours
-        answered: list[list[Outcome | None] | None] = [
-            None if load is None else list(await load) for load in loads]
-        self._record.waited(waiting, time.perf_counter())
-        del loads  # the answers are `answered`'s alone: a subject's go once its report is made
+        try:
+            with self._register("no report number could be allocated; no report was issued"):
+                numbers = await register.issue(now.year, len(usccs))
+            objected = dict(zip(asked, await self._open_objections_of(asked), strict=True))
+            await register.purge_due(now)
+        except BaseException:
+            assembly.abandon()
+            raise
         # A batch holds every signed document until the audit entry files them: the first of a
         # confirmed subject as signed, the later ones deflated against it (they repeat most of
         # its text). A job's chunk files its reports at once (and hashes them): as signed.
         deflate = file and len(usccs) > 1
         primer: bytes | None = None
-        left = Counter(g.subject.uscc for g in subjects if g.confirmed)
-        reports = []
-        for g, number in zip(subjects, numbers, strict=True):
-            if not file:  # a job's chunk: let interactive requests in between its reports
-                turn = self._services.background_turn
-                await (turn() if turn is not None else asyncio.sleep(0))
-            answers: list[Answer | None] = []
-            if g.confirmed:
-                left[g.subject.uscc] -= 1
-                answers = self._answers_of(answered, column[g.subject.uscc],
-                                           last=not left[g.subject.uscc])
+        filing = FiledReports(len(usccs), register.expiry)
+        ids = [""] * len(usccs)
+
+        def make(k: int, answers: list[Outcome | None]) -> CheckReport:
+            nonlocal primer
+            g = subjects[k]
             report = assemble(
-                self._services.keys, kind, g, items if g.confirmed else [], answers,
-                report_no=number, report_id=uuid.uuid4().hex, scope=scope,
+                self._services.keys, kind, g, items if g.confirmed else [],
+                [None if a is None else self._enterprise_outcome(a) for a in answers],
+                report_no=numbers[k], report_id=uuid.uuid4().hex, scope=scope,
                 requester=self._requester, now=now,
                 disputes=disputes_by_item(objected.get(g.subject.uscc, [])),
                 application=self.application_id(), primer=primer)
             if deflate and primer is None and g.confirmed:
                 primer = report.signed
-            reports.append(report)
-        if file:  # in the audit entry's transaction: on file exactly when the request is on record
-            self._record.effect(register.filing(FiledReports(reports, register.expiry)))
-        await register.purge_due(now)
-        self._record.released(path)
-        for r in reports if file else ():  # what the request issued (objections name them)
-            self._record.ref(f"report:{r.report_no}")
-            self._record.ref(f"report:{r.report_id}")
-        return reports
+            if file:
+                filing.put(k, report)
+                ids[k] = report.report_id
+            return report
 
-    def _answers_of(self, answered: list[list[Outcome | None] | None], j: int, *, last: bool
-                    ) -> list[Answer | None]:
-        """The answers about the `j`th subject asked, by plan item (None: not asked), let go of
-        when `last` (no other report of the batch is about it): the report keeps what it
-        needs of them, so a batch holds no subject's raw answers once its report is made."""
-        answers: list[Answer | None] = []
-        for by_subject in answered:
-            outcome = None if by_subject is None else by_subject[j]
-            if by_subject is not None and last:
-                by_subject[j] = None
-            answers.append(None if outcome is None else self._enterprise_outcome(outcome))
-        return answers
+        def finish() -> None:
+            if file:  # in the audit entry's transaction: on file exactly when the request is
+                self._record.effect(register.filing(filing))  # on record
+            self._record.released(path)
+            for number, report_id in zip(numbers, ids, strict=True) if file else ():
+                self._record.ref(f"report:{number}")  # what the request issued (objections
+                self._record.ref(f"report:{report_id}")  # name them)
+
+        async def run() -> list[CheckReport]:
+            return await assembly.run(make, finish, waited=self._record.waited,
+                                      between=between) or []
+
+        return assembly, run
 
     def _enterprise_outcome(self, outcome: Outcome) -> Answer:
         if isinstance(outcome, AccessDenied):  # enterprise sources take no consent
@@ -273,3 +309,12 @@ class EnterpriseData(GatewayBase):
         return ReportCheck(report_no, True, report.verdict, report.checked_at,
                            report.subject_name, holds)
 
+
+async def _yield() -> None:
+    await asyncio.sleep(0)
+
+
+def _settled(task: asyncio.Future[list[CheckReport]]) -> None:
+    """A batch's maker has ended; what it raised reached the reports' awaitables already."""
+    if not task.cancelled():
+        task.exception()

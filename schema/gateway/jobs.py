@@ -177,7 +177,7 @@ class Jobs(EnterpriseData):
         today = self._now.astimezone(CHINA).date()
         scope = check_scope(kind, job.since, job.until, None, today)
         registry, gates = self._gate(path, kind, usccs)
-        reports = await self._checks(path, kind, usccs, scope, registry, gates, file=False)
+        reports = await self._unfiled(path, kind, usccs, scope, registry, gates)
         register = self._services.reports
         results: list[ItemResult] = []
         retries: list[tuple[int, dt.datetime]] = []

@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import hmac
 import math
+from collections.abc import Mapping
 
 import pytest
 from aiohttp import web
@@ -345,3 +346,31 @@ def test_request_plan_app_keys() -> None:
     _, head, _ = RequestPlan(_plan_config("list", "app-key-header"), "k3y").build(["A1"], 0)
     assert b"\r\nX-App-Key: k3y\r\n" in head
     assert b"Content-Type: application/json\r\n" in head
+
+
+async def test_a_one_key_source_hands_over_each_answer_as_its_call_returns(
+        clean_sandbox: SandboxProcess) -> None:
+    """`each` gets every call's answers as the call returns, before the fetch does (a batch
+    makes a subject's report then), and the same answers as the fetch's result."""
+    clean_sandbox.fault(SINGLE, "slow:20")
+    keys = [e["uscc"] for e in clean_sandbox.samples["enterprises"]][:6]
+    config = dataclasses.replace(source_configs(clean_sandbox)[SINGLE], concurrency=2)
+    connectors = await Connectors.open([config])
+    handed: list[dict[str, Answer]] = []
+    calls_then: list[int] = []
+    try:
+        def each(answers: Mapping[str, Answer]) -> None:
+            handed.append(dict(answers))
+            calls_then.append(clean_sandbox.stats()[SINGLE]["calls"])
+
+        fetch = asyncio.ensure_future(connectors[SINGLE].fetch(keys, each))
+        while not handed and not fetch.done():
+            await asyncio.sleep(0.005)
+        assert handed and not fetch.done()  # the first answer came while calls were left
+        result = await fetch
+    finally:
+        await connectors.aclose()
+    assert [len(h) for h in handed] == [1] * len(keys)
+    assert {k: a for h in handed for k, a in h.items()} == result.answers
+    assert calls_then[0] < len(keys)
+    assert {a.status for a in result.answers.values()} == {"OK"}

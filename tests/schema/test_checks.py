@@ -184,3 +184,48 @@ def test_every_domain_of_both_checks_is_present(hub: HubHarness,
     for kind, caller in (("IPO_COMPLIANCE", "fgw"), ("BANKRUPTCY", "court")):
         report = check(hub, uscc, kind=kind, caller=caller)
         assert {d["domain"] for d in report["domains"]} == {d.code for d in domains_of(kind)}
+
+
+def test_a_batch_made_as_answers_come_in_gives_each_subject_its_own_report(
+        sandbox: SandboxProcess, clean_sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """The one-key sources answer one subject at a time (cap 1, one of them slowed, the other
+    failing), so reports are made while the departments still answer about the others. Each
+    report is about its own subject, in the order asked, with that subject's answers; a
+    subject asked twice gets two reports of the same content; the failed one-key answers make
+    every report without findings INCOMPLETE, never CLEAN."""
+    samples = clean_sandbox.samples["enterprises"]
+    clean = [e["uscc"] for e in samples if "clean" in e["tags"]][:3]
+    findings = clean_sandbox.enterprise("findings:tax")
+    unknown = clean_sandbox.enterprise("unknown")
+    assert len(clean) == 3
+    usccs = [findings, clean[0], unknown, findings, clean[1], clean[2]]
+    harness = HubHarness(sandbox, tmp_path, sources={
+        "kjj_penalties": {"concurrency": 1}, "wjw_penalties": {"concurrency": 1}})
+    try:
+        clean_sandbox.fault("kjj_penalties", "slow:30")
+        clean_sandbox.fault("wjw_penalties", "error")
+        query = """query($u: [USCC!]!) { complianceChecks(kind: IPO_COMPLIANCE, usccs: $u) {
+                     reportNo verdict subject { uscc }
+                     domains { domain source status records { __typename } } } }"""
+        r = harness.post(query, {"u": usccs})
+    finally:
+        harness.close()
+    assert r.status_code == 200, r.text
+    reports = r.json()["data"]["complianceChecks"]
+    assert [x["subject"]["uscc"] for x in reports] == usccs
+    assert len({x["reportNo"] for x in reports}) == len(usccs)
+    stats = clean_sandbox.stats()
+    assert stats["kjj_penalties"]["max_in_flight"] == 1 and stats["kjj_penalties"]["calls"] == 4
+    assert [x["verdict"] for x in reports] == ["FINDINGS", "INCOMPLETE", "SUBJECT_UNKNOWN",
+                                               "FINDINGS", "INCOMPLETE", "INCOMPLETE"]
+    for x in reports[:2] + reports[3:]:
+        status = {d["source"]: d["status"] for d in x["domains"]}
+        assert status.pop("wjw_penalties") == "UNAVAILABLE"
+        assert status.pop("wlj_penalties") == "DISABLED"
+        assert set(status.values()) == {"OK"}
+    assert reports[2]["domains"] == []
+    assert reports[0]["domains"] == reports[3]["domains"]  # the same answers, twice
+    tax = [d for d in reports[0]["domains"] if d["domain"] == "tax"]
+    assert any(rec["__typename"] == "Violation" for d in tax for rec in d["records"])
+    for x in (reports[1], reports[4], reports[5]):  # no one else's findings
+        assert all(d["records"] == [] for d in x["domains"] if d["domain"] != "housing_fund")
