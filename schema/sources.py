@@ -6,6 +6,7 @@ connectors; the catalogue query and `/readyz` read the configurations and the li
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,6 +85,14 @@ class SourceSet:
         return next((c for c in self.configs.values()
                      if c.record == "registration" and c.enabled), None)
 
-    def expected_ms(self, source: SourceConfig | None) -> float:
-        """How long `source` usually takes to answer (0 when none is configured)."""
-        return 0.0 if source is None else self.states[source.name].latency_ewma_ms
+    def expected_ms(self, source: SourceConfig | None, keys: int = 1) -> float:
+        """How long `source` usually takes to answer about `keys` subjects (0 when none is
+        configured): its usual latency per call (1 ms until it has answered), times the rounds
+        of calls its batch size and concurrency make of them. Asked about a thousand
+        subjects, a fast one-key-per-call source can take longer than a slow batch one."""
+        if source is None:
+            return 0.0
+        per_call = 1 if source.transport == "rest-single" else max(source.max_batch, 1)
+        calls = math.ceil(keys / per_call)
+        rounds = math.ceil(calls / max(source.concurrency, 1))
+        return max(self.states[source.name].latency_ewma_ms, 1.0) * rounds

@@ -188,10 +188,11 @@ class EnterpriseData(GatewayBase):
         subjects = [gate(u, registry, a, self._requester) for u, a in zip(usccs, said,
                                                                             strict=True)]
         items = sources.plan(kind)
-        order = sorted(range(len(items)), key=lambda i: sources.expected_ms(items[i].source),
-                       reverse=True)
-        # Each source is asked once about every confirmed subject (duplicates once).
+        # Each source is asked once about every confirmed subject (duplicates once), the one
+        # expected to take longest over them all first.
         asked = list(dict.fromkeys(g.subject.uscc for g in subjects if g.confirmed))
+        order = sorted(range(len(items)), reverse=True,
+                       key=lambda i: sources.expected_ms(items[i].source, len(asked)))
         column = {uscc: j for j, uscc in enumerate(asked)}
         reports_of: list[list[int]] = [[] for _ in asked]
         loose: list[int] = []

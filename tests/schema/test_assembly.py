@@ -7,11 +7,12 @@ test is which reports can be made when, and when they are handed over, not a dep
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable
 
 import pytest
 
-from schema.gateway.assembly import Assembly
+from schema.gateway.assembly import SLICE_S, Assembly
 
 Made = tuple[int, tuple[str | None, ...]]  # a "report": its index and the answers it was made of
 
@@ -158,3 +159,34 @@ async def test_an_abandoned_batch_asks_no_more() -> None:
     batch.assembly.abandon()
     await turns()
     assert all(load.cancelled() for load in batch.loads)
+
+
+async def test_the_maker_gives_the_loop_a_turn_between_reports() -> None:
+    """Making many reports at once would hold the loop: the departments' answers still to come
+    would wait to be read. A report that takes longer than a slice ends the maker's turn."""
+    assert SLICE_S < 0.002
+    batch = Batch(1, ["A", "B", "C", "D"], ["A", "B", "C", "D"])
+    ticks: list[int] = []
+    made_at_tick: list[int] = []
+    make = batch.make
+
+    def slow_make(k: int, answers: list[str | None]) -> Made:
+        time.sleep(0.002)
+        made_at_tick.append(len(ticks))
+        return make(k, answers)
+
+    batch.make = slow_make  # type: ignore[method-assign]
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(1)
+            await asyncio.sleep(0)
+
+    beat = asyncio.ensure_future(ticker())
+    items = [asyncio.ensure_future(i) for i in batch.assembly.items()]
+    batch.loads[0].set_result(["a", "b", "c", "d"])
+    await batch.run()
+    await turns()
+    beat.cancel()
+    assert len(made_at_tick) == 4 and len(set(made_at_tick)) == 4  # a turn between each
+    assert all(i.done() for i in items)
