@@ -56,7 +56,8 @@ async def coalesce(sandbox: SandboxProc, usccs: list[str], checks: int, concurre
     figures: dict[str, Any] = {"coalesce.concurrency": concurrency, "coalesce.checks": checks,
                                "coalesce.http_sources": len(http),
                                "coalesce.ideal_calls_per_check": ideal}
-    off = {n: {"coalesce": False} for n, t in table.items() if t["transport"] != "rest-single"}
+    off: dict[str, dict[str, object]] = {
+        n: {"coalesce": False} for n, t in table.items() if t["transport"] != "rest-single"}
     for label, overrides in (("on", {}), ("off", off)):
         hub = HubProcess(sandbox, overrides=overrides)
         try:

@@ -18,7 +18,6 @@ Figures (under `job.*` in bench/results/latest.json):
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from typing import Any
 
@@ -26,9 +25,7 @@ import aiohttp
 import orjson
 
 from bench.procs import API_KEY, HubProcess, SandboxProc
-from bench.scenarios import CHECK, Client, ipo_configs, pct
-from connectors.config import SourceConfig
-from sandbox.departments import SOURCES
+from bench.scenarios import CHECK, Client, ipo_configs, pct, schedule_floor
 
 __all__ = ["CLIENTS", "JOB_SECTIONS", "jobs", "schedule_floor"]
 
@@ -36,22 +33,6 @@ CLIENTS = 2
 JOB_SECTIONS = "[jobs]\nchunk = 100\nchunks_in_flight = 4\n"
 STATUS = """query($id: ID!) { checkJob(id: $id) { status total done
   verdicts { verdict count } } }"""
-
-
-def schedule_floor(configs: list[SourceConfig], n: int, *, reserve: int = 0
-                   ) -> tuple[float, str]:
-    """Seconds the slowest source needs for `n` enterprises, and which source that is."""
-    latency = {s.name: s.latency_ms for s in SOURCES}
-    worst, name = 0.0, ""
-    for c in configs:
-        if c.transport == "sql":
-            continue  # the SQL 前置库 has no simulated latency
-        batch = 1 if c.transport == "rest-single" else c.max_batch
-        slots = max(1, c.concurrency - reserve)
-        seconds = math.ceil(math.ceil(n / batch) / slots) * latency[c.name] / 1000
-        if seconds > worst:
-            worst, name = seconds, c.name
-    return worst, name
 
 
 async def _interactive(client: Client, usccs: list[str], stop: asyncio.Event,
