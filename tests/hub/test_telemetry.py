@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client.parser import text_string_to_metric_families
 
 from hub.config.settings import TelemetrySettings
+from hub.telemetry import MULTIPROC_ENV
 from tests.hub.procs import API_KEY, ServeProcess, free_port, prepared_home
 from tests.hub_harness import CHECK, HubHarness
 from tests.sandbox_process import SandboxProcess
@@ -224,3 +228,48 @@ def test_the_access_log_says_how_much_of_a_request_was_waiting_for_departments(
     assert slowest >= 150
     assert slowest * 0.9 <= check.waited_ms < check.latency_ms  # type: ignore[attr-defined]
     assert other.waited_ms == 0  # type: ignore[attr-defined]
+
+
+_FORKED_METRICS = """
+import os, sys
+from connectors.base import Call
+from hub.telemetry import Telemetry
+
+telemetry = Telemetry()
+asked = []
+
+def profile(frame, event, arg):
+    if event == "c_call" and arg is os.getpid:
+        asked.append(1)
+
+sys.setprofile(profile)
+for _ in range(100):
+    telemetry.calls([Call("src", "OK", 12.0, 1)])
+sys.setprofile(None)
+print("asked", len(asked))
+parent = os.getpid()
+child = os.fork()
+if child == 0:
+    telemetry.calls([Call("src", "OK", 12.0, 1)])
+    os._exit(0)
+os.waitpid(child, 0)
+print("pids", parent, child)
+"""
+
+
+def test_multiprocess_metrics_learn_the_pid_at_a_fork_not_at_every_change(tmp_path: Path
+                                                                           ) -> None:
+    """With several workers each process writes its own files, named by its pid. The values
+    no longer ask the pid at every change (a system call each); a forked child still writes
+    under its own pid."""
+    metrics = tmp_path / "metrics"
+    metrics.mkdir()
+    done = subprocess.run([sys.executable, "-c", _FORKED_METRICS], capture_output=True,
+                          text=True, timeout=60, cwd=Path(__file__).parents[2],
+                          env={**os.environ, MULTIPROC_ENV: str(metrics)})
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert lines["asked"] == "0"
+    parent, child = lines["pids"].split()
+    files = {p.name for p in metrics.iterdir()}
+    assert {f"histogram_{parent}.db", f"histogram_{child}.db"} <= files
