@@ -179,3 +179,30 @@ def test_every_domain_carries_its_data_date_legal_basis_and_answer_reference(
     water = next(d for d in report["domains"] if d["source"] == "slj_penalties")
     assert water["asOf"].endswith("T02:00:00+08:00")  # the weekly push, Monday 02:00
     assert "首次公开发行股票注册管理办法" in report["legalBasis"]
+
+
+def test_two_checks_of_one_subject_in_one_query_share_each_call(
+        app: HubHarness, clean_sandbox: SandboxProcess) -> None:
+    """Two fields of one query check the same enterprise: each source is asked about it once
+    (one fetch, shared), both reports carry its answers, and the audit entry records each
+    call once."""
+    uscc = clean_sandbox.enterprise("findings:tax")
+    query = """query($u: USCC!) {
+      a: complianceCheck(kind: IPO_COMPLIANCE, uscc: $u) { reportNo verdict
+        domains { source status } }
+      b: complianceCheck(kind: IPO_COMPLIANCE, uscc: $u) { reportNo verdict
+        domains { source status } } }"""
+    r = app.post(query, {"u": uscc}, caller="xzsp", purpose="IPO_COMPLIANCE",
+                 headers={"X-Hub-Case": "GATE-TWICE"})
+    body = r.json()
+    assert "errors" not in body, body
+    a, b = body["data"]["a"], body["data"]["b"]
+    assert a["reportNo"] != b["reportNo"]
+    assert a["verdict"] == b["verdict"] == "FINDINGS" and a["domains"] == b["domains"]
+    stats = clean_sandbox.stats()
+    asked = called(app, "GATE-TWICE")
+    for name, table in clean_sandbox.config["sources"].items():
+        if table.get("check") == "IPO_COMPLIANCE" and table["enabled"]:
+            assert asked[name] == 1, name  # SQL sources included
+            if table["transport"] != "sql":
+                assert stats[name]["calls"] == 1 and stats[name]["keys"] == 1, name
