@@ -279,7 +279,7 @@ class GatewayBase:
             if fetch is None:
                 fetch = self._fetches[shared] = asyncio.ensure_future(
                     self._batch_fn(source)(list(keys), each))
-            return fetch
+            return asyncio.shield(fetch)  # a check that gives up stops no other's fetch
         return asyncio.ensure_future(self._batch_fn(source)(list(keys), each))
 
     def _batch_fn(self, source: str
