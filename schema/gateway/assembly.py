@@ -54,7 +54,6 @@ class Assembly(Generic[A, R]):
         self._wake: asyncio.Future[None] | None = None
         self._futures: list[asyncio.Future[R]] = []
         self._reports = reports
-        self._started = False
 
     # -- the answers ---------------------------------------------------------------------------
 
@@ -171,6 +170,9 @@ class Assembly(Generic[A, R]):
                         else:
                             self._futures[k].set_result(report)
                     continue
+                if not self._loads:  # a load answered fewer subjects than it was asked about
+                    raise RuntimeError(f"the sources' answers ended with {self._units} of the "
+                                       "batch's subjects not answered")
                 started = time.perf_counter()
                 self._wake = asyncio.get_running_loop().create_future()
                 await self._wake

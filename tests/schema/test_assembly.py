@@ -190,3 +190,15 @@ async def test_the_maker_gives_the_loop_a_turn_between_reports() -> None:
     beat.cancel()
     assert len(made_at_tick) == 4 and len(set(made_at_tick)) == 4  # a turn between each
     assert all(i.done() for i in items)
+
+
+async def test_a_load_that_leaves_a_subject_unanswered_fails_the_batch_not_hangs_it() -> None:
+    batch = Batch(1, ["A", "B"], ["A", "B"])
+    items = [asyncio.ensure_future(i) for i in batch.assembly.items()]
+    runner = asyncio.ensure_future(batch.run())
+    batch.loads[0].set_result(["a"])  # one answer for two subjects: a bug below
+    with pytest.raises(RuntimeError, match="1 of the batch's subjects not answered"):
+        await asyncio.wait_for(runner, 5)
+    assert items[0].done() and not items[0].cancelled()
+    with pytest.raises(RuntimeError):
+        await items[1]
