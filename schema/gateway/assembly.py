@@ -54,6 +54,9 @@ class Assembly(Generic[A, R]):
         self._wake: asyncio.Future[None] | None = None
         self._futures: list[asyncio.Future[R]] = []
         self._reports = reports
+        # The task running `run` while the reports are handed over: kept here, since the loop
+        # holds its tasks only weakly.
+        self.maker: asyncio.Future[list[R]] | None = None
 
     # -- the answers ---------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import hmac
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from connectors.base import Answer
 from connectors.catalogue import CheckKind
@@ -142,8 +142,8 @@ class EnterpriseData(GatewayBase):
                       ) -> list[Awaitable[CheckReport]]:
         assembly, run = await self._assembly(path, kind, usccs, scope, registry, gates)
         items = assembly.items()
-        task = asyncio.ensure_future(run())
-        task.add_done_callback(_settled)
+        maker = assembly.maker = asyncio.ensure_future(run())
+        maker.add_done_callback(_settled)
         return items
 
     async def _unfiled(self, path: str, kind: CheckKind, usccs: list[str], scope: CheckScope,
@@ -315,7 +315,7 @@ async def _yield() -> None:
     await asyncio.sleep(0)
 
 
-def _settled(task: asyncio.Future[list[CheckReport]]) -> None:
+def _settled(task: asyncio.Future[Any]) -> None:
     """A batch's maker has ended; what it raised reached the reports' awaitables already."""
     if not task.cancelled():
         task.exception()
