@@ -19,6 +19,7 @@ __all__ = [
     "PERSON_CATEGORIES",
     "CheckKind",
     "DomainInfo",
+    "domain_info",
     "domains_of",
 ]
 
@@ -163,3 +164,13 @@ CATEGORY_RECORDS: Mapping[str, str] = {
 def domains_of(kind: CheckKind) -> tuple[DomainInfo, ...]:
     """The domains of a check, in the order of the policy's attachment."""
     return _DOMAINS[kind]
+
+
+def domain_info(kind: CheckKind, code: str) -> DomainInfo | None:
+    """A domain a `kind` check reports on, by code: one of its own, or the registration every
+    check asks for first (the subject gate: a revoked or deregistered enterprise is a finding
+    there, in an IPO check too); None for a code the catalogue does not know."""
+    found = next((d for d in _DOMAINS[kind] if d.code == code), None)
+    if found is None and code == "registration":
+        found = next(d for d in _BANKRUPTCY if d.code == "registration")
+    return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from connectors.catalogue import CheckKind, domains_of
+from connectors.catalogue import CheckKind, domain_info
 from hub.report.view import DomainView
 
 __all__ = ["KIND_TITLES", "Lang", "conclusion", "domain_title", "money", "summarise",
@@ -54,10 +54,10 @@ def domain_title(kind: str, d: DomainView, lang: Lang) -> str:
     if lang == "zh":
         return d.title
     try:
-        infos = domains_of(CheckKind(kind))
+        info = domain_info(CheckKind(kind), d.domain)
     except ValueError:
         return d.domain
-    return next((i.english for i in infos if i.code == d.domain), d.domain)
+    return d.domain if info is None else info.english
 
 
 def verdict_text(verdict: str, lang: Lang) -> str:

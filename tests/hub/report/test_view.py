@@ -230,3 +230,15 @@ def test_the_english_table_names_each_domain_in_english(kind: str, english: str)
     assert english in table and "纳税缴税" not in table
     assert "not_in_the_catalogue" in table  # a domain this hub does not know: its code
     assert "纳税缴税" in render_table(view, "zh") and english not in render_table(view, "zh")
+
+
+def test_an_ipo_reports_registration_row_is_named_in_english() -> None:
+    """The registration (the subject gate) is not one of the IPO check's 17 domains, but a
+    deregistered enterprise's IPO report shows it: domain.md, bankruptcy item 4."""
+    rows = [{"domain": "registration", "title": "注册登记基本信息", "department": "市市场监管局",
+             "status": "OK", "records": []}]
+    view = ReportView.from_signed({**TODAY_DOC, "report": {**TODAY_DOC["report"],
+                                                           "kind": "IPO_COMPLIANCE",
+                                                           "domains": rows}})
+    assert "registration basics" in render_table(view, "en")
+    assert "注册登记基本信息" in render_table(view, "zh")
