@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import orjson
@@ -229,3 +230,31 @@ def test_a_batch_made_as_answers_come_in_gives_each_subject_its_own_report(
     assert any(rec["__typename"] == "Violation" for d in tax for rec in d["records"])
     for x in (reports[1], reports[4], reports[5]):  # no one else's findings
         assert all(d["records"] == [] for d in x["domains"] if d["domain"] != "housing_fund")
+
+
+def test_a_batch_whose_one_key_source_hangs_reads_incomplete_for_each_subject(
+        sandbox: SandboxProcess, clean_sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """`hang` on a one-key source (timeout 0.5 s, two calls at a time) in a batch of five: its
+    calls time out round after round, each subject's report is made when its own call has
+    timed out, and every one reads INCOMPLETE with that domain UNAVAILABLE, never CLEAN."""
+    usccs = [e["uscc"] for e in clean_sandbox.samples["enterprises"] if "clean" in e["tags"]][:5]
+    assert len(usccs) == 5
+    harness = HubHarness(sandbox, tmp_path, sources={
+        "kjj_penalties": {"timeout_s": 0.5, "concurrency": 2}})
+    try:
+        clean_sandbox.fault("kjj_penalties", "hang")
+        query = """query($u: [USCC!]!) { complianceChecks(kind: IPO_COMPLIANCE, usccs: $u) {
+                     verdict subject { uscc } domains { source status detail } } }"""
+        started = time.monotonic()
+        r = harness.post(query, {"u": usccs})
+        took = time.monotonic() - started
+    finally:
+        harness.close()
+    assert r.status_code == 200, r.text
+    reports = r.json()["data"]["complianceChecks"]
+    assert [x["subject"]["uscc"] for x in reports] == usccs
+    for x in reports:
+        science = next(d for d in x["domains"] if d["source"] == "kjj_penalties")
+        assert science["status"] == "UNAVAILABLE" and "未在 0.5 秒内答复" in science["detail"]
+        assert x["verdict"] == "INCOMPLETE"
+    assert 1.4 <= took < 10  # three rounds of 0.5 s timeouts, not a wait without end
