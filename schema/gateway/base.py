@@ -271,8 +271,9 @@ class GatewayBase:
         had answered the whole batch, and the answers until the request ended; for a lone
         check's seventeen sources the loaders' set-up and dispatch cost more CPU than the
         check's own work with its answers (~10 us a source). Checks of one request that ask a
-        source about the same subject share the fetch; keys of checks asked in the same turn
-        of the loop still leave together (the source's `Coalescer`)."""
+        source about the same subject share the fetch. Checks of other subjects in the same
+        turn of the loop share a batch source's call only where its `Coalescer` merges them
+        (on a quiet source the first fetch leaves at once, the rest of the turn together)."""
         if len(keys) == 1:
             shared = (source, keys[0])
             fetch = self._fetches.get(shared)
