@@ -71,6 +71,7 @@ class _Slot:
     deadline: float  # the latest deadline of the fetches that want this key
     call_id: str = ""  # set when the key's call leaves
     left_at: float = 0.0  # perf_counter when it left
+    listeners: list[Each] | None = None  # the `each` of fetches that want it early
 
 
 async def _until_done_or(loop: asyncio.AbstractEventLoop, futures: list[asyncio.Future[Outcome]],
@@ -122,8 +123,8 @@ class Coalescer:
         self._quiet = quiet_s
 
     async def fetch(self, keys: Sequence[str], each: Each | None = None) -> FetchResult:
-        """Every key's answer, from the calls its keys rode on (nothing early through `each`:
-        a batch source's few calls leave together)."""
+        """Every key's answer, from the calls its keys rode on; with `each`, every call's
+        answers to this fetch's keys as the call returns."""
         loop = asyncio.get_running_loop()
         calls = -(-len(keys) // self._inner.max_batch)
         deadline = loop.time() + fetch_budget_s(self.config, calls)
@@ -137,6 +138,11 @@ class Coalescer:
                 slot = self._pending[key] = _Slot(loop.create_future(), deadline)
             elif slot.deadline < deadline:
                 slot.deadline = deadline
+            if each is not None:
+                if slot.listeners is None:
+                    slot.listeners = [each]
+                else:
+                    slot.listeners.append(each)
             slots[key] = slot
         if not slots:
             return FetchResult()
@@ -223,9 +229,14 @@ class Coalescer:
             self._back_at = asyncio.get_running_loop().time()
             if self._pending and self._timer is None:
                 self._flush()  # keys that waited for a call to return leave now
+        early: dict[int, tuple[Each, dict[str, Answer]]] = {}
         for key, slot in slots.items():
             if not slot.future.done():
                 slot.future.set_result((answers[key], call))
+            for listener in slot.listeners or ():
+                early.setdefault(id(listener), (listener, {}))[1][key] = answers[key]
+        for listener, handed in early.values():
+            listener(handed)
 
     def _result(self, slots: dict[str, _Slot]) -> FetchResult:
         cfg = self.config

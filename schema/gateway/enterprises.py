@@ -202,8 +202,9 @@ class EnterpriseData(GatewayBase):
                                                              loose, len(usccs))
         for i in order if asked else ():
             source = items[i].source
-            if source is not None and source.enabled:
-                assembly.expect(i, self._load_batch(source.name, asked, assembly.answer(i)))
+            if source is not None and source.enabled:  # one subject: no answer comes early
+                each = assembly.answer(i) if len(asked) > 1 else None
+                assembly.expect(i, self._load_batch(source.name, asked, each))
         register = self._services.reports
         now = self._now.astimezone(CHINA)
         try:

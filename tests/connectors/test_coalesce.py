@@ -258,3 +258,64 @@ async def test_coalescing_off_makes_one_call_per_fetch(clean_sandbox: SandboxPro
     finally:
         await connectors.aclose()
     assert clean_sandbox.stats()[name]["calls"] == len(usccs)
+
+
+class Stepped(Held):
+    """A department whose calls each wait for their own release, in the order they were made."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gates: list[asyncio.Event] = []
+
+    async def call(self, keys: list[str], deadline: float, call_id: str
+                   ) -> tuple[dict[str, Answer], Call | None]:
+        self.calls.append(list(keys))
+        gate = asyncio.Event()
+        self.gates.append(gate)
+        await gate.wait()
+        return ({k: Answer("OK", (record_of(k),)) for k in keys},
+                Call(CFG.name, "OK", 1.0, len(keys), call_id))
+
+
+async def test_each_call_hands_its_answers_to_the_fetch_as_it_returns() -> None:
+    """A batch's keys ride on two calls: the first call's answers reach the fetch's `each` as
+    that call returns, before the fetch does; they are the fetch result's own answers."""
+    held = Stepped()
+    c = coalescer(held)
+    mine: list[dict[str, Answer]] = []
+    keys = ["A", "B", "C", "D", "E", "F", "G", "H"]
+    one = asyncio.create_task(c.fetch(keys, mine.append))
+    await settle()
+    assert held.calls == [["A", "B", "C", "D"], ["E", "F", "G", "H"]]
+    held.gates[0].set()
+    await settle()
+    assert [sorted(m) for m in mine] == [["A", "B", "C", "D"]] and not one.done()
+    held.gates[1].set()
+    result = await one
+    only_about(result, keys)
+    assert [sorted(m) for m in mine] == [["A", "B", "C", "D"], ["E", "F", "G", "H"]]
+    assert all(result.answers[k] is a for m in mine for k, a in m.items())
+
+
+async def test_a_shared_key_reaches_every_fetch_that_wants_it_early_and_no_other() -> None:
+    held = Stepped()
+    c = coalescer(held)
+    busy = asyncio.create_task(c.fetch(["Z"]))
+    await settle()
+    mine: list[dict[str, Answer]] = []
+    theirs: list[dict[str, Answer]] = []
+    one = asyncio.create_task(c.fetch(["A", "B"], mine.append))
+    two = asyncio.create_task(c.fetch(["B"], theirs.append))
+    plain = asyncio.create_task(c.fetch(["C"]))
+    await settle()
+    held.gates[0].set()  # Z returns: the waiting keys leave together
+    await busy
+    await settle()
+    assert held.calls == [["Z"], ["A", "B", "C"]]
+    assert mine == [] and theirs == []
+    held.gates[1].set()
+    only_about(await one, ["A", "B"])
+    only_about(await two, ["B"])
+    only_about(await plain, ["C"])
+    assert [sorted(m) for m in mine] == [["A", "B"]]
+    assert [sorted(t) for t in theirs] == [["B"]]
