@@ -110,7 +110,11 @@ class Assembly(Generic[A, R]):
             wake.set_result(None)
 
     def abandon(self) -> None:
-        """Stop asking: the batch will not be made (its numbering failed)."""
+        """Stop asking: the batch will not be made. A check of one subject leaves its loads
+        to finish: another check of the same request may share them (`_load_batch`), and
+        each is one call, bounded by its source's timeout."""
+        if len(self._missing) <= 1:
+            return
         for load in list(self._loads):
             load.cancel()
 

@@ -280,7 +280,7 @@ class GatewayBase:
             if fetch is None:
                 fetch = self._fetches[shared] = asyncio.ensure_future(
                     self._batch_fn(source)(list(keys), each))
-            return asyncio.shield(fetch)  # a check that gives up stops no other's fetch
+            return fetch  # shared: a check that gives up leaves it to finish (Assembly)
         return asyncio.ensure_future(self._batch_fn(source)(list(keys), each))
 
     def _batch_fn(self, source: str

@@ -155,10 +155,22 @@ async def test_a_cancelled_report_cancels_the_batch_and_its_loads() -> None:
 
 
 async def test_an_abandoned_batch_asks_no_more() -> None:
-    batch = Batch(2, ["A"], ["A"])
+    batch = Batch(2, ["A", "B"], ["A", "B"])
     batch.assembly.abandon()
     await turns()
     assert all(load.cancelled() for load in batch.loads)
+
+
+async def test_a_check_of_one_subject_leaves_its_loads_to_finish() -> None:
+    """Its loads may be shared with another check of the same request (one fetch per source
+    and subject): giving up cancels none of them."""
+    batch = Batch(2, ["A"], ["A"])
+    batch.assembly.abandon()
+    runner = asyncio.ensure_future(batch.run())
+    batch.loads[0].set_exception(RuntimeError("a bug below"))
+    with pytest.raises(RuntimeError):
+        await runner
+    assert not batch.loads[1].done()
 
 
 async def test_the_maker_gives_the_loop_a_turn_between_reports() -> None:
