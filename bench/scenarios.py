@@ -106,9 +106,8 @@ def schedule_floor(configs: list[SourceConfig], n: int, *, reserve: int = 0
     for c in configs:
         if c.transport == "sql":
             continue  # the SQL 前置库 has no simulated latency
-        batch = 1 if c.transport == "rest-single" else c.max_batch
         slots = max(1, c.concurrency - reserve)
-        seconds = math.ceil(math.ceil(n / batch) / slots) * latency[c.name] / 1000
+        seconds = math.ceil(math.ceil(n / c.keys_per_call) / slots) * latency[c.name] / 1000
         if seconds > worst:
             worst, name = seconds, c.name
     return worst, name
@@ -118,9 +117,7 @@ def batch_floor(configs: list[SourceConfig], n: int) -> float:
     """Seconds a check of `n` enterprises needs at the departments' nominal latencies: the
     registry's rounds of calls (the subject gate), then the slowest other source's schedule."""
     registry = next(c for c in configs if c.record == "registration")
-    latency = {s.name: s.latency_ms for s in SOURCES}
-    gate = math.ceil(math.ceil(n / registry.max_batch) / max(1, registry.concurrency)) \
-        * latency[registry.name] / 1000
+    gate, _ = schedule_floor([registry], n)
     rest, _ = schedule_floor([c for c in configs if c is not registry], n)
     return gate + rest
 

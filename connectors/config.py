@@ -62,3 +62,9 @@ class SourceConfig:
     money_unit: str = "yuan"
     bool_style: str = "bool"
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def keys_per_call(self) -> int:
+        """How many subject keys one department call carries: one for a one-key-per-call
+        source, its batch size otherwise."""
+        return 1 if self.transport == "rest-single" else self.max_batch

@@ -139,7 +139,7 @@ class RestConnector:
         self._clock = clock
         self._ids = call_ids or CallIds()
         self._cap = PriorityCap(config.concurrency)
-        self._size = 1 if config.transport == "rest-single" else config.max_batch
+        self._size = config.keys_per_call
         self._origin = HttpClient.origin(config.url)
         self._plan = RequestPlan(config, secret)
         self._mapper = RecordMapper(config)

@@ -92,7 +92,6 @@ class SourceSet:
         subjects, a fast one-key-per-call source can take longer than a slow batch one."""
         if source is None:
             return 0.0
-        per_call = 1 if source.transport == "rest-single" else max(source.max_batch, 1)
-        calls = math.ceil(keys / per_call)
+        calls = math.ceil(keys / max(source.keys_per_call, 1))
         rounds = math.ceil(calls / max(source.concurrency, 1))
         return max(self.states[source.name].latency_ewma_ms, 1.0) * rounds
