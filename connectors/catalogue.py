@@ -17,10 +17,12 @@ __all__ = [
     "CHECK_KINDS",
     "ENTERPRISE_CATEGORIES",
     "PERSON_CATEGORIES",
+    "REGISTRATION",
     "CheckKind",
     "DomainInfo",
     "domain_info",
     "domains_of",
+    "reported_domains",
 ]
 
 
@@ -73,6 +75,9 @@ _BANKRUPTCY = (
     DomainInfo("tax", "纳税缴税", "taxes paid and owed"),
     DomainInfo("customs", "海关税款缴纳、货物通关", "customs duties and clearance"),
 )
+
+# The market registry's registration: a bankruptcy check's domain, and every check's gate.
+REGISTRATION = next(d for d in _BANKRUPTCY if d.code == "registration")
 
 _DOMAINS: Mapping[CheckKind, tuple[DomainInfo, ...]] = {
     CheckKind.IPO_COMPLIANCE: _IPO,
@@ -166,11 +171,15 @@ def domains_of(kind: CheckKind) -> tuple[DomainInfo, ...]:
     return _DOMAINS[kind]
 
 
+def reported_domains(kind: CheckKind) -> tuple[DomainInfo, ...]:
+    """Every domain a `kind` check reports on: its own, and the registration every check asks
+    for first (the subject gate: a revoked or deregistered enterprise is a finding there, in
+    an IPO check too)."""
+    own = _DOMAINS[kind]
+    return own if REGISTRATION in own else (REGISTRATION, *own)
+
+
 def domain_info(kind: CheckKind, code: str) -> DomainInfo | None:
-    """A domain a `kind` check reports on, by code: one of its own, or the registration every
-    check asks for first (the subject gate: a revoked or deregistered enterprise is a finding
-    there, in an IPO check too); None for a code the catalogue does not know."""
-    found = next((d for d in _DOMAINS[kind] if d.code == code), None)
-    if found is None and code == "registration":
-        found = next(d for d in _BANKRUPTCY if d.code == "registration")
-    return found
+    """A domain a `kind` check reports on, by code (`reported_domains`); None for a code the
+    catalogue does not know."""
+    return next((d for d in reported_domains(kind) if d.code == code), None)

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from connectors.catalogue import CheckKind, domain_info, domains_of
+from connectors.catalogue import CheckKind, reported_domains
 from jobs.errors import BadLine
 from jobs.store import ResultRow
 
@@ -45,11 +45,9 @@ def domain_titles(kind: str, lang: Lang) -> dict[str, str]:
     """The check's domains by code, in words, the registration (the subject gate) included
     (codes the catalogue does not know stay codes)."""
     try:
-        check = CheckKind(kind)
+        domains = reported_domains(CheckKind(kind))
     except ValueError:
         return {}
-    domains = [d for d in (domain_info(check, "registration"),) if d is not None]
-    domains += domains_of(check)
     return {d.code: d.title if lang == "zh" else d.english for d in domains}
 
 

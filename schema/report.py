@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, overload
 
 from connectors.base import Answer
-from connectors.catalogue import CheckKind, domains_of
+from connectors.catalogue import REGISTRATION, CheckKind
 from connectors.config import SourceConfig
 from connectors.records import Record
 from reports.store import StoredReport
@@ -51,7 +51,6 @@ from signing.canonical import canonical
 __all__ = ["CheckReport", "FiledReports", "Gate", "ReportCheck", "Requester", "Signer", "Subject",
            "assemble", "filed", "gate", "report_document"]
 
-_REGISTRATION = next(d for d in domains_of(CheckKind.BANKRUPTCY) if d.code == "registration")
 
 
 class Signer(Protocol):
@@ -193,11 +192,11 @@ def gate(uscc: str, registry: SourceConfig | None, answer: Answer | None,
          requester: Requester) -> Gate:
     """What the registry's answer means for the rest of the check."""
     if registry is None or answer is None:
-        row = DomainOutcome(_REGISTRATION, registry.department if registry else "",
+        row = DomainOutcome(REGISTRATION, registry.department if registry else "",
                             registry.name if registry else "", "UNAVAILABLE", (), None, None,
                             "未配置市场监管登记数据来源，无法确认主体", REGISTRY_BASIS)
         return Gate(Subject(uscc), row, confirmed=False, unknown=False)
-    row = outcome(CheckKind.BANKRUPTCY, PlanItem(_REGISTRATION, registry), answer,
+    row = outcome(CheckKind.BANKRUPTCY, PlanItem(REGISTRATION, registry), answer,
                   answer_ref=requester.answer_ref(registry.name))
     row = DomainOutcome(row.domain, row.department, row.source, row.status, row.records,
                         row.as_of, row.latency_ms, row.detail, REGISTRY_BASIS, row.answer_ref)
