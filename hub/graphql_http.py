@@ -134,7 +134,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, request: Request) -> Response:
         ticket = request.scope.get(_ADMITTED)
-        if ticket is None:  # not through `front` (an app built without it): admit here
+        if ticket is None:  # not through `front` (HEAD, which Starlette routes with GET): admit here
             if not self.admission.enter():
                 status, headers, body = self._refusal(
                     request.headers.get("x-request-id", ""),

@@ -24,7 +24,7 @@ import dataclasses
 import datetime as dt
 import sys
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, overload
 
@@ -150,6 +150,13 @@ class FiledReports(Sequence[StoredReport]):
 
     def __len__(self) -> int:
         return len(self._reports)
+
+    def numbers_and_ids(self) -> Iterator[tuple[str, str]]:
+        """Each report's number and id, in order, without inflating its document."""
+        for stored in self._reports:
+            if stored is None:
+                raise LookupError("a report of the filing was never made")
+            yield stored.report_no, stored.report_id
 
     @overload
     def __getitem__(self, index: int) -> StoredReport: ...

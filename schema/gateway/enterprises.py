@@ -221,7 +221,6 @@ class EnterpriseData(GatewayBase):
         deflate = file and len(usccs) > 1
         primer: bytes | None = None
         filing = FiledReports(len(usccs), register.expiry)
-        ids = [""] * len(usccs)
 
         def make(k: int, answers: list[Outcome | None]) -> CheckReport:
             nonlocal primer
@@ -237,14 +236,13 @@ class EnterpriseData(GatewayBase):
                 primer = report.signed
             if file:
                 filing.put(k, report)
-                ids[k] = report.report_id
             return report
 
         def finish() -> None:
             if file:  # in the audit entry's transaction: on file exactly when the request is
                 self._record.effect(register.filing(filing))  # on record
             self._record.released(path)
-            for number, report_id in zip(numbers, ids, strict=True) if file else ():
+            for number, report_id in filing.numbers_and_ids() if file else ():
                 self._record.ref(f"report:{number}")  # what the request issued (objections
                 self._record.ref(f"report:{report_id}")  # name them)
 
