@@ -41,7 +41,7 @@ class Assembly(Generic[A, R]):
     """
 
     def __init__(self, items: int, columns: Sequence[str], reports_of: Sequence[Sequence[int]],
-                 loose: Sequence[int], reports: int) -> None:
+                 loose: Sequence[int]) -> None:
         self._column = {key: j for j, key in enumerate(columns)}
         self._answers: list[list[A | None] | None] = [None] * items
         self._missing = [0] * len(columns)  # answers still to come; -1: its reports are made
@@ -53,7 +53,7 @@ class Assembly(Generic[A, R]):
         self._failure: BaseException | None = None
         self._wake: asyncio.Future[None] | None = None
         self._futures: list[asyncio.Future[R]] = []
-        self._reports = reports
+        self._reports = len(loose) + sum(map(len, reports_of))
         # The task running `run` while the reports are handed over: kept here, since the loop
         # holds its tasks only weakly.
         self.maker: asyncio.Future[list[R]] | None = None

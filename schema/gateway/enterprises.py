@@ -199,7 +199,7 @@ class EnterpriseData(GatewayBase):
         for k, g in enumerate(subjects):
             (reports_of[column[g.subject.uscc]] if g.confirmed else loose).append(k)
         assembly: Assembly[Outcome, CheckReport] = Assembly(len(items), asked, reports_of,
-                                                             loose, len(usccs))
+                                                             loose)
         for i in order if asked else ():
             source = items[i].source
             if source is not None and source.enabled:  # one subject: no answer comes early

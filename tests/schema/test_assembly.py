@@ -24,8 +24,7 @@ class Batch:
         self.columns = columns
         reports_of = [[k for k, s in enumerate(subjects) if s == c] for c in columns]
         loose = [k for k, s in enumerate(subjects) if s is None]
-        self.assembly: Assembly[str, Made] = Assembly(items, columns, reports_of, loose,
-                                                       len(subjects))
+        self.assembly: Assembly[str, Made] = Assembly(items, columns, reports_of, loose)
         loop = asyncio.get_running_loop()
         self.loads: list[asyncio.Future[list[str]]] = [loop.create_future()
                                                         for _ in range(items)]
