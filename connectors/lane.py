@@ -19,14 +19,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, TextClause, bindparam, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["SyncLane"]
+__all__ = ["INLINE_KEYS", "KeySelect", "SyncLane"]
 
 T = TypeVar("T")
 _YIELD_TURNS = 2
+# A read of up to this many keys runs on the loop's thread when the database is not locked
+# (`SyncLane.run(inline=True)`): a thread hop costs more than such a read; a bigger one runs on
+# the lane's thread, where SQLite works without the GIL beside the loop.
+INLINE_KEYS = 16
 
 
 class SyncLane:
@@ -91,3 +95,35 @@ class SyncLane:
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
             self._threads = None
+
+
+class KeySelect:
+    """`SELECT ... WHERE <key> IN (<keys>) ...`, run on a lane's connection: the read every
+    check makes of a 前置库 or of the hub's own store.
+
+    On SQLite it runs as a plain DBAPI call with SQL written once per number of keys: through
+    SQLAlchemy's execution machinery (expanding the IN list, execution context, result
+    metadata for every column) a one-key read cost several times the query itself. Elsewhere
+    (PostgreSQL) it is a SQLAlchemy `text()` with an expanding bound parameter. Either way the
+    keys are bound parameters and only `head` and `tail`, written by the hub's code from
+    validated identifiers, are SQL text; SQLite's errors are raised as SQLAlchemy's
+    (`DBAPIError` subclasses, the driver's error as `orig`), as on the other path.
+    """
+
+    def __init__(self, head: str, tail: str = "") -> None:
+        """`head`: the statement up to and including `IN`; `tail`: what follows the list."""
+        self._head, self._tail = head, tail
+        self.statement: TextClause = text(f"{head} :keys{tail}").bindparams(
+            bindparam("keys", expanding=True))
+        self._raw: dict[int, str] = {}
+
+    def rows(self, conn: Connection, keys: list[str]) -> list[tuple[Any, ...]]:
+        if conn.dialect.name != "sqlite":
+            return [tuple(r) for r in conn.execute(self.statement, {"keys": keys}).all()]
+        sql = self._raw.get(len(keys))
+        if sql is None:
+            sql = self._raw[len(keys)] = f"{self._head} ({', '.join('?' * len(keys))}){self._tail}"
+        try:
+            return list(conn.connection.driver_connection.execute(sql, keys).fetchall())  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, keys, exc, sqlite3.Error) from exc

@@ -25,25 +25,21 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, TextClause, bindparam, make_url, text
+from sqlalchemy import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from connectors.base import Answer, Call, CallIds, Each, FetchResult, check_age, chunked
 from connectors.config import SourceConfig
 from connectors.errors import SourceFailure, SourceInvalid, SourceUnavailable
-from connectors.lane import SyncLane
+from connectors.lane import INLINE_KEYS, KeySelect, SyncLane
 from connectors.parse import RecordMapper, parse_timestamp
 from connectors.priority import PriorityCap
 
-__all__ = ["INLINE_KEYS", "SqlConnector", "open_engine"]
+__all__ = ["SqlConnector", "open_engine"]
 
 log = logging.getLogger("hub.connectors")
 
-# A read of up to this many keys runs on the loop's thread when the database is not locked
-# (`SyncLane.run(inline=True)`): a thread hop costs more than such a read; a bigger one runs on
-# the lane's thread, where SQLite works without the GIL beside the loop.
-INLINE_KEYS = 16
 
 
 def open_engine(cfg: SourceConfig) -> AsyncEngine:
@@ -82,18 +78,14 @@ class SqlConnector:
         # A pooled SQLite connection keeps reading a file that the department has taken away;
         # checking that the file is still there makes a removed 前置库 read as down.
         self._file = _sqlite_file(config.dsn)
-        self._query = text(
-            f"SELECT {', '.join(columns)} FROM {config.table} "
-            f"WHERE {config.key_field} IN :keys"
-        ).bindparams(bindparam("keys", expanding=True))
-        self._roster: TextClause | None = None
+        self._query = KeySelect(f"SELECT {', '.join(columns)} FROM {config.table} "
+                                f"WHERE {config.key_field} IN")
+        self._roster: KeySelect | None = None
         if config.subjects_table:
             roster_cols = [config.key_field] + ([config.as_of_column] if config.as_of_column
                                                 else [])
-            self._roster = text(
-                f"SELECT {', '.join(roster_cols)} FROM {config.subjects_table} "
-                f"WHERE {config.key_field} IN :keys"
-            ).bindparams(bindparam("keys", expanding=True))
+            self._roster = KeySelect(f"SELECT {', '.join(roster_cols)} FROM "
+                                     f"{config.subjects_table} WHERE {config.key_field} IN")
 
     @property
     def max_batch(self) -> int:
@@ -122,9 +114,8 @@ class SqlConnector:
         """The data rows for `keys` and, with a roster, the held keys with their push time."""
         held = None
         if self._roster is not None:
-            held = {r[0]: (r[1] if len(r) > 1 else None) for r in
-                    conn.execute(self._roster, {"keys": keys}).all()}
-        return list(conn.execute(self._query, {"keys": keys}).all()), held
+            held = {r[0]: (r[1] if len(r) > 1 else None) for r in self._roster.rows(conn, keys)}
+        return self._query.rows(conn, keys), held
 
     async def call(self, keys: list[str], deadline: float, call_id: str
                    ) -> tuple[dict[str, Answer], Call]:

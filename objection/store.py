@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Insert,
     Integer,
@@ -39,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.lane import SyncLane
+from connectors.lane import INLINE_KEYS, KeySelect, SyncLane
 from objection.model import OPEN_STATES, Event, EventKind, Objection, State, Status, Target
 
 __all__ = ["ObjectionFilter", "ObjectionStore", "objection_tables"]
@@ -129,6 +130,11 @@ class ObjectionStore:
         self._open_about = select(t).where(
             t.c.subject.in_(bindparam("subjects", expanding=True)),
             t.c.state.in_(OPEN_STATES)).order_by(t.c.raised_at)  # built once, compiled once
+        # Most subjects have no open objection: a plain read of one row tells, and only when
+        # there are some does the full one run (SQLAlchemy's result for 24 columns).
+        states = ", ".join(f"'{s}'" for s in OPEN_STATES)  # the code's own constants
+        self._any_open = KeySelect(f"SELECT 1 FROM {t.name} WHERE subject IN",
+                                   f" AND state IN ({states}) LIMIT 1")
 
     def insertion(self, objection: Objection, fingerprint: str) -> tuple[Insert, Insert]:
         """The statements that store a new objection and its RECEIVED event (run where the
@@ -185,9 +191,13 @@ class ObjectionStore:
         """The open objections about each of `subjects` (one query for the lot)."""
         if not subjects:
             return {}
-        query, wanted = self._open_about, {"subjects": sorted(set(subjects))}
+        keys = sorted(set(subjects))
+        query, wanted, any_open = self._open_about, {"subjects": keys}, self._any_open
         if self._lane is not None:
-            rows = await self._lane.run(lambda conn: conn.execute(query, wanted).all())
+            def read(conn: Connection) -> Sequence[Row[Any]]:
+                return conn.execute(query, wanted).all() if any_open.rows(conn, keys) else []
+
+            rows = await self._lane.run(read, inline=len(keys) <= INLINE_KEYS)
         else:
             async with self.engine.connect() as conn:
                 rows = (await conn.execute(query, wanted)).all()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from connectors.lane import SyncLane
+from connectors.lane import KeySelect, SyncLane
 from tests.pg import fresh_database, postgres_url_or_skip
 
 
@@ -119,6 +119,75 @@ async def test_a_small_read_runs_on_the_loops_thread_unless_the_database_is_lock
         with pytest.raises(OperationalError, match="no such table"):  # not a lock: raised
             await lane.run(lambda conn: conn.execute(text("SELECT * FROM missing")).all(),
                            inline=True)
+    finally:
+        holder.close()
+        lane.close()
+        await engine.dispose()
+
+
+async def test_a_key_select_reads_the_same_rows_on_both_paths(url: str) -> None:
+    """SQLite's plain DBAPI read and PostgreSQL's SQLAlchemy one give the rows the test put
+    there, in any number of keys; a key is bound, never SQL."""
+    engine = create_async_engine(url)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"))
+            await conn.execute(text("INSERT INTO t VALUES ('a', 1), ('b', 2)"))
+    lane = SyncLane(engine, threads=1, timeout_s=5.0)
+    select = KeySelect("SELECT k, v FROM t WHERE k IN", " ORDER BY k")
+    try:
+        for keys, expected in ((["a"], [("a", 1)]), (["b", "a", "zz"], [("a", 1), ("b", 2)]),
+                               (["a' OR '1'='1"], []), (["b"], [("b", 2)])):
+            for inline in (True, False):
+                rows = await lane.run(lambda conn, k=keys: select.rows(conn, k), inline=inline)
+                assert rows == expected, (keys, inline)
+    finally:
+        lane.close()
+        await engine.dispose()
+
+
+async def test_a_key_select_raises_sqlalchemys_errors(url: str) -> None:
+    """A failed read raises SQLAlchemy's error class with the driver's error as `orig`, on
+    both paths: the SQL connector classifies failures by them."""
+    engine = create_async_engine(url)
+    lane = SyncLane(engine, threads=1, timeout_s=5.0)
+    try:
+        for inline in (True, False):
+            with pytest.raises(DBAPIError) as caught:
+                await lane.run(lambda conn: KeySelect("SELECT k FROM missing WHERE k IN")
+                               .rows(conn, ["a"]), inline=inline)
+            assert caught.value.orig is not None
+            assert "missing" in str(caught.value.orig)
+    finally:
+        lane.close()
+        await engine.dispose()
+
+
+async def test_a_key_select_on_a_locked_sqlite_database_waits_on_the_lanes_thread(
+        tmp_path: Path) -> None:
+    """The plain DBAPI read refused by a lock is tried again on the lane's thread, which
+    waits for the lock, as a SQLAlchemy read is."""
+    path = tmp_path / "lane.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
+        db.execute("INSERT INTO t VALUES ('a', 1)")
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    lane = SyncLane(engine, threads=1, timeout_s=5.0)
+    select = KeySelect("SELECT v FROM t WHERE k IN")
+    seen: list[str] = []
+
+    def read(conn: Connection) -> list[tuple[int, ...]]:
+        seen.append(threading.current_thread().name)
+        return select.rows(conn, ["a"])
+
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        threading.Timer(0.3, holder.execute, ("ROLLBACK",)).start()
+        started = time.monotonic()
+        assert await lane.run(read, inline=True) == [(1,)]
+        assert time.monotonic() - started >= 0.25
+        assert seen[0] == threading.main_thread().name and seen[1].startswith("sync-lane")
     finally:
         holder.close()
         lane.close()

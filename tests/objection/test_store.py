@@ -68,6 +68,9 @@ async def test_a_state_changes_once_and_its_history_follows(store_url: str) -> N
         assert stored.raised_at == NOW and stored.deadline == DEADLINE
         assert [e.kind for e in await store.objections.history(o.id)] == ["RECEIVED",
                                                                           "FORWARDED"]
+        # Forwarded is still open: the check about its subject shows it.
+        found = await store.objections.open_about([o.target.subject])
+        assert [x.id for x in found[o.target.subject]] == ["obj_change"]
     finally:
         await store.close()
 
