@@ -3,22 +3,30 @@ only, GraphQL and the plain HTTP routes (`POST /jobs`, `GET /jobs/…`).
 
 Finds the hub by explicit URL and key, else `HUB_URL` / `HUB_API_KEY`, else the running demo's
 `demo.json` under `--home` with `--as CALLER`.
+
+A request the hub refuses for capacity or for the caller's quota (503 or 429 RATE_LIMITED, with
+`Retry-After`) was refused before any work, so it is sent again after the wait the hub asks for,
+for up to `patience_s` in all: a command following a long job must not give up on the job
+because one status poll met a busy hub. Any other answer, an audit store that failed included,
+is returned as it came.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-__all__ = ["ClientError", "HubClient", "find_hub"]
+__all__ = ["ClientError", "HubClient", "busy_notice", "find_hub", "shed_wait"]
 
 
 class ClientError(Exception):
@@ -30,6 +38,8 @@ class HubClient:
     url: str
     api_key: str
     timeout_s: float = 120.0
+    patience_s: float = 60.0  # how long, in all, to keep sending a request the hub sheds
+    notice: Callable[[float], None] | None = None  # told before each wait (its seconds)
 
     def query(self, query: str, variables: Mapping[str, Any], headers: Mapping[str, str]
               ) -> dict[str, Any]:
@@ -41,13 +51,7 @@ class HubClient:
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Content-Type": "application/json", "Accept": "application/graphql-response+json",
             "Authorization": f"Bearer {self.api_key}", **headers})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
-                payload = resp.read()
-        except urllib.error.HTTPError as exc:
-            payload = exc.read()
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise ClientError(f"cannot reach the hub at {self.url}: {exc}") from None
+        _, payload = self._exchange(request, self.url)
         try:
             doc = orjson.loads(payload)
         except orjson.JSONDecodeError:
@@ -55,7 +59,6 @@ class HubClient:
         if not isinstance(doc, dict):
             raise ClientError("the hub's answer is not a JSON object")
         return doc
-
 
     @property
     def base_url(self) -> str:
@@ -68,20 +71,67 @@ class HubClient:
         request = urllib.request.Request(self.base_url + path, data=data, method=method,
                                          headers={"Authorization": f"Bearer {self.api_key}",
                                                   **(headers or {})})
+        return self._exchange(request, self.base_url)
+
+    def _exchange(self, request: urllib.request.Request, where: str) -> tuple[int, bytes]:
+        """The answer's status and body, the request sent again while the hub sheds it."""
+        waited = 0.0
+        while True:
+            status, headers, payload = self._send(request, where)
+            pause = shed_wait(status, headers, payload)
+            if pause is None or waited + pause > self.patience_s:
+                return status, payload
+            if self.notice is not None:
+                self.notice(pause)
+            time.sleep(pause)
+            waited += pause
+
+    def _send(self, request: urllib.request.Request, where: str
+              ) -> tuple[int, Message, bytes]:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as resp:
-                return int(resp.status), bytes(resp.read())
+                return int(resp.status), resp.headers, bytes(resp.read())
         except urllib.error.HTTPError as exc:
-            return int(exc.code), bytes(exc.read())
+            return int(exc.code), exc.headers, bytes(exc.read())
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise ClientError(f"cannot reach the hub at {self.base_url}: {exc}") from None
+            raise ClientError(f"cannot reach the hub at {where}: {exc}") from None
 
 
-def find_hub(url: str | None, api_key: str | None, home: Path, caller: str) -> HubClient:
+def busy_notice(prog: str, lang: str) -> Callable[[float], None]:
+    """A `notice` that tells the person at the terminal (stderr) that the command waits."""
+    import sys
+
+    def notice(seconds: float) -> None:
+        text = (f"中枢繁忙，{seconds:g} 秒后重试" if lang == "zh"
+                else f"the hub is busy; trying again in {seconds:g} s")
+        print(f"{prog}: {text}", file=sys.stderr)
+
+    return notice
+
+
+def shed_wait(status: int, headers: Message, payload: bytes) -> float | None:
+    """The seconds to wait before sending again a request the hub shed (503 or 429 whose
+    first error is RATE_LIMITED, with a `Retry-After` in seconds), else None."""
+    if status not in (429, 503):
+        return None
+    after = (headers.get("Retry-After") or "").strip()
+    if not after.isdigit():
+        return None
+    try:
+        doc = orjson.loads(payload)
+        code = doc["errors"][0]["extensions"]["code"]
+    except (orjson.JSONDecodeError, LookupError, TypeError):
+        return None
+    return float(after) if code == "RATE_LIMITED" else None
+
+
+def find_hub(url: str | None, api_key: str | None, home: Path, caller: str,
+             notice: Callable[[float], None] | None = None) -> HubClient:
+    """`notice`: told the seconds before each wait for a hub that shed a request."""
     url = url or os.environ.get("HUB_URL")
     api_key = api_key or os.environ.get("HUB_API_KEY")
     if url and api_key:
-        return HubClient(url, api_key)
+        return HubClient(url, api_key, notice=notice)
     demo = home / "demo.json"
     try:
         info = orjson.loads(demo.read_bytes())
@@ -94,4 +144,4 @@ def find_hub(url: str | None, api_key: str | None, home: Path, caller: str) -> H
     if not key:
         known = ", ".join(info.get("callers", {}))
         raise ClientError(f"the demo has no caller {caller!r} (known: {known})")
-    return HubClient(url or info["graphql_url"], key)
+    return HubClient(url or info["graphql_url"], key, notice=notice)

@@ -106,7 +106,7 @@ def run_check(args: argparse.Namespace) -> int:
     import orjson
 
     from connectors.identifiers import InvalidIdentifier, verify_uscc
-    from hub.client import ClientError, find_hub
+    from hub.client import ClientError, busy_notice, find_hub
 
     lang: Lang = args.lang or default_lang()
     if args.file is not None:
@@ -143,7 +143,8 @@ def run_check(args: argparse.Namespace) -> int:
         if value is not None:
             variables[name] = value.isoformat()
     try:
-        client = find_hub(args.url, args.api_key, args.home, args.caller)
+        client = find_hub(args.url, args.api_key, args.home, args.caller,
+                          busy_notice("hub check", lang))
         answer = client.query(CHECK_QUERY, variables, headers)
     except ClientError as exc:
         print(f"hub check: {exc}", file=sys.stderr)

@@ -180,11 +180,12 @@ def _ended(client: Any, job: dict[str, Any], out: Path | None, lang: str) -> int
 
 
 def run_job(args: argparse.Namespace) -> int:
-    from hub.client import ClientError, find_hub
+    from hub.client import ClientError, busy_notice, find_hub
 
     lang = args.lang or "zh"  # Chinese unless --lang en, whatever LANG says
     try:
-        client = find_hub(args.url, args.api_key, args.home, args.caller)
+        client = find_hub(args.url, args.api_key, args.home, args.caller,
+                          busy_notice("hub job", lang))
         if args.verb == "cancel":
             answer = client.query(CANCEL_QUERY, {"id": args.id}, {})
             job = (answer.get("data") or {}).get("cancelCheckJob")
@@ -215,7 +216,7 @@ def run_file(args: argparse.Namespace) -> int:
     """`hub check KIND --file LIST`: submit, follow, download."""
     import orjson
 
-    from hub.client import ClientError, find_hub
+    from hub.client import ClientError, busy_notice, find_hub
 
     lang = args.lang or "zh"  # Chinese unless --lang en, whatever LANG says
     path: Path = args.file
@@ -234,7 +235,8 @@ def run_file(args: argparse.Namespace) -> int:
         query.append(f"caseNo={_quote(args.case)}")
     xlsx = path.suffix.lower() == ".xlsx"
     try:
-        client = find_hub(args.url, args.api_key, args.home, args.caller)
+        client = find_hub(args.url, args.api_key, args.home, args.caller,
+                          busy_notice("hub check", lang))
         status, body = client.http("POST", "/jobs?" + "&".join(query), data, {
             "Content-Type": _XLSX if xlsx else "text/csv",
             "X-Hub-Purpose": KINDS[args.kind]})
