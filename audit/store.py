@@ -145,12 +145,14 @@ def open_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
     return writer, reader
 
 
-def open_sync_sqlite(path: str, busy_s: float = 30.0, *, autocheckpoint: bool = True
-                     ) -> Engine:
+def open_sync_sqlite(path: str, busy_s: float = 30.0, *, autocheckpoint: bool = True,
+                     begin_immediate: bool = True) -> Engine:
     """A synchronous engine on the SQLite file `path` for the audit writer; every transaction
     begins IMMEDIATE, taking the write lock before the head is read, and waits for it at most
     `busy_s` seconds (0: not at all). Without `autocheckpoint` its commits never copy the WAL
-    back into the database (the writer does that elsewhere, off the event loop)."""
+    back into the database (the writer does that elsewhere, off the event loop). Without
+    `begin_immediate` the engine emits no BEGIN at all: its user sends `BEGIN IMMEDIATE`
+    itself, on the DBAPI connection, before SQLAlchemy's transaction starts."""
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_s,
                                                               "check_same_thread": False})
 
@@ -160,9 +162,9 @@ def open_sync_sqlite(path: str, busy_s: float = 30.0, *, autocheckpoint: bool = 
             conn.execute("PRAGMA wal_autocheckpoint=0")
 
     event.listen(engine, "connect", connect)
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if begin_immediate:
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

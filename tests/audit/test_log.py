@@ -211,6 +211,12 @@ async def test_an_unwritable_store_fails_the_append(log: AuditLog, url: str) -> 
     with pytest.raises(AuditUnavailable):
         await log.append(record(50))
     assert await log.size() == 3
+    # Writable again: the next append commits (on SQLite, on the loop's kept connection, which
+    # the failed transaction left usable), and the chain goes on from the same head.
+    await _sql(log, text("DROP TRIGGER no_audit" if url.startswith("sqlite")
+                         else "DROP TRIGGER no_audit ON audit_entries"))
+    seq, _ = await log.append(record(51))
+    assert seq == 4 and await log.size() == 4
 
 
 class _MadeWhenRead(Sequence[dict[str, int]]):
