@@ -32,27 +32,35 @@ _SCALARS = frozenset({str, int, bool, type(None)})  # always canonical-ready, by
 
 
 def _valid(value: Any) -> bool:
-    """Whether a value is canonical-ready. Every signed document passes here, so the common
-    case — a plain scalar, checked by its exact type — costs no call (subclasses such as a
-    `StrEnum` take the slower `isinstance` path)."""
+    """Whether a value is canonical-ready. Every signed document and audit entry passes here,
+    so the common cases — a plain scalar or a float, checked by exact type — cost no call
+    (subclasses such as a `StrEnum` take the slower `isinstance` path)."""
     kind = type(value)
     if kind in _SCALARS:
         return True
     if kind is dict or isinstance(value, dict):
         for key, item in value.items():
-            if type(key) is str and type(item) in _SCALARS:
-                continue
+            if type(key) is str:
+                inner = type(item)
+                if inner in _SCALARS or (inner is float and _finite(item)):
+                    continue
             if not isinstance(key, str) or not _valid(item):
                 return False
         return True
     if kind is list or isinstance(value, list):
         for item in value:
-            if type(item) not in _SCALARS and not _valid(item):
+            inner = type(item)
+            if inner in _SCALARS or (inner is float and _finite(item)):
+                continue
+            if not _valid(item):
                 return False
         return True
     if isinstance(value, float):
-        return math.isfinite(value)
+        return _finite(value)
     return isinstance(value, str | int | bool)
+
+
+_finite = math.isfinite
 
 
 def _where(value: Any, path: str) -> str:

@@ -21,6 +21,10 @@ def test_fixed_vector() -> None:
     ({"a": b"bytes"}, "$.a: bytes is not a JSON value"),
     ({"a": [1, (2, 3)]}, "$.a[1]: tuple is not a JSON value"),
     ({"a": {"b": [{"c": float("-inf")}]}}, "$.a.b[0].c: NaN and infinities"),
+    ({"a": [1.5, 2.0, float("nan")]}, "$.a[2]: NaN and infinities"),  # finite floats before
+    ({"a": 0.5, "b": float("inf")}, "$.b: NaN and infinities"),
+    ({"ok": [{"ms": 1.25}], "a": [{"ms": 2.5}, {"ms": float("nan")}]},
+     "$.a[1].ms: NaN and infinities"),
 ])
 def test_values_without_a_canonical_form(doc: object, says: str) -> None:
     with pytest.raises(CanonicalError, match=f"^{says}".replace("[", r"\[").replace("$", r"\$")):
