@@ -302,7 +302,7 @@ class AuditWriter:
         if len(changing) > 1:
             try:
                 with self._sql.savepoint(conn):
-                    _execute(conn, [e for r in changing for e in r.effects])
+                    _execute(conn, [e for r in changing for e in r.effects], self._sql)
                 return records
             except SQLAlchemyError:
                 pass  # rolled back to the savepoint: now one by one
@@ -316,7 +316,7 @@ class AuditWriter:
             return record
         try:
             with self._sql.savepoint(conn):
-                _execute(conn, record.effects)
+                _execute(conn, record.effects, self._sql)
         except SQLAlchemyError as exc:
             log.error("request %s: its store change failed: %s", record.request_id, exc)
             pending.failed = True
@@ -446,7 +446,7 @@ class _LoopConnection:
         self.engine.dispose()
 
 
-def _execute(conn: Connection, effects: Sequence[Any]) -> None:
+def _execute(conn: Connection, effects: Sequence[Any], sql: ChainStatements) -> None:
     """Run store changes in order: a statement, or a (statement, rows) executemany, where the
     rows of consecutive ones with the same statement go in the same executemanys."""
     pending: Any = None
@@ -456,7 +456,7 @@ def _execute(conn: Connection, effects: Sequence[Any]) -> None:
             parts.append(effect[1])
             continue
         if pending is not None:
-            _executemany(conn, pending, parts)
+            _executemany(conn, pending, parts, sql)
             pending, parts = None, []
         if isinstance(effect, tuple):
             pending, parts = effect[0], [effect[1]]
@@ -464,14 +464,15 @@ def _execute(conn: Connection, effects: Sequence[Any]) -> None:
             conn.execute(effect)
 
 
-def _executemany(conn: Connection, statement: Any, parts: Iterable[Iterable[Any]]) -> None:
+def _executemany(conn: Connection, statement: Any, parts: Iterable[Iterable[Any]],
+                 sql: ChainStatements) -> None:
     """One executemany per `_CHUNK` rows: rows made when read (a batch's filed reports, whose
     documents become text only here) are held a chunk at a time, not all at once."""
     chunk: list[Any] = []
     for row in itertools.chain.from_iterable(parts):
         chunk.append(row)
         if len(chunk) == _CHUNK:
-            conn.execute(statement, chunk)
+            sql.executemany(conn, statement, chunk)
             chunk = []
     if chunk:
-        conn.execute(statement, chunk)
+        sql.executemany(conn, statement, chunk)

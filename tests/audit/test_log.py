@@ -300,3 +300,46 @@ async def test_the_sqlite_wal_is_checkpointed_off_the_loop(url: str, ring: KeyRi
     other = migrated_sync(f"sqlite+aiosqlite:///{tmp_path / 'unbounded.sqlite'}")
     unbounded = await _wal_bytes_after(other, ring, wal_every=10**9, n=150)
     assert unbounded > 3 * bounded, (bounded, unbounded)
+
+
+async def test_a_filed_report_reads_back_as_the_register_writes_it(log: AuditLog) -> None:
+    """A report filed as an audit effect (on SQLite a plain DBAPI executemany with the
+    columns' own bind processors) is stored exactly as the register's own SQLAlchemy insert
+    stores one, and reads back the same."""
+    from reports.store import ReportStore, StoredReport, reports_table
+
+    md = MetaData()
+    register = ReportStore(log.reader, reports_table(md), report_numbers_table(md))
+    moment = dt.datetime(2026, 11, 29, 10, 30, 15, 123456, tzinfo=dt.timezone(
+        dt.timedelta(hours=8)))
+
+    def report(no: str) -> StoredReport:
+        return StoredReport(no, f"id-{no}", "IPO_COMPLIANCE", "91110000600037341L", "某公司",
+                            "CLEAN", moment, "fgw", "k1", "s" * 88, "{\"文\":1}".encode(),
+                            moment + dt.timedelta(days=365))
+
+    await log.append(record(1, effects=(register.filing([report("XXHC-2026-000001")]),)))
+    await register.add([report("XXHC-2026-000002")], moment)
+    t = register.reports
+    async with log.reader.connect() as conn:
+        stored = (await conn.execute(select(t.c.report_no, text("CAST(checked_at AS TEXT)"),
+                                            text("CAST(expires_at AS TEXT)"))
+                                     .order_by(t.c.report_no))).all()
+    assert stored[0][1:] == stored[1][1:]  # the same text, whichever path wrote it
+    got = await register.get("XXHC-2026-000001", moment)
+    assert got is not None and got.checked_at == moment and got.document == report("x").document
+    assert got.expires_at == moment + dt.timedelta(days=365) and got.subject_name == "某公司"
+
+
+async def test_an_insert_with_a_default_made_in_python_keeps_it(log: AuditLog) -> None:
+    """An effect whose statement binds more than its rows' columns (a default made in Python)
+    is not taken for a plain insert: the default is there."""
+    from sqlalchemy import Column, Integer, String, Table
+
+    await _sql(log, text("CREATE TABLE effect_defaults (id INTEGER PRIMARY KEY, made TEXT)"))
+    table = Table("effect_defaults", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("made", String, default="made in python"))
+    await log.append(record(1, effects=((insert(table), [{"id": 1}, {"id": 2}]),)))
+    async with log.reader.connect() as conn:
+        rows = (await conn.execute(select(table.c.id, table.c.made))).all()
+    assert sorted(rows) == [(1, "made in python"), (2, "made in python")]
