@@ -13,8 +13,10 @@ the configuration; `auto` is the console format when stderr is a terminal and JS
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import IO, Any, Literal
@@ -53,10 +55,47 @@ def _drop_noise(_logger: Any, _name: str, event: MutableMapping[str, Any]
     return event
 
 
-def _dumps(value: Any, **_: Any) -> str:
-    import orjson
+# Every attribute a LogRecord has of its own (or gets from formatting): the rest are extras.
+_RECORD_KEYS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message", "asctime", *_DROP}
+_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning",
+           logging.ERROR: "error", logging.CRITICAL: "critical"}
 
-    return orjson.dumps(value, default=str).decode()
+
+class _JsonLines(logging.Formatter):
+    """One JSON object per record: `time` (UTC, ISO 8601, microseconds), `level`, `logger`,
+    `message`, the record's extras, and `exception` (the traceback, as one string).
+
+    Written out rather than through structlog's formatter chain: the hub logs a line per
+    request, and the chain cost ~80 µs a line against ~15 µs here (microbenchmark)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import orjson
+
+        line: dict[str, Any] = {
+            "time": _utc_iso(record.created),
+            "level": _LEVELS.get(record.levelno) or record.levelname.lower(),
+            "logger": record.name, "message": record.getMessage()}
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_KEYS:
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return orjson.dumps(line, default=str).decode()
+
+
+def _utc_iso(created: float) -> str:
+    second = int(created)
+    return f"{_utc_second(second)}.{int((created - second) * 1_000_000):06d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _utc_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 def configure_logging(settings: LogSettings, stream: IO[str] | None = None) -> None:
@@ -73,17 +112,16 @@ def configure_logging(settings: LogSettings, stream: IO[str] | None = None) -> N
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="time"),
     ]
-    renderer: Any
+    renderer: logging.Formatter
     if rendered == "json":
-        final: list[Any] = [structlog.processors.format_exc_info,
-                            structlog.processors.EventRenamer("message"),
-                            structlog.processors.JSONRenderer(serializer=_dumps)]
+        renderer = _JsonLines()
     else:
-        final = [structlog.dev.ConsoleRenderer(colors=resolve_format("auto", out) == "console")]
-    renderer = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_noise],
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
-    )
+        renderer = structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_noise],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                        structlog.dev.ConsoleRenderer(
+                            colors=resolve_format("auto", out) == "console")],
+        )
     handler = logging.StreamHandler(out)
     handler.setFormatter(renderer)
     handler.set_name("hub")

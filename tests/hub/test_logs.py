@@ -3,8 +3,10 @@ terminal; level and format read from the configuration, bad values refused by ke
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +47,10 @@ def test_json_lines_carry_time_level_logger_message_and_extras() -> None:
     assert line["message"] == "request done" and line["level"] == "info"
     assert line["logger"] == "hub.test" and line["request_id"] == "r-1" and line["status"] == 200
     assert line["time"].endswith("Z") and "T" in line["time"]
+    # UTC to the microsecond, fixed width (text order is time order), and now.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", line["time"])
+    logged = dt.datetime.strptime(line["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    assert abs((dt.datetime.now(dt.UTC) - logged).total_seconds()) < 5
 
 
 def test_an_exception_stays_on_one_line() -> None:
