@@ -421,10 +421,11 @@ class _LoopConnection:
         driver = conn.connection.driver_connection
         try:
             driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        except sqlite3.Error as exc:
+            if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY,
+                                                          sqlite3.SQLITE_LOCKED):
                 raise _LockBusy from exc
-            self.close()
+            self.close()  # a closed or broken connection: the next transaction opens another
             raise
         try:
             with conn.begin():  # commits with the DBAPI connection's commit(), or rolls back

@@ -41,7 +41,6 @@ __all__ = ["SqlConnector", "open_engine"]
 log = logging.getLogger("hub.connectors")
 
 
-
 def open_engine(cfg: SourceConfig) -> AsyncEngine:
     if cfg.dsn.startswith("sqlite"):
         return create_async_engine(cfg.dsn, pool_size=cfg.concurrency, max_overflow=0,

@@ -343,3 +343,19 @@ async def test_an_insert_with_a_default_made_in_python_keeps_it(log: AuditLog) -
     async with log.reader.connect() as conn:
         rows = (await conn.execute(select(table.c.id, table.c.made))).all()
     assert sorted(rows) == [(1, "made in python"), (2, "made in python")]
+
+
+async def test_a_broken_loop_connection_fails_one_append_and_is_replaced(log: AuditLog,
+                                                                         url: str) -> None:
+    """The SQLite writer keeps the loop's connection between transactions; if it breaks (here:
+    closed under it), that append fails closed and the next one opens a fresh connection."""
+    if not url.startswith("sqlite"):
+        pytest.skip("the kept connection is the SQLite writer's")
+    await fill(log, 2)
+    kept = log._writer._inline
+    assert kept is not None and kept._conn is not None
+    kept._conn.connection.driver_connection.close()  # type: ignore[union-attr]
+    with pytest.raises(AuditUnavailable):
+        await log.append(record(60))
+    seq, _ = await log.append(record(61))
+    assert seq == 3 and await log.size() == 3
