@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from email.message import Message
-from pathlib import Path
 
 import orjson
 import pytest
