@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from connectors.lane import KeySelect, SyncLane
 from tests.pg import fresh_database, postgres_url_or_skip
@@ -32,12 +32,19 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield pg
 
 
-async def test_a_unit_of_work_runs_whole_and_ends_with_its_connection(url: str) -> None:
+async def engine_with_table(url: str) -> AsyncEngine:
+    """An engine on the database at `url`, with table t holding ('a', 1) and ('b', 2) (the
+    SQLite fixture made it already)."""
     engine = create_async_engine(url)
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"))
             await conn.execute(text("INSERT INTO t VALUES ('a', 1), ('b', 2)"))
+    return engine
+
+
+async def test_a_unit_of_work_runs_whole_and_ends_with_its_connection(url: str) -> None:
+    engine = await engine_with_table(url)
     lane = SyncLane(engine, threads=2, timeout_s=5.0)
     seen: list[str] = []
 
@@ -75,15 +82,20 @@ async def test_an_in_memory_sqlite_database_stays_on_the_async_engine() -> None:
         await engine.dispose()
 
 
-async def test_a_small_read_runs_on_the_loops_thread_unless_the_database_is_locked(
-        tmp_path: Path) -> None:
-    """`inline`: no thread hop for a read of a few keys; while another process holds the lock
-    the read goes to the lane's thread, which waits for it, and the loop keeps running."""
+def sqlite_with_a_row(tmp_path: Path) -> tuple[Path, AsyncEngine]:
+    """A SQLite file whose table t holds ('a', 1), and an engine on it."""
     path = tmp_path / "lane.sqlite"
     with closing(sqlite3.connect(path)) as db, db:
         db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
         db.execute("INSERT INTO t VALUES ('a', 1)")
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    return path, create_async_engine(f"sqlite+aiosqlite:///{path}")
+
+
+async def test_a_small_read_runs_on_the_loops_thread_unless_the_database_is_locked(
+        tmp_path: Path) -> None:
+    """`inline`: no thread hop for a read of a few keys; while another process holds the lock
+    the read goes to the lane's thread, which waits for it, and the loop keeps running."""
+    path, engine = sqlite_with_a_row(tmp_path)
     lane = SyncLane(engine, threads=1, timeout_s=5.0)
     seen: list[str] = []
 
@@ -128,11 +140,7 @@ async def test_a_small_read_runs_on_the_loops_thread_unless_the_database_is_lock
 async def test_a_key_select_reads_the_same_rows_on_both_paths(url: str) -> None:
     """SQLite's plain DBAPI read and PostgreSQL's SQLAlchemy one give the rows the test put
     there, in any number of keys; a key is bound, never SQL."""
-    engine = create_async_engine(url)
-    if engine.dialect.name == "postgresql":
-        async with engine.begin() as conn:
-            await conn.execute(text("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)"))
-            await conn.execute(text("INSERT INTO t VALUES ('a', 1), ('b', 2)"))
+    engine = await engine_with_table(url)
     lane = SyncLane(engine, threads=1, timeout_s=5.0)
     select = KeySelect("SELECT k, v FROM t WHERE k IN", " ORDER BY k")
     try:
@@ -167,11 +175,7 @@ async def test_a_key_select_on_a_locked_sqlite_database_waits_on_the_lanes_threa
         tmp_path: Path) -> None:
     """The plain DBAPI read refused by a lock is tried again on the lane's thread, which
     waits for the lock, as a SQLAlchemy read is."""
-    path = tmp_path / "lane.sqlite"
-    with closing(sqlite3.connect(path)) as db, db:
-        db.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
-        db.execute("INSERT INTO t VALUES ('a', 1)")
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    path, engine = sqlite_with_a_row(tmp_path)
     lane = SyncLane(engine, threads=1, timeout_s=5.0)
     select = KeySelect("SELECT v FROM t WHERE k IN")
     seen: list[str] = []
