@@ -12,6 +12,7 @@ import hashlib
 import random
 
 from sandbox.data import TODAY
+from sandbox.synth import date_between, month_back, years_after
 
 __all__ = [
     "DISTRICTS",
@@ -39,22 +40,6 @@ def stream(seed: int, *parts: object) -> random.Random:
     """A random stream of its own for one purpose and subject."""
     digest = hashlib.blake2b(repr(("civic", seed, *parts)).encode(), digest_size=16).digest()
     return random.Random(int.from_bytes(digest, "big"))
-
-
-def date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
-    return start + dt.timedelta(days=rng.randrange(max(1, (end - start).days)))
-
-
-def years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def month_back(day: dt.date, months: int) -> str:
-    total = day.year * 12 + day.month - 1 - months
-    return f"{total // 12:04d}-{total % 12 + 1:02d}"
 
 
 def months_between(start: dt.date, end: dt.date) -> int:
