@@ -83,9 +83,13 @@ class ChainStatements:
             conn.execute(statement, rows)
             return
         sql, names, processors = plan
-        params = [tuple(r[n] if p is None else p(r[n]) for n, p in zip(names, processors,
-                                                                      strict=True))
-                  for r in rows]
+        try:
+            params = [tuple(r[n] if p is None else p(r[n]) for n, p in zip(names, processors,
+                                                                          strict=True))
+                      for r in rows]
+        except KeyError:  # a row without a column the first one has: SQLAlchemy says so
+            conn.execute(statement, rows)
+            return
         try:
             _driver(conn).executemany(sql, params)
         except sqlite3.Error as exc:  # as SQLAlchemy raises it: the savepoint rolls it back

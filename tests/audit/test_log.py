@@ -359,3 +359,17 @@ async def test_a_broken_loop_connection_fails_one_append_and_is_replaced(log: Au
         await log.append(record(60))
     seq, _ = await log.append(record(61))
     assert seq == 3 and await log.size() == 3
+
+
+async def test_rows_without_a_column_fail_their_record_alone(log: AuditLog) -> None:
+    """An executemany whose later row lacks a column the first has fails as SQLAlchemy's
+    executemany does: that record is FAILED, the others in its batch are kept."""
+    numbers = report_numbers_table(MetaData())
+    stmt = insert(numbers)
+    good = record(1, effects=((stmt, [{"year": 2041, "issued": 1}]),))
+    bad = record(2, effects=((stmt, [{"year": 2042, "issued": 2}, {"year": 2043}]),))
+    got = await asyncio.gather(log.append(good), log.append(bad), return_exceptions=True)
+    assert not isinstance(got[0], BaseException) and isinstance(got[1], AuditUnavailable)
+    async with log.reader.connect() as conn:
+        years = (await conn.execute(select(numbers.c.year))).scalars().all()
+    assert sorted(years) == [2041]
