@@ -121,22 +121,39 @@ class ServeProcess:
 @contextlib.contextmanager
 def running_demo(home: Path, *extra: str) -> Iterator[Path]:
     """`hub demo --no-latency` with its home at `home`, as a process; yields the home once
-    `demo.json` is written, and stops the demo after."""
+    `demo.json` is written, and stops the demo after.
+
+    The port is one that was free a moment before; the demo's own sandbox, binding port 0 as
+    it starts, can be handed that same port first. A demo that exits because its port was
+    taken is started again on another (up to three tries)."""
     errors = home.parent / "demo-stderr.log"  # what the demo said, for a failure to start
     errors.parent.mkdir(parents=True, exist_ok=True)
-    with open(errors, "wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--port",
-                                 str(free_port()), "--home", str(home), "--no-latency", *extra],
-                                stdout=subprocess.DEVNULL, stderr=sink)
-    try:
+    for _ in range(3):
+        with open(errors, "wb") as sink:
+            proc = subprocess.Popen([sys.executable, "-m", "hub", "demo", "--port",
+                                     str(free_port()), "--home", str(home), "--no-latency",
+                                     *extra], stdout=subprocess.DEVNULL, stderr=sink)
         deadline = time.monotonic() + 90
         while not (home / "demo.json").exists():
             if proc.poll() is not None or time.monotonic() > deadline:
-                said = errors.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"hub demo did not start (exit {proc.poll()}):\n{said}")
+                break
             time.sleep(0.1)
+        else:
+            break  # started
+        said = errors.read_text(errors="replace")[-3000:]
+        _stop(proc)
+        if "address already in use" not in said:
+            raise RuntimeError(f"hub demo did not start (exit {proc.poll()}):\n{said}")
+    else:
+        raise RuntimeError(f"hub demo found no free port in three tries:\n{said}")
+    try:
         yield home
     finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
         proc.terminate()
         try:
             proc.wait(20)

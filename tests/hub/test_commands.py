@@ -261,3 +261,21 @@ def test_serve_runs_from_a_config_file(sandbox: SandboxProcess, tmp_path: Path) 
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_demo_on_a_taken_port_exits_and_its_home_starts_again(tmp_path: Path) -> None:
+    """`hub demo --port P` with P taken exits 3 saying so; a demo started again in the same
+    home, on a free port, comes up (what `running_demo` does when its port was taken)."""
+    import socket
+
+    home = tmp_path / ".hub"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = hub_cmd("demo", "--port", str(port), "--home", str(home), "--no-latency",
+                      timeout=120)
+    assert run.returncode == 3 and "address already in use" in run.stderr
+    assert not (home / "demo.json").exists()
+    with running_demo(home) as started:
+        assert (started / "demo.json").exists()
