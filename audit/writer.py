@@ -422,8 +422,7 @@ class _LoopConnection:
         try:
             driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
         except sqlite3.Error as exc:
-            if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY,
-                                                          sqlite3.SQLITE_LOCKED):
+            if _locked(exc):
                 raise _LockBusy from exc
             self.close()  # a closed or broken connection: the next transaction opens another
             raise
@@ -433,9 +432,7 @@ class _LoopConnection:
         except BaseException as exc:
             if driver.in_transaction:  # type: ignore[union-attr]
                 self.close()  # its state is not known: never reused
-            if isinstance(exc, OperationalError) and getattr(
-                    exc.orig, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY,
-                                                            sqlite3.SQLITE_LOCKED):
+            if isinstance(exc, OperationalError) and _locked(exc.orig):
                 raise _LockBusy from exc  # rolled back: the thread does it again, waiting
             raise
 
@@ -445,6 +442,12 @@ class _LoopConnection:
             with contextlib.suppress(SQLAlchemyError, sqlite3.Error):
                 conn.close()
         self.engine.dispose()
+
+
+def _locked(error: BaseException | None) -> bool:
+    """Whether a SQLite error says another connection holds the lock."""
+    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY,
+                                                        sqlite3.SQLITE_LOCKED)
 
 
 def _execute(conn: Connection, effects: Sequence[Any], sql: ChainStatements) -> None:

@@ -52,7 +52,6 @@ __all__ = ["CheckReport", "FiledReports", "Gate", "ReportCheck", "Requester", "S
            "assemble", "filed", "gate", "report_document"]
 
 
-
 class Signer(Protocol):
     def sign(self, payload: bytes) -> tuple[str, str]: ...
 
