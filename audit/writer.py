@@ -153,17 +153,26 @@ class AuditWriter:
         if self._closing:
             raise AuditUnavailable("the hub is shutting down")
         self.start()
-        pending = _Pending(record, asyncio.get_running_loop().create_future())
-        await self._queue.put(pending)
+        loop = asyncio.get_running_loop()
+        pending = _Pending(record, loop.create_future())
+        self._queue.put_nowait(pending)
+        # A timer, not `wait_for` and `shield`: those cost a task's worth of futures and
+        # callbacks per entry, on the path of every response.
+        timer = loop.call_later(self.write_timeout, self._expire, pending)
         try:
-            return await asyncio.wait_for(asyncio.shield(pending.done), self.write_timeout)
-        except TimeoutError:
-            with self._guard:
-                if pending.state == "queued":
-                    pending.state = "abandoned"
-                    raise AuditUnavailable("the audit store did not commit in time") from None
-        # Claimed: the writer holds the lock and is inserting it; its outcome is the truth.
-        return await pending.done
+            return await pending.done
+        finally:
+            timer.cancel()
+
+    def _expire(self, pending: _Pending) -> None:
+        """`write_timeout` has passed: a record still queued is given up (written later as
+        what its caller answered); a claimed one is being inserted, and its outcome is the
+        truth, so its caller goes on waiting."""
+        with self._guard:
+            if pending.state == "queued" and not pending.done.done():
+                pending.state = "abandoned"
+                pending.done.set_exception(
+                    AuditUnavailable("the audit store did not commit in time"))
 
     def _claim(self, batch: Sequence[_Pending]) -> list[AuditRecord]:
         """Under the store's write lock: claim every record still wanted; the abandoned ones
@@ -181,11 +190,15 @@ class AuditWriter:
     async def _run(self) -> None:
         stopping = False
         while not stopping:
-            try:
-                first = await asyncio.wait_for(self._queue.get(), self.checkpoint_seconds)
-            except TimeoutError:
-                await self._idle_checkpoint()
-                continue
+            if self._queue.empty():
+                try:  # a timeout scope, not `wait_for`: that makes a task per batch
+                    async with asyncio.timeout(self.checkpoint_seconds):
+                        first = await self._queue.get()
+                except TimeoutError:
+                    await self._idle_checkpoint()
+                    continue
+            else:
+                first = self._queue.get_nowait()
             if first is None:
                 break
             batch = [first]

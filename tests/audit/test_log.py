@@ -62,6 +62,20 @@ async def test_group_commit_batches_concurrent_appends(log: AuditLog) -> None:
     assert sorted(seq for seq, _ in results) == list(range(1, 201))
 
 
+async def test_an_append_whose_caller_gave_up_is_still_written(log: AuditLog) -> None:
+    """A request cancelled while its entry waits (its client went away) leaves the entry to
+    be written, in its place in the chain: the writer never sees the caller's cancellation."""
+    await fill(log, 2)
+    gone = asyncio.ensure_future(log.append(record(10)))
+    await asyncio.sleep(0)  # queued for the writer
+    gone.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    seq, _ = await log.append(record(11))
+    assert seq == 4
+    assert [(await _body(log, s))["requestId"] for s in (3, 4)] == ["r10", "r11"]
+
+
 async def _sql(log: AuditLog, statement: object) -> None:
     async with log.writer.begin() as conn:
         await conn.execute(statement)  # type: ignore[arg-type]
