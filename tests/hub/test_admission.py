@@ -35,13 +35,23 @@ def _window(limit: LagLimit, seconds: float, at: float) -> None:
         limit.done(seconds, at - 1.5 * limit.window_s * (n - 1 - k) / (n - 1))
 
 
+def _contended(limit: LagLimit) -> None:
+    """Calm ticks in which the loop's thread wants the CPU 80% of the time, until its smoothed
+    demand reaches `contended` (below `busy`: that alone does not shrink the limit)."""
+    while limit.cpu_share < limit.contended:
+        limit.observe(0.0, 0.8)
+    assert limit.cpu_share < limit.busy
+
+
 def test_the_limit_shrinks_when_the_loop_lags_and_grows_only_when_binding() -> None:
     limit = LagLimit(64, floor=2)
     assert limit.limit == 64
-    limit.observe(0.050)
+    _contended(limit)
+    assert limit.limit == 64
+    limit.observe(0.050, 0.8)
     assert limit.limit == 48
     for _ in range(40):
-        limit.observe(0.050)
+        limit.observe(0.050, 0.8)
     assert limit.limit == 2  # never below the floor
     limit.observe(0.0)
     assert limit.limit == 2  # not binding: no reason to grow
@@ -57,6 +67,20 @@ def test_the_limit_shrinks_when_the_loop_lags_and_grows_only_when_binding() -> N
         limit.admits(10**6)
         limit.observe(0.0)
     assert limit.limit == 64  # never above the ceiling
+
+
+def test_a_late_tick_with_cpu_to_spare_is_a_pause_not_overload() -> None:
+    """A tick 10-25 ms late while the loop's thread wants the CPU less than `contended` of the
+    time (a garbage collection, another process on the core) leaves the limit: fewer requests
+    in flight would not shorten such a pause. The same lag with the CPU contended shrinks it."""
+    limit = LagLimit(64, floor=2)
+    for share in (0.0, 0.4, 0.5, 0.5, 0.5):
+        limit.observe(0.025, share)
+        assert limit.cpu_share < limit.contended
+        assert limit.limit == 64
+    _contended(limit)
+    limit.observe(0.025, 0.8)
+    assert limit.limit == 48
 
 
 def test_the_limit_shrinks_while_the_loops_thread_wants_the_cpu_all_the_time() -> None:
@@ -534,7 +558,8 @@ def test_background_work_reads_the_lag_on_the_loops_own_clock() -> None:
     """The limit follows the lag timed with perf_counter; the batch job's turn keeps reading
     it as the loop's clock shows it (whole milliseconds, as its pacing was tuned on)."""
     limit = LagLimit(64, floor=2)
-    limit.observe(0.012, 0.0, loop_lag_s=0.002)
+    _contended(limit)
+    limit.observe(0.012, 0.8, loop_lag_s=0.002)
     assert limit.last_lag_s == 0.002 and limit.limit == 48  # the limit saw 12 ms
-    limit.observe(0.004)
+    limit.observe(0.004, 0.8)
     assert limit.last_lag_s == 0.004 and limit.limit == 48
