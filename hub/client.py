@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -51,11 +52,16 @@ class HubClient:
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Content-Type": "application/json", "Accept": "application/graphql-response+json",
             "Authorization": f"Bearer {self.api_key}", **headers})
-        _, payload = self._exchange(request, self.url)
+        status, payload = self._exchange(request, self.url)
         try:
             doc = orjson.loads(payload)
         except orjson.JSONDecodeError:
-            raise ClientError(f"the hub at {self.url} did not answer JSON") from None
+            # Most often the hub's root or another page given for its GraphQL endpoint.
+            hint = "" if urlsplit(self.url).path.rstrip("/").endswith("/graphql") else (
+                f"; --url (or HUB_URL) is the hub's GraphQL endpoint, e.g. "
+                f"{self.base_url}/graphql")
+            raise ClientError(f"the hub at {self.url} did not answer JSON (HTTP {status})"
+                              f"{hint}") from None
         if not isinstance(doc, dict):
             raise ClientError("the hub's answer is not a JSON object")
         return doc

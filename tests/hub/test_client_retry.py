@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
 import time
 from collections.abc import Iterator
 from email.message import Message
@@ -10,7 +12,7 @@ from email.message import Message
 import orjson
 import pytest
 
-from hub.client import shed_wait
+from hub.client import ClientError, HubClient, shed_wait
 from hub.config.settings import hash_key
 from tests.hub.procs import ServeProcess, free_port, hub_cmd, prepared_home
 from tests.sandbox_process import SandboxProcess
@@ -98,3 +100,38 @@ def test_a_wait_longer_than_the_patience_is_not_waited_for(quota_hub: ServeProce
     code, said, seconds = check(quota_hub, clean, HURRIED_KEY)
     assert code == 1 and "RATE_LIMITED" in said and "busy" not in said
     assert seconds < 30  # told at once: the hub asked for 100 s, more than 60 s of patience
+
+
+class _Page(http.server.BaseHTTPRequestHandler):
+    """Not a GraphQL endpoint: an HTML page at every path (a web server's, a proxy's)."""
+
+    def do_POST(self) -> None:
+        body = b"<html><body>Not Found</body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def page() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_answer_that_is_not_json_says_the_status_and_where_graphql_is(page: str) -> None:
+    with pytest.raises(ClientError) as root:
+        HubClient(page, "key").query("{ sources { name } }", {}, {})
+    assert str(root.value) == (f"the hub at {page} did not answer JSON (HTTP 404); --url (or "
+                               f"HUB_URL) is the hub's GraphQL endpoint, e.g. {page}/graphql")
+    with pytest.raises(ClientError) as endpoint:  # the endpoint itself: no hint to give
+        HubClient(page + "/graphql", "key").query("{ sources { name } }", {}, {})
+    assert str(endpoint.value) == f"the hub at {page}/graphql did not answer JSON (HTTP 404)"
