@@ -7,6 +7,7 @@ import pytest
 
 from tests.hub_harness import HubHarness
 from tests.sandbox_process import SandboxProcess
+from tests.stores import store_url
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +54,11 @@ def patient_hub(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactor
         yield harness
     finally:
         harness.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated store of each kind (PostgreSQL skipped with a reason without
+    HUB_TEST_POSTGRES_URL); a module that needs another kind of URL defines its own."""
+    with store_url(request.param, tmp_path) as url:
+        yield url

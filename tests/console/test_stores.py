@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -12,15 +11,8 @@ from sqlalchemy import select
 from audit.reviews import FlagReview
 from hub.console.sessions import token_digest
 from hub.store import Store, open_store
-from tests.stores import store_url
 
 NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with store_url(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

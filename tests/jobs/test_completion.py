@@ -5,7 +5,6 @@ twice. On SQLite and PostgreSQL, through the real audit log and job store."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,9 @@ from audit.log import AuditLog
 from hub.store import open_store
 from jobs.store import ItemResult, NewJob
 from signing.keys import init_keys
-from tests.stores import store_url
 
 NOW = dt.datetime(2026, 11, 29, 9, 0, tzinfo=dt.UTC)
 USCCS = ("91110000600037341L", "91410700149578468L", "9141070016214594XH")
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with store_url(request.param, tmp_path) as url:
-        yield url
 
 
 def entry(i: int, effects: tuple[object, ...]) -> AuditRecord:
