@@ -281,8 +281,12 @@ class Admission:
 
     def __init__(self, max_in_flight: int, quotas: Mapping[str, Quota],
                  buckets: QuotaStore | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 on_tick: Callable[[float, float], None] | None = None) -> None:
+        """`on_tick(limit, cpu_share)` is told the limit and the loop thread's smoothed CPU
+        demand after every tick (the metrics)."""
         self.in_flight = 0
+        self.on_tick = on_tick
         self.limit = LagLimit(max_in_flight)
         self.quotas = quotas
         self.buckets = buckets or LocalBuckets()
@@ -338,6 +342,8 @@ class Admission:
                 share = (demand() - wanted) / wall if wall > 0 else 0.0
                 self.limit.observe(max(0.0, wall - every_s), min(1.0, share),
                                    max(0.0, loop.time() - loop_start - every_s))
+                if self.on_tick is not None:
+                    self.on_tick(self.limit.limit, self.limit.cpu_share)
         finally:
             demand.close()
 

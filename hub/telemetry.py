@@ -94,6 +94,13 @@ class Telemetry:
                                       ["source", "status"], buckets=_CALL, registry=reg)
         self.in_flight = Gauge("hub_requests_in_flight", "Requests being served",
                                multiprocess_mode="livesum", registry=reg)
+        self.admission_limit = Gauge(
+            "hub_admission_limit", "Requests the adaptive admission limit lets in flight "
+            "(every worker's, added up)", multiprocess_mode="livesum", registry=reg)
+        self.loop_demand = Gauge(
+            "hub_loop_cpu_demand", "The event loop thread's smoothed demand for the CPU, the "
+            "share of time it ran or waited to run (0-1; the busiest worker's)",
+            multiprocess_mode="livemax", registry=reg)
         self.shed = Counter("hub_shed_requests", "Requests refused by admission control",
                             ["code"], registry=reg)
         self.audit_append = Histogram("hub_audit_append_seconds", "Audit entry commits",
@@ -134,6 +141,11 @@ class Telemetry:
         if not self.tracing:
             return contextlib.nullcontext(_NO_SPAN)
         return self.tracer.start_as_current_span(name, attributes=attributes)  # type: ignore[no-any-return]
+
+    def admission(self, limit: float, demand: float) -> None:
+        """The admission limit and the loop's CPU demand after one tick (`hub.admission`)."""
+        self.admission_limit.set(int(limit))
+        self.loop_demand.set(round(demand, 3))
 
     # -- the gateway's observer ----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,30 @@ def test_metrics_count_requests_calls_and_decisions(
         "code": "CONSENT_REQUIRED"}
     assert samples(text, "hub_audit_append_seconds_count")[0][1] >= 4
     assert samples(text, "hub_requests_in_flight") == [({}, 0.0)]
+
+
+def test_metrics_show_the_admission_limit_and_the_loops_cpu_demand(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """Where an operator sees why requests are shed: the adaptive limit (at `max_in_flight`
+    before any load) and the loop thread's CPU demand, both updated every 20 ms tick."""
+    hub = HubHarness(sandbox, tmp_path, max_in_flight=7)
+    try:
+        text = hub.client.get("/metrics").text
+        assert samples(text, "hub_admission_limit") == [({}, 7.0)]
+        assert samples(text, "hub_loop_cpu_demand") == [({}, 0.0)]
+        hub.post("query($u: USCC!) { enterprise(uscc: $u) { name } }",
+                 {"u": sandbox.enterprise("clean")}, purpose="BANKRUPTCY")  # starts the ticks
+        demand: list[tuple[dict[str, str], float]] = []
+        for _ in range(200):  # a tick every 20 ms; the idle loop still uses a little CPU
+            text = hub.client.get("/metrics").text
+            demand = samples(text, "hub_loop_cpu_demand")
+            if demand[0][1] > 0:
+                break
+            time.sleep(0.02)
+        assert 0 < demand[0][1] <= 1
+        assert samples(text, "hub_admission_limit") == [({}, 7.0)]  # an idle hub: unchanged
+    finally:
+        hub.close()
 
 
 def test_metrics_can_be_kept_behind_a_token(sandbox: SandboxProcess, tmp_path: Path) -> None:
