@@ -563,3 +563,18 @@ def test_background_work_reads_the_lag_on_the_loops_own_clock() -> None:
     assert limit.last_lag_s == 0.002 and limit.limit == 48  # the limit saw 12 ms
     limit.observe(0.004, 0.8)
     assert limit.last_lag_s == 0.004 and limit.limit == 48
+
+
+async def test_a_busy_loop_keeps_two_requests_in_flight() -> None:
+    """However long the loop thread wants the CPU, the limit stops at two: with one request
+    in flight the loop idles while a department answers, even one answering at once."""
+    admission = Admission(32, {})
+    try:
+        for _ in range(50):
+            admission.limit.observe(0.030, 1.0)  # late ticks, the CPU wanted all the time
+        assert admission.limit.limit == 2
+        assert admission.enter() and admission.enter()
+        assert not admission.enter()
+        assert Admission(1, {}).limit.limit == 1  # a ceiling of one stays one
+    finally:
+        await admission.aclose()
