@@ -102,11 +102,22 @@ def test_ctrl_c_leaves_the_job_running_and_job_wait_picks_it_up(demo: Path,
     ents = [e["uscc"] for e in enterprises(demo)][:12]
     listing = tmp_path / "list.csv"
     listing.write_text("\n".join(ents) + "\n", encoding="utf-8")
-    fault(demo, "sw_penalties", "slow:400")  # the tax bureau slows the job down
+    # The tax bureau slows the job down: 1.5 s a call, well past the Ctrl-C half a second after
+    # the job was submitted (with 400 ms the job could be done before it), and within the
+    # source's 2 s timeout.
+    fault(demo, "sw_penalties", "slow:1500")
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "hub", "check", "ipo", "--file",
-                                 str(listing), "--home", str(demo)], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        # A test run started in the background by a shell without job control has SIGINT
+        # ignored, and a child inherits that (an ignored signal stays ignored across exec), so
+        # the CLI would never see the Ctrl-C. A handler in this process is reset to the default
+        # in the child instead.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "hub", "check", "ipo", "--file",
+                                     str(listing), "--home", str(demo)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        finally:
+            signal.signal(signal.SIGINT, previous)
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert "已提交核查任务" in first
