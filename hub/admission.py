@@ -298,10 +298,12 @@ class Admission:
                  clock: Callable[[], float] = time.monotonic,
                  on_tick: Callable[[float, float], None] | None = None) -> None:
         """`on_tick(limit, cpu_share)` is told the limit and the loop thread's smoothed CPU
-        demand after every tick (the metrics)."""
+        demand now and after every tick (the metrics)."""
         self.in_flight = 0
         self.on_tick = on_tick
         self.limit = LagLimit(max_in_flight, floor=self.FLOOR)
+        if on_tick is not None:
+            on_tick(self.limit.limit, self.limit.cpu_share)  # before the first request's tick
         self.quotas = quotas
         self.buckets = buckets or LocalBuckets()
         self.shed = ShedLedger()

@@ -157,7 +157,6 @@ def create_app(settings: Settings, *, audit_sink: AuditSink | None = None,
                       if c.rate is not None and c.burst is not None}
             admission = Admission(settings.max_in_flight, quotas, buckets,
                                   on_tick=telemetry.admission)
-            telemetry.admission(admission.limit.limit, 0.0)  # before the first request's tick
             services = Services(sources, settings.matters, keys, store.consents, audit,
                                 store.reports, reviews=store.reviews, issuers=settings.issuers,
                                 objections=flow, applications=store.applications,
